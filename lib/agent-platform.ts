@@ -1,0 +1,183 @@
+import { Chart, JsonPatch, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct, type IConstruct } from 'constructs';
+import { type EnvironmentConfig, environmentConfigSchema, Environments } from './environment';
+import { type PropIssue, reportIssues } from './core/errors';
+import { contextLabels } from './core/labels';
+import { mergeDeep } from './core/merge';
+import { toPropIssues } from './core/props';
+import { formatBytes, formatCpu, parseQuantity } from './core/quantity';
+import { resourceName } from './core/schemas';
+import { contextOf, type IQuotaConsumer, provideContext, type QuotaDemand } from './core/workload';
+
+/** Props of an `AgentPlatform`. */
+export interface AgentPlatformProps {
+  /**
+   * Name of the app (the `app.kubernetes.io/part-of` label).
+   * @default - the construct id
+   */
+  readonly appName?: string;
+  /**
+   * The environment the app is synthesized for.
+   * @default Environments.DEFAULT (production-safe settings in namespace "default")
+   */
+  readonly environment?: EnvironmentConfig;
+}
+
+const PLATFORM_SYMBOL = Symbol.for('cdk8s-agents.AgentPlatform');
+
+function isQuotaConsumer(construct: IConstruct): construct is IConstruct & IQuotaConsumer {
+  return typeof (construct as Partial<IQuotaConsumer>).quotaDemand === 'function';
+}
+
+/**
+ * One app in one environment: a cdk8s Chart whose namespace, labels and defaults come from the
+ * environment. It creates the namespace with its Pod Security Admission labels, a ResourceQuota
+ * sized from the declared workloads, a LimitRange, and a default-deny NetworkPolicy.
+ */
+export class AgentPlatform extends Chart {
+  /** The nearest `AgentPlatform` above `scope`, if any. */
+  public static find(scope: Construct): AgentPlatform | undefined {
+    for (let node: Construct | undefined = scope; node; node = node.node.scope as Construct | undefined) {
+      if (PLATFORM_SYMBOL in node) {
+        return node as unknown as AgentPlatform;
+      }
+    }
+    return undefined;
+  }
+
+  /** The environment constructs below `scope` are synthesized for (production-safe defaults outside a platform). */
+  public static environmentOf(scope: Construct): EnvironmentConfig {
+    return contextOf(scope).environment;
+  }
+
+  public readonly environment: EnvironmentConfig;
+  public readonly appName: string;
+
+  constructor(scope: Construct, id: string, props: AgentPlatformProps = {}) {
+    const { environment, issues } = checkEnvironment(props.environment ?? Environments.DEFAULT);
+    const appName = props.appName ?? id;
+    super(scope, id, { namespace: environment.namespace, labels: contextLabels(appName, environment.name), disableResourceNameHashes: true });
+    this.environment = environment;
+    this.appName = appName;
+    const nameCheck = resourceName(40).safeParse(appName);
+    reportIssues(this, [...issues, ...(nameCheck.success ? [] : [{ field: 'appName', value: appName, message: nameCheck.error.issues[0].message }])]);
+    provideContext(this, { environment, partOf: appName });
+    Object.defineProperty(this, PLATFORM_SYMBOL, { value: true });
+    new NamespaceResources(this, 'namespace', environment);
+  }
+
+  /** What every workload of the platform needs at full scale. */
+  public workloadDemands(): QuotaDemand[] {
+    return this.node.findAll().filter(isQuotaConsumer).map((c) => c.quotaDemand()).filter((d): d is QuotaDemand => d !== undefined);
+  }
+}
+
+function checkEnvironment(environment: EnvironmentConfig): { environment: EnvironmentConfig; issues: PropIssue[] } {
+  const result = environmentConfigSchema.safeParse(environment, { reportInput: true });
+  if (result.success) {
+    return { environment: result.data as EnvironmentConfig, issues: [] };
+  }
+  const issues = toPropIssues(environmentConfigSchema, result.error.issues, environment, 'environment');
+  const bad = new Set(result.error.issues.map((i) => i.path[0]));
+  const usable = Object.fromEntries(Object.entries(environment).filter(([k]) => !bad.has(k)));
+  const fallback = environmentConfigSchema.safeParse(mergeDeep(Environments.DEFAULT, usable));
+  return { environment: fallback.success ? (fallback.data as EnvironmentConfig) : Environments.DEFAULT, issues };
+}
+
+/** The namespace and its guard rails; written to `00-namespace.yaml`. */
+class NamespaceResources extends Construct {
+  public readonly manifestFileName = '00-namespace';
+
+  constructor(scope: AgentPlatform, id: string, env: EnvironmentConfig) {
+    super(scope, id);
+    if (env.namespacePolicy.create) {
+      this.createNamespace(env);
+    }
+    if (env.quota.enabled) {
+      this.createQuota(scope, env);
+      this.createLimitRange(env);
+    }
+    if (env.networkPolicies.enabled) {
+      new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+        metadata: { name: 'default-deny' },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      });
+    }
+  }
+
+  private createNamespace(env: EnvironmentConfig): void {
+    const { enforce, warn } = env.namespacePolicy;
+    const version = 'v1.28';
+    const namespace = new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: env.namespace,
+        labels: {
+          'pod-security.kubernetes.io/enforce': enforce,
+          'pod-security.kubernetes.io/enforce-version': version,
+          'pod-security.kubernetes.io/warn': warn,
+          'pod-security.kubernetes.io/warn-version': version,
+          'pod-security.kubernetes.io/audit': warn,
+          'pod-security.kubernetes.io/audit-version': version,
+        },
+      },
+    });
+    // A Namespace is cluster scoped, but cdk8s stamps the chart's namespace on every object.
+    namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  }
+
+  private createQuota(platform: AgentPlatform, env: EnvironmentConfig): void {
+    new k8s.KubeResourceQuota(this, 'Quota', {
+      metadata: { name: 'workloads' },
+      spec: Lazy.any({ produce: (): k8s.ResourceQuotaSpec => ({ hard: quotaHard(platform.workloadDemands(), env) }) }),
+    });
+  }
+
+  private createLimitRange(env: EnvironmentConfig): void {
+    new k8s.KubeLimitRange(this, 'LimitRange', {
+      metadata: { name: 'container-defaults' },
+      spec: {
+        limits: [{
+          type: 'Container',
+          defaultRequest: { cpu: k8s.Quantity.fromString(env.quota.defaultRequest.cpu), memory: k8s.Quantity.fromString(env.quota.defaultRequest.memory) },
+          default: { cpu: k8s.Quantity.fromString(env.quota.defaultLimit.cpu), memory: k8s.Quantity.fromString(env.quota.defaultLimit.memory) },
+        }],
+      },
+    });
+  }
+}
+
+/**
+ * Quota sized from the declared workloads at full scale, one surge pod each, plus headroom for
+ * pods nobody declared (jobs run by hand, debug pods sized by the LimitRange defaults).
+ */
+export function quotaHard(demands: readonly QuotaDemand[], env: EnvironmentConfig): Record<string, k8s.Quantity> {
+  const sum = (pick: (d: QuotaDemand) => number) => demands.reduce((total, d) => total + pick(d), 0);
+  const extra = env.quota.extraPods;
+  const headroom = env.quota.headroom;
+  const cpu = (n: number) => k8s.Quantity.fromString(formatCpu(n * headroom));
+  const bytes = (n: number) => k8s.Quantity.fromString(formatBytes(Math.ceil((n * headroom) / 2 ** 20) * 2 ** 20));
+  const defaults = {
+    cpuRequest: parseQuantity(env.quota.defaultRequest.cpu),
+    memoryRequest: parseQuantity(env.quota.defaultRequest.memory),
+    cpuLimit: parseQuantity(env.quota.defaultLimit.cpu),
+    memoryLimit: parseQuantity(env.quota.defaultLimit.memory),
+  };
+  const hard: Record<string, k8s.Quantity> = {
+    pods: k8s.Quantity.fromNumber(Math.ceil((sum((d) => d.pods) + extra) * headroom)),
+    'requests.cpu': cpu(sum((d) => d.pods * d.cpuRequest) + extra * defaults.cpuRequest),
+    'requests.memory': bytes(sum((d) => d.pods * d.memoryRequest) + extra * defaults.memoryRequest),
+    'limits.cpu': cpu(sum((d) => d.pods * d.cpuLimit) + extra * defaults.cpuLimit),
+    'limits.memory': bytes(sum((d) => d.pods * d.memoryLimit) + extra * defaults.memoryLimit),
+  };
+  const gpus = sum((d) => d.pods * d.gpus);
+  if (gpus > 0) {
+    hard['requests.nvidia.com/gpu'] = k8s.Quantity.fromNumber(gpus);
+  }
+  const claims = sum((d) => d.volumeClaims);
+  if (claims > 0) {
+    hard.persistentvolumeclaims = k8s.Quantity.fromNumber(claims + extra);
+    hard['requests.storage'] = bytes(sum((d) => d.storageBytes));
+  }
+  return hard;
+}

@@ -1,0 +1,212 @@
+import { k8s } from 'cdk8s-plus-28';
+import { z } from 'zod';
+import { cidr, port as portSchema } from './schemas';
+
+/** Transport protocol of a port. */
+export enum Protocol {
+  TCP = 'TCP',
+  UDP = 'UDP',
+}
+
+/** A port a NetworkPolicy rule opens. */
+export interface NetworkPort {
+  /** Port number. */
+  readonly port: number;
+  /**
+   * Protocol.
+   * @default Protocol.TCP
+   */
+  readonly protocol?: Protocol;
+}
+
+/** Something a NetworkPolicy can name as the other end of a connection. */
+export interface INetworkPeer {
+  /** Readable name, used in documentation and reachability reports. */
+  readonly peerName: string;
+  /** NetworkPolicy peers selecting it, seen from a policy in `policyNamespace`. */
+  toPolicyPeers(policyNamespace: string | undefined): k8s.NetworkPolicyPeer[];
+}
+
+/** Pods selected by labels, in a namespace (undefined: the namespace of the policy). */
+export class PodPeer implements INetworkPeer {
+  constructor(public readonly peerName: string, private readonly labels: Record<string, string>, private readonly namespace?: string) {}
+
+  public toPolicyPeers(policyNamespace: string | undefined): k8s.NetworkPolicyPeer[] {
+    const podSelector = { matchLabels: { ...this.labels } };
+    if (this.namespace === undefined || this.namespace === policyNamespace) {
+      return [{ podSelector }];
+    }
+    return [{ podSelector, namespaceSelector: namespaceSelector(this.namespace) }];
+  }
+}
+
+/** Every pod of a namespace, optionally narrowed by pod labels. */
+export class NamespacePeer implements INetworkPeer {
+  public readonly peerName: string;
+
+  constructor(private readonly namespace: string, private readonly podLabels?: Record<string, string>) {
+    this.peerName = podLabels ? `pods ${JSON.stringify(podLabels)} in namespace ${namespace}` : `namespace ${namespace}`;
+  }
+
+  public toPolicyPeers(): k8s.NetworkPolicyPeer[] {
+    return [{
+      namespaceSelector: namespaceSelector(this.namespace),
+      ...(this.podLabels ? { podSelector: { matchLabels: { ...this.podLabels } } } : {}),
+    }];
+  }
+}
+
+function namespaceSelector(namespace: string): k8s.LabelSelector {
+  return { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
+}
+
+/** Private, link-local and shared address ranges: never "the internet". */
+export const PRIVATE_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'];
+
+export interface ExternalEndpointOptions {
+  /**
+   * Ports the endpoint is reached on.
+   * @default [443]
+   */
+  readonly ports?: number[];
+  /**
+   * Ranges excluded from the CIDR.
+   * @default - none
+   */
+  readonly except?: string[];
+  /**
+   * Host names this endpoint stands for, for documentation (NetworkPolicies match addresses, not names).
+   * @default - none
+   */
+  readonly hosts?: string[];
+}
+
+export const externalEndpointOptionsSchema = z.object({
+  ports: z.array(portSchema).min(1, { error: 'must list at least one port' }).optional(),
+  except: z.array(cidr).optional(),
+  hosts: z.array(z.string()).optional(),
+}).strict();
+
+/**
+ * A destination outside the cluster that a workload may call (an LLM API, a SaaS, a database).
+ * Kubernetes NetworkPolicies match IP ranges, not host names: for a public API use
+ * `ExternalEndpoint.internet()` (every public address on the given ports) or the provider's ranges.
+ */
+export class ExternalEndpoint implements INetworkPeer {
+  /** Every public IPv4 address (private ranges excluded), on port 443 unless told otherwise. */
+  public static internet(options: ExternalEndpointOptions = {}): ExternalEndpoint {
+    return new ExternalEndpoint('0.0.0.0/0', { ...options, except: [...PRIVATE_RANGES, ...(options.except ?? [])] });
+  }
+
+  /** An HTTPS API on the internet, e.g. `ExternalEndpoint.https('api.openai.com')`. */
+  public static https(...hosts: string[]): ExternalEndpoint {
+    return ExternalEndpoint.internet({ ports: [443], hosts });
+  }
+
+  /** A CIDR block, e.g. a managed database subnet: `ExternalEndpoint.cidr('10.20.0.0/16', { ports: [5432] })`. */
+  public static cidr(block: string, options: ExternalEndpointOptions = {}): ExternalEndpoint {
+    return new ExternalEndpoint(block, options);
+  }
+
+  public readonly peerName: string;
+  public readonly ports: readonly NetworkPort[];
+
+  private constructor(public readonly block: string, public readonly options: ExternalEndpointOptions) {
+    this.ports = (options.ports ?? [443]).map((p) => ({ port: p, protocol: Protocol.TCP }));
+    this.peerName = options.hosts && options.hosts.length > 0 ? options.hosts.join(', ') : block;
+  }
+
+  public toPolicyPeers(): k8s.NetworkPolicyPeer[] {
+    const except = this.options.except ?? [];
+    return [{ ipBlock: { cidr: this.block, ...(except.length > 0 ? { except: [...except] } : {}) } }];
+  }
+}
+
+/** One allowed path: a peer and the ports. */
+export interface PolicyRule {
+  readonly peer: INetworkPeer;
+  readonly ports: readonly NetworkPort[];
+}
+
+/** Something that has network connections: a workload of this app, or one outside it. */
+export interface IConnectable {
+  readonly connections: Connections;
+}
+
+/**
+ * The allowed paths of one workload, in both directions. Calls that name another workload record
+ * the rule on both ends, so that the two NetworkPolicies always agree.
+ */
+export class Connections {
+  private readonly ingress: PolicyRule[] = [];
+  private readonly egress: PolicyRule[] = [];
+
+  /**
+   * @param peer how other policies select this workload's pods
+   * @param ports the ports clients reach it on (used when a caller names no ports)
+   * @param managed whether this workload gets a NetworkPolicy of its own (false for things outside the app)
+   */
+  constructor(public readonly peer: INetworkPeer, public readonly ports: readonly NetworkPort[], public readonly managed = true) {}
+
+  /** Lets `client` connect to this workload: ingress here, egress on the client. */
+  public allowFrom(client: IConnectable, ports: readonly NetworkPort[] = this.ports): void {
+    this.allowIngress(client.connections.peer, ports);
+    client.connections.allowEgress(this.peer, ports);
+  }
+
+  /** Lets this workload connect to `server`: egress here, ingress on the server. */
+  public allowTo(server: IConnectable, ports: readonly NetworkPort[] = server.connections.ports): void {
+    server.connections.allowFrom({ connections: this }, ports);
+  }
+
+  /** Admits traffic from a peer that is not a workload of this app (a namespace, a CIDR). */
+  public allowIngress(peer: INetworkPeer, ports: readonly NetworkPort[]): void {
+    addRule(this.ingress, peer, ports);
+  }
+
+  /** Allows traffic to a peer that is not a workload of this app (an external API, a namespace). */
+  public allowEgress(peer: INetworkPeer, ports: readonly NetworkPort[]): void {
+    addRule(this.egress, peer, ports);
+  }
+
+  public get ingressRules(): readonly PolicyRule[] {
+    return this.ingress;
+  }
+
+  public get egressRules(): readonly PolicyRule[] {
+    return this.egress;
+  }
+}
+
+function samePorts(a: readonly NetworkPort[], b: readonly NetworkPort[]): boolean {
+  const key = (ports: readonly NetworkPort[]) => ports.map((p) => `${p.protocol ?? Protocol.TCP}/${p.port}`).sort().join(',');
+  return key(a) === key(b);
+}
+
+function addRule(rules: PolicyRule[], peer: INetworkPeer, ports: readonly NetworkPort[]): void {
+  if (!rules.some((r) => r.peer === peer && samePorts(r.ports, ports))) {
+    rules.push({ peer, ports: [...ports] });
+  }
+}
+
+function toPolicyPorts(ports: readonly NetworkPort[]): k8s.NetworkPolicyPort[] {
+  return ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? Protocol.TCP }));
+}
+
+/** Where the cluster DNS runs; every managed workload may query it. */
+export interface DnsTarget {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** The spec of a workload's NetworkPolicy: only the recorded paths, plus DNS. */
+export function networkPolicySpec(connections: Connections, podLabels: Record<string, string>, namespace: string | undefined, dns: DnsTarget): k8s.NetworkPolicySpec {
+  const dnsPeer = new NamespacePeer(dns.namespace, { ...dns.podLabels });
+  const dnsRule: PolicyRule = { peer: dnsPeer, ports: [{ port: 53, protocol: Protocol.UDP }, { port: 53, protocol: Protocol.TCP }] };
+  return {
+    podSelector: { matchLabels: { ...podLabels } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: connections.ingressRules.map((r) => ({ from: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
+    egress: [dnsRule, ...connections.egressRules].map((r) => ({ to: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
+  };
+}

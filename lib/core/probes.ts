@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { k8s } from 'cdk8s-plus-28';
+import { httpPath, positiveInt } from './schemas';
+
+/** Readiness, liveness and startup probes over HTTP. */
+export interface HealthCheckOptions {
+  /**
+   * Path answering 200 when the service can take traffic (readiness and startup).
+   * @default "/health"
+   */
+  readonly path?: string;
+  /**
+   * Path answering 200 while the process is alive. Point it at an endpoint that does not check
+   * dependencies, or an LLM outage restarts every pod.
+   * @default - the same as `path`
+   */
+  readonly livenessPath?: string;
+  /**
+   * Seconds a starting container may take to answer before it is restarted: the startup probe's
+   * budget. Liveness and readiness only start after it, so slow LLM warm-up never kills a pod.
+   * @default 300
+   */
+  readonly startupTimeoutSeconds?: number;
+  /**
+   * Seconds between readiness checks.
+   * @default 5
+   */
+  readonly readinessPeriodSeconds?: number;
+  /**
+   * Seconds between liveness checks.
+   * @default 10
+   */
+  readonly livenessPeriodSeconds?: number;
+  /**
+   * Consecutive failures before a pod is marked unready or restarted.
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+  /**
+   * Seconds a probe request may take.
+   * @default 3
+   */
+  readonly timeoutSeconds?: number;
+}
+
+export const healthCheckSchema = z.object({
+  path: httpPath.optional(),
+  livenessPath: httpPath.optional(),
+  startupTimeoutSeconds: positiveInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
+  readinessPeriodSeconds: positiveInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
+  livenessPeriodSeconds: positiveInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
+  failureThreshold: positiveInt.max(30, { error: 'must be at most 30' }).optional(),
+  timeoutSeconds: positiveInt.max(60, { error: 'must be at most 60 seconds' }).optional(),
+}).strict();
+
+const STARTUP_PERIOD_SECONDS = 5;
+
+/** The three probes of a container serving HTTP on the named port. */
+export interface ContainerProbes {
+  readonly startupProbe: k8s.Probe;
+  readonly readinessProbe: k8s.Probe;
+  readonly livenessProbe: k8s.Probe;
+}
+
+export function httpProbes(options: HealthCheckOptions | undefined, portName: string, defaults: { startupTimeoutSeconds: number }): ContainerProbes {
+  const path = options?.path ?? '/health';
+  const timeoutSeconds = options?.timeoutSeconds ?? 3;
+  const failureThreshold = options?.failureThreshold ?? 3;
+  const get = (p: string): k8s.HttpGetAction => ({ path: p, port: k8s.IntOrString.fromString(portName), scheme: 'HTTP' });
+  const budget = options?.startupTimeoutSeconds ?? defaults.startupTimeoutSeconds;
+  return {
+    startupProbe: {
+      httpGet: get(path),
+      periodSeconds: STARTUP_PERIOD_SECONDS,
+      timeoutSeconds,
+      failureThreshold: Math.max(1, Math.ceil(budget / STARTUP_PERIOD_SECONDS)),
+      successThreshold: 1,
+    },
+    readinessProbe: {
+      httpGet: get(path),
+      periodSeconds: options?.readinessPeriodSeconds ?? 5,
+      timeoutSeconds,
+      failureThreshold,
+      successThreshold: 1,
+    },
+    livenessProbe: {
+      httpGet: get(options?.livenessPath ?? path),
+      periodSeconds: options?.livenessPeriodSeconds ?? 10,
+      timeoutSeconds,
+      failureThreshold,
+      successThreshold: 1,
+    },
+  };
+}

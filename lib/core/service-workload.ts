@@ -1,0 +1,468 @@
+import { Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { type Construct } from 'constructs';
+import { z } from 'zod';
+import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
+import { type EnvMap, EnvValue } from './env-value';
+import { type ParsedProps } from './props';
+import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './image';
+import { type WorkloadComponent } from './labels';
+import { type ExternalEndpoint, NamespacePeer, Protocol } from './network';
+import { type ContainerSpec, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
+import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
+import { parseQuantity } from './quantity';
+import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, type ResourcePreset, resolveResources } from './resources';
+import { annotations as annotationsSchema, dnsSubdomain, httpPath, memoryQuantity, nonNegativeInt, port, positiveInt } from './schemas';
+import { type SecurityOptions, securityOptionsSchema } from './security';
+import { type QuotaDemand, Workload, type WorkloadOptions } from './workload';
+import { ObservabilityMode } from '../environment';
+
+/** Where Prometheus finds the workload's metrics. */
+export interface MetricsOptions {
+  /**
+   * Whether the pods are annotated for scraping and scrapers are admitted by the NetworkPolicy.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Port serving metrics; a separate container port named `metrics` when it differs from `port`.
+   * @default - the service port
+   */
+  readonly port?: number;
+  /**
+   * Path of the Prometheus endpoint.
+   * @default "/metrics"
+   */
+  readonly path?: string;
+}
+
+/** An Ingress in front of the Service, with TLS. */
+export interface IngressOptions {
+  /**
+   * Host name.
+   * @default - `<name>.<environment ingress domain>`
+   */
+  readonly host?: string;
+  /**
+   * Path prefix routed to the service.
+   * @default "/"
+   */
+  readonly path?: string;
+  /**
+   * Whether TLS is terminated at the ingress.
+   * @default true
+   */
+  readonly tls?: boolean;
+  /**
+   * Secret holding the TLS certificate (issued by cert-manager when the environment names a ClusterIssuer).
+   * @default - `<name>-tls`
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * Extra annotations for the ingress controller.
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+}
+
+/** Props shared by every HTTP service: agents, MCP tools, inference pools. */
+export interface ServiceWorkloadProps extends WorkloadOptions {
+  /**
+   * Container image, `[registry/]repository[:tag][@digest]`. Outside development it must be
+   * pinned: a version tag other than `latest`, or a digest.
+   */
+  readonly image: string;
+  /**
+   * Port the container listens on.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Port of the Service.
+   * @default - the same as `port`
+   */
+  readonly servicePort?: number;
+  /**
+   * Entrypoint override.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Arguments.
+   * @default - the image's command
+   */
+  readonly args?: string[];
+  /**
+   * Environment variables: strings are literal, `EnvValue.fromSecret()` / `fromConfigMap()` reference keys.
+   * @default - none
+   */
+  readonly env?: EnvMap;
+  /**
+   * Requests and limits: a preset with any quantity overridden.
+   * @default - the construct's preset
+   */
+  readonly resources?: ResourceOptions;
+  /**
+   * HTTP readiness, liveness and startup probes.
+   * @default - `/health`, with a startup budget that covers model warm-up
+   */
+  readonly healthCheck?: HealthCheckOptions;
+  /**
+   * Replicas when there is no HPA (capped by the environment: dev runs 1).
+   * @default - the environment's `replicas.default`
+   */
+  readonly replicas?: number;
+  /**
+   * HorizontalPodAutoscaler. When it is on, the Deployment leaves `replicas` to the HPA.
+   * @default - the environment's autoscaling defaults (CPU and memory targets; none in dev)
+   */
+  readonly autoscaling?: AutoscalingOptions;
+  /**
+   * User and filesystem settings of the restricted security context.
+   * @default - UID/GID 10001, read-only root filesystem
+   */
+  readonly security?: SecurityOptions;
+  /**
+   * Seconds between SIGTERM and SIGKILL, for in-flight LLM calls to finish.
+   * @default 60
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Seconds a stopping pod keeps serving (a `sleep` preStop hook, so the image needs `sleep`)
+   * while it is removed from the Service endpoints. 0 disables the hook.
+   * @default 5
+   */
+  readonly preStopDelaySeconds?: number;
+  /**
+   * Prometheus scraping.
+   * @default - `/metrics` on the service port
+   */
+  readonly metrics?: MetricsOptions;
+  /**
+   * An Ingress with TLS in front of the Service.
+   * @default - none: reachable inside the cluster only
+   */
+  readonly ingress?: IngressOptions;
+  /**
+   * Whether the ServiceAccount token is mounted into the pods.
+   * @default false
+   */
+  readonly automountServiceAccountToken?: boolean;
+  /**
+   * Endpoints outside the cluster the workload may call (LLM APIs, SaaS), admitted by its NetworkPolicy.
+   * @default - none
+   */
+  readonly externalEndpoints?: ExternalEndpoint[];
+  /**
+   * Size limit of the writable `/tmp` emptyDir.
+   * @default "512Mi"
+   */
+  readonly tmpSizeLimit?: string;
+  /**
+   * Extra annotations on the pods.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+}
+
+const externalEndpointSchema = z.custom<ExternalEndpoint>((v) => typeof v === 'object' && v !== null && 'block' in v && 'ports' in v, {
+  error: 'must be an ExternalEndpoint, e.g. ExternalEndpoint.https("api.openai.com")',
+});
+
+const envMapSchema = z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => v instanceof EnvValue)], {
+  error: 'must be a string or an EnvValue (EnvValue.fromSecret(), EnvValue.fromConfigMap(), ...)',
+}));
+
+export const serviceWorkloadSchema = z.object({
+  name: z.unknown().optional(),
+  image: imageSchema,
+  port: port.optional(),
+  servicePort: port.optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: envMapSchema.optional(),
+  resources: resourceOptionsSchema.optional(),
+  healthCheck: healthCheckSchema.optional(),
+  replicas: positiveInt.max(1000, { error: 'must be at most 1000' }).optional(),
+  autoscaling: autoscalingSchema.optional(),
+  security: securityOptionsSchema.optional(),
+  terminationGracePeriodSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
+  preStopDelaySeconds: nonNegativeInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
+  metrics: z.object({ enabled: z.boolean().optional(), port: port.optional(), path: httpPath.optional() }).strict().optional(),
+  ingress: z.object({
+    host: dnsSubdomain.optional(),
+    path: httpPath.optional(),
+    tls: z.boolean().optional(),
+    tlsSecretName: dnsSubdomain.optional(),
+    annotations: annotationsSchema.optional(),
+  }).strict().optional(),
+  automountServiceAccountToken: z.boolean().optional(),
+  externalEndpoints: z.array(externalEndpointSchema).optional(),
+  tmpSizeLimit: memoryQuantity.optional(),
+  podAnnotations: annotationsSchema.optional(),
+}).strict();
+
+export type ServiceWorkloadConfig = z.output<typeof serviceWorkloadSchema>;
+
+/** What a subclass decides for its base. */
+export interface ServiceWorkloadDefaults {
+  readonly component: WorkloadComponent;
+  readonly resourcePreset: ResourcePreset;
+  /** Startup probe budget when the props give none. */
+  readonly startupTimeoutSeconds: number;
+  /** Whether the workload gets a Service (false for queue workers). */
+  readonly service: boolean;
+  /** Extra HPA metrics (custom or external). */
+  readonly extraMetrics?: readonly k8s.MetricSpecV2[];
+}
+
+const HTTP_PORT_NAME = 'http';
+const METRICS_PORT_NAME = 'metrics';
+const DEFAULT_PORT = 8080;
+
+/**
+ * A Deployment of an HTTP service with its Service, ServiceAccount, HPA, PodDisruptionBudget,
+ * NetworkPolicy and optional Ingress. Every object renders lazily, so wiring added after
+ * construction (`addEnv`, `connections.allowFrom`, ...) still reaches the manifests.
+ */
+export abstract class ServiceWorkload extends Workload {
+  /** The container image, split into the parts Helm values can override. */
+  public readonly image: ImageReference;
+  /** Port the container listens on. */
+  public readonly port: number;
+  /** Port clients use on the Service. */
+  public readonly servicePort: number;
+  /** Requests and limits of the main container. */
+  public readonly resources: ResolvedResources;
+  /** The HPA settings, when the workload has one. */
+  public readonly autoscaling: ResolvedAutoscaling | undefined;
+  /** Replicas when there is no HPA. */
+  public readonly replicas: number;
+  /** The Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The Service (undefined for workers). */
+  public readonly service: k8s.KubeService | undefined;
+
+  protected readonly config: ServiceWorkloadConfig;
+  private readonly defaults: ServiceWorkloadDefaults;
+  private readonly volumes: k8s.Volume[] = [];
+  private readonly volumeMounts: k8s.VolumeMount[] = [];
+
+  protected constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, rawName: unknown, defaults: ServiceWorkloadDefaults) {
+    super(scope, id, { name: rawName, component: defaults.component });
+    this.issues.push(...parsed.issues);
+    this.defaults = defaults;
+    this.config = parsed.value ?? { image: 'invalid' };
+    this.image = parseImage(this.config.image) ?? { repository: 'invalid' };
+    this.port = this.config.port ?? DEFAULT_PORT;
+    this.servicePort = this.config.servicePort ?? this.port;
+    this.resources = resolveResources(this.config.resources, defaults.resourcePreset, this.environment.resourceProfile);
+    this.autoscaling = resolveAutoscaling(this.config.autoscaling, this.environment.autoscaling, defaults.extraMetrics);
+    this.replicas = Math.min(this.config.replicas ?? this.environment.replicas.default, this.environment.replicas.max ?? Number.MAX_SAFE_INTEGER);
+    this.checkConfig();
+
+    this.exposePorts({ port: this.port, protocol: Protocol.TCP });
+    this.addEnvMap(this.config.env);
+    this.allowExternal(...(this.config.externalEndpoints ?? []));
+    const tmp = tmpVolume(this.config.tmpSizeLimit ?? '512Mi');
+    this.addVolume(tmp.volume, tmp.mount);
+
+    this.createServiceAccount(this.config.automountServiceAccountToken ?? false);
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: this.metadata(),
+      spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
+    });
+    this.service = defaults.service ? this.createService() : undefined;
+    if (this.autoscaling) {
+      this.createAutoscaler(this.autoscaling);
+    }
+    if (this.environment.availability.podDisruptionBudgets && this.maxPods > 1) {
+      this.createDisruptionBudget();
+    }
+    this.admitScrapers();
+    this.createNetworkPolicy();
+    if (this.config.ingress && this.service) {
+      this.createIngress(this.config.ingress);
+    }
+  }
+
+  private checkConfig(): void {
+    const violation = tagPolicyViolation(this.image, this.environment.images.tagPolicy);
+    if (violation && this.config.image !== 'invalid') {
+      this.issues.push({ field: 'image', value: this.config.image, message: violation });
+    }
+    this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling));
+    if (this.config.ingress && !this.config.ingress.host && !this.environment.ingress.domain) {
+      this.issues.push({ field: 'ingress.host', message: `is required: the environment "${this.environment.name}" has no ingress.domain to derive "<name>.<domain>" from` });
+    }
+  }
+
+  /** Most pods that can run at once. */
+  protected get maxPods(): number {
+    return this.autoscaling ? this.autoscaling.maxReplicas : this.replicas;
+  }
+
+  /** Mounts a volume into the main container. */
+  public addVolume(volume: k8s.Volume, mount: k8s.VolumeMount): void {
+    this.volumes.push(volume);
+    this.volumeMounts.push(mount);
+  }
+
+  /** The image reference a container gets, with the environment's registry. */
+  public get imageName(): string {
+    return formatImage(this.image, this.environment.images.registry);
+  }
+
+  /** The in-cluster URL of the Service, e.g. `http://jd-classifier.agentic-ai.svc.cluster.local:8080`. */
+  public get url(): string {
+    const host = this.namespace ? `${this.name}.${this.namespace}.svc.cluster.local` : this.name;
+    return `http://${host}:${this.servicePort}`;
+  }
+
+  private get metricsEnabled(): boolean {
+    return this.config.metrics?.enabled ?? true;
+  }
+
+  private get metricsPort(): number {
+    return this.config.metrics?.port ?? this.port;
+  }
+
+  protected renderContainerPorts(): k8s.ContainerPort[] {
+    const ports: k8s.ContainerPort[] = [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }];
+    if (this.metricsEnabled && this.metricsPort !== this.port) {
+      ports.push({ name: METRICS_PORT_NAME, containerPort: this.metricsPort, protocol: 'TCP' });
+    }
+    return ports;
+  }
+
+  /** The main container; subclasses add to it through `mainContainerSpec()`. */
+  protected mainContainerSpec(): ContainerSpec {
+    return {
+      name: this.name,
+      image: this.imageName,
+      imagePullPolicy: this.environment.images.pullPolicy,
+      command: this.config.command,
+      args: this.config.args,
+      ports: this.renderContainerPorts(),
+      env: this.renderEnv(),
+      resources: this.resources,
+      probes: httpProbes(this.config.healthCheck, HTTP_PORT_NAME, { startupTimeoutSeconds: this.defaults.startupTimeoutSeconds }),
+      security: this.config.security as SecurityOptions | undefined,
+      volumeMounts: this.volumeMounts,
+      preStopDelaySeconds: this.config.preStopDelaySeconds ?? 5,
+    };
+  }
+
+  /** Containers running beside the main one. */
+  protected sidecars(): k8s.Container[] {
+    return [];
+  }
+
+  /** Pod-level additions of subclasses (node selection, tolerations, init containers...). */
+  protected podSpecExtras(): Partial<Parameters<typeof renderPodSpec>[0]> {
+    return {};
+  }
+
+  private podAnnotations(): Record<string, string> {
+    const scrape: Record<string, string> = this.metricsEnabled
+      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.metricsPort), 'prometheus.io/path': this.config.metrics?.path ?? '/metrics' }
+      : {};
+    return { ...scrape, ...this.config.podAnnotations };
+  }
+
+  private renderDeploymentSpec(): k8s.DeploymentSpec {
+    const spread = this.maxPods > 1 ? topologySpread(this.selectorLabels, this.environment.availability) : [];
+    return {
+      replicas: this.autoscaling ? undefined : this.replicas,
+      revisionHistoryLimit: 5,
+      progressDeadlineSeconds: 600,
+      selector: { matchLabels: { ...this.selectorLabels } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      template: {
+        metadata: { labels: { ...this.labels }, annotations: this.podAnnotations() },
+        spec: renderPodSpec({
+          serviceAccountName: this.name,
+          automountServiceAccountToken: this.config.automountServiceAccountToken ?? false,
+          containers: [renderContainer(this.mainContainerSpec()), ...this.sidecars()],
+          volumes: this.volumes,
+          security: this.config.security as SecurityOptions | undefined,
+          terminationGracePeriodSeconds: this.config.terminationGracePeriodSeconds ?? 60,
+          topologySpreadConstraints: spread,
+          ...this.podSpecExtras(),
+        }),
+      },
+    };
+  }
+
+  /** Extra Service settings (session affinity for stateful MCP tools). */
+  protected serviceSpecExtras(): Partial<k8s.ServiceSpec> {
+    return {};
+  }
+
+  private createService(): k8s.KubeService {
+    return new k8s.KubeService(this, 'Service', {
+      metadata: this.metadata(),
+      spec: Lazy.any({
+        produce: (): k8s.ServiceSpec => ({
+          type: 'ClusterIP',
+          selector: { ...this.selectorLabels },
+          ports: [{ name: HTTP_PORT_NAME, port: this.servicePort, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP', appProtocol: 'http' }],
+          ...this.serviceSpecExtras(),
+        }),
+      }),
+    });
+  }
+
+  private createAutoscaler(autoscaling: ResolvedAutoscaling): k8s.KubeHorizontalPodAutoscalerV2 {
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: this.metadata(),
+      spec: horizontalPodAutoscalerSpec({ apiVersion: 'apps/v1', kind: 'Deployment', name: this.name }, autoscaling),
+    });
+  }
+
+  private admitScrapers(): void {
+    const observability = this.environment.observability;
+    if (this.metricsEnabled && observability.mode === ObservabilityMode.OPERATOR) {
+      this.connections.allowIngress(new NamespacePeer(observability.monitoringNamespace), [{ port: this.metricsPort, protocol: Protocol.TCP }]);
+    }
+  }
+
+  private createIngress(options: IngressOptions): k8s.KubeIngress {
+    const host = options.host ?? `${this.name}.${this.environment.ingress.domain ?? 'invalid'}`;
+    const tls = options.tls ?? true;
+    const issuer = this.environment.ingress.clusterIssuer;
+    this.connections.allowIngress(new NamespacePeer(this.environment.ingress.controllerNamespace), [{ port: this.port, protocol: Protocol.TCP }]);
+    return new k8s.KubeIngress(this, 'Ingress', {
+      metadata: this.metadata('', {
+        annotations: { ...(tls && issuer ? { 'cert-manager.io/cluster-issuer': issuer } : {}), ...options.annotations },
+      }),
+      spec: {
+        ingressClassName: this.environment.ingress.className,
+        tls: tls ? [{ hosts: [host], secretName: options.tlsSecretName ?? `${this.name}-tls` }] : undefined,
+        rules: [{
+          host,
+          http: {
+            paths: [{
+              path: options.path ?? '/',
+              pathType: 'Prefix',
+              backend: { service: { name: this.name, port: { name: HTTP_PORT_NAME } } },
+            }],
+          },
+        }],
+      },
+    });
+  }
+
+  public quotaDemand(): QuotaDemand {
+    return {
+      pods: this.maxPods + 1,
+      cpuRequest: parseQuantity(this.resources.requests.cpu),
+      memoryRequest: parseQuantity(this.resources.requests.memory),
+      cpuLimit: parseQuantity(this.resources.limits.cpu),
+      memoryLimit: parseQuantity(this.resources.limits.memory),
+      gpus: 0,
+      volumeClaims: 0,
+      storageBytes: 0,
+    };
+  }
+}

@@ -1,0 +1,211 @@
+import { Chart, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { type EnvironmentConfig, Environments, EnvironmentTier } from '../environment';
+import { type PropIssue, reportIssues } from './errors';
+import { type EnvMap, EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
+import { Connections, type ExternalEndpoint, type NetworkPort, networkPolicySpec, PodPeer } from './network';
+import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
+import { resourceName } from './schemas';
+
+/** What a workload asks of its namespace's ResourceQuota at full scale. */
+export interface QuotaDemand {
+  /** Most pods that can run at once, including one surge pod per rolling update. */
+  readonly pods: number;
+  /** Per-pod requests and limits, in cores and bytes. */
+  readonly cpuRequest: number;
+  readonly memoryRequest: number;
+  readonly cpuLimit: number;
+  readonly memoryLimit: number;
+  /** GPUs per pod. */
+  readonly gpus: number;
+  /** Persistent volume claims and their bytes, in total. */
+  readonly volumeClaims: number;
+  readonly storageBytes: number;
+}
+
+/** Anything that runs pods and can be counted against a quota. */
+export interface IQuotaConsumer {
+  quotaDemand(): QuotaDemand | undefined;
+}
+
+/** Where a workload runs: its environment and the labels of its app. */
+export interface WorkloadContext {
+  readonly environment: EnvironmentConfig;
+  readonly partOf?: string;
+}
+
+const CONTEXT_SYMBOL = Symbol.for('cdk8s-agents.WorkloadContext');
+
+/** Marks a scope (an `AgentPlatform`) as providing the environment to the workloads below it. */
+export function provideContext(scope: Construct, context: WorkloadContext): void {
+  Object.defineProperty(scope, CONTEXT_SYMBOL, { value: context });
+}
+
+/** The context of the nearest providing scope; production-safe defaults when there is none. */
+export function contextOf(scope: Construct): WorkloadContext {
+  for (let node: Construct | undefined = scope; node; node = node.node.scope as Construct | undefined) {
+    const context = (node as unknown as Record<symbol, WorkloadContext | undefined>)[CONTEXT_SYMBOL];
+    if (context) {
+      return context;
+    }
+  }
+  return { environment: Environments.DEFAULT };
+}
+
+/** Options every workload accepts. */
+export interface WorkloadOptions {
+  /**
+   * Kubernetes name of the workload and of every object it creates. It is also the selector
+   * label (`app.kubernetes.io/name`), so changing it replaces the workload.
+   * @default - the construct id in kebab-case
+   */
+  readonly name?: string;
+}
+
+/**
+ * Base of every construct that runs pods: a stable name, labels, its NetworkPolicy connections,
+ * environment variables and the checks shared by all of them.
+ */
+export abstract class Workload extends Construct implements IQuotaConsumer {
+  /** Kubernetes name of the workload's objects. */
+  public readonly name: string;
+  /** Namespace of the workload's objects (undefined: the chart has none). */
+  public readonly namespace: string | undefined;
+  /** The environment the workload is synthesized for. */
+  public readonly environment: EnvironmentConfig;
+  /** Labels selecting the workload's pods. */
+  public readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Labels of the workload's objects and pods. */
+  public readonly labels: Readonly<Record<string, string>>;
+  /** The workload's allowed network paths. */
+  public readonly connections: Connections;
+  /** Problems found so far; reported when the app is validated. */
+  protected readonly issues: PropIssue[] = [];
+
+  private readonly env = new Map<string, EnvValue>();
+  private readonly servicePorts: NetworkPort[] = [];
+
+  protected constructor(scope: Construct, id: string, options: { name?: unknown; component: WorkloadComponent; maxNameLength?: number }) {
+    super(scope, id);
+    const context = contextOf(this);
+    this.environment = context.environment;
+    this.namespace = Chart.of(this).namespace;
+    this.name = this.checkName(options.name, id, options.maxNameLength ?? 63);
+    this.selectorLabels = selectorLabels(this.name);
+    this.labels = workloadLabels(this.name, options.component, contextLabels(context.partOf, this.environment.name));
+    this.connections = new Connections(new PodPeer(this.name, { ...this.selectorLabels }, this.namespace), this.servicePorts);
+    reportIssues(this, this.issues);
+  }
+
+  private checkName(given: unknown, id: string, maxLength: number): string {
+    const name = given === undefined ? toKubernetesName(id) : given;
+    const result = resourceName(maxLength).safeParse(name);
+    if (!result.success) {
+      this.issues.push({ field: 'name', value: name, message: result.error.issues[0].message });
+      return typeof name === 'string' && name.length > 0 ? name : toKubernetesName(id) || 'invalid';
+    }
+    return result.data;
+  }
+
+  /** Records the ports clients reach this workload on (used when a caller names no ports). */
+  protected exposePorts(...ports: NetworkPort[]): void {
+    this.servicePorts.push(...ports);
+  }
+
+  /**
+   * Adds an environment variable to the main container. Literal values for names that look like
+   * secrets (`*_PASSWORD`, `*_TOKEN`, `*_API_KEY`...) are refused outside development.
+   * @returns the value added
+   */
+  public addEnv(name: string, value: string | EnvValue): EnvValue {
+    const envValue = toEnvValue(value);
+    this.checkEnv(name, envValue, `env.${name}`);
+    this.env.set(name, envValue);
+    return envValue;
+  }
+
+  /** Adds several environment variables (see `addEnv`). */
+  protected addEnvMap(env: EnvMap | undefined): void {
+    for (const [name, value] of Object.entries(env ?? {})) {
+      this.addEnv(name, value);
+    }
+  }
+
+  private checkEnv(name: string, value: EnvValue, field: string): void {
+    const literal = value.literal;
+    if (literal !== undefined && looksLikeSecretName(name) && !this.environment.secrets.allowLiteralValues) {
+      this.issues.push({
+        field,
+        message: `"${name}" looks like a secret, so a literal value is refused: it would be committed to Git in the manifests. Use EnvValue.fromSecret(secretSource, key); only a development environment with secrets.allowLiteralValues may render literals`,
+      });
+    }
+    const secretKey = value._secretKey;
+    if (secretKey && !secretKey.secret.keys.includes(secretKey.key)) {
+      this.issues.push({
+        field,
+        value: secretKey.key,
+        message: `secret "${secretKey.secret.secretName}" declares no key "${secretKey.key}"; declared keys: ${secretKey.secret.keys.join(', ')}`,
+      });
+    }
+    if (this.env.has(name)) {
+      this.issues.push({ field, message: `environment variable "${name}" is set twice; each name may be set once` });
+    }
+  }
+
+  /** The container's environment variables, in the order they were added. */
+  protected renderEnv(): k8s.EnvVar[] {
+    return [...this.env.entries()].map(([name, value]) => value._toEnvVar(name));
+  }
+
+  /** Allows calls to endpoints outside the cluster (LLM APIs, SaaS, databases). */
+  public allowExternal(...endpoints: ExternalEndpoint[]): void {
+    for (const endpoint of endpoints) {
+      this.connections.allowEgress(endpoint, endpoint.ports);
+    }
+  }
+
+  /** Whether the environment is development, where some production checks are relaxed. */
+  protected get isDevelopment(): boolean {
+    return this.environment.tier === EnvironmentTier.DEVELOPMENT;
+  }
+
+  /** Object metadata: the workload's name, namespace handled by the chart, and labels. */
+  protected metadata(nameSuffix = '', extra: { annotations?: Record<string, string> } = {}): k8s.ObjectMeta {
+    return { name: `${this.name}${nameSuffix}`, labels: { ...this.labels }, ...extra };
+  }
+
+  /** The ServiceAccount of the pods; its token is only mounted when asked. */
+  protected createServiceAccount(automountToken: boolean): k8s.KubeServiceAccount {
+    return new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: this.metadata(),
+      automountServiceAccountToken: automountToken,
+    });
+  }
+
+  /** The workload's NetworkPolicy: the recorded paths and DNS, nothing else. */
+  protected createNetworkPolicy(): k8s.KubeNetworkPolicy | undefined {
+    if (!this.environment.networkPolicies.enabled) {
+      return undefined;
+    }
+    const dns = { namespace: this.environment.networkPolicies.dnsNamespace, podLabels: this.environment.networkPolicies.dnsPodLabels };
+    return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: this.metadata(),
+      spec: Lazy.any({ produce: () => networkPolicySpec(this.connections, { ...this.selectorLabels }, this.namespace, dns) }),
+    });
+  }
+
+  /** A PodDisruptionBudget allowing one voluntary eviction at a time. */
+  protected createDisruptionBudget(): k8s.KubePodDisruptionBudget {
+    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: this.metadata(),
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: { ...this.selectorLabels } },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
+
+  public abstract quotaDemand(): QuotaDemand | undefined;
+}

@@ -1,0 +1,16 @@
+export * from './environment';
+export * from './agent-platform';
+export * from './agent-microservice';
+export { EnvValue, type EnvMap, type ISecretSource, type IConfigMapReference } from './core/env-value';
+export { ResourcePreset, ResourceProfile, type ResourceOptions, type ResourceQuantities, type ResolvedResources } from './core/resources';
+export { ImageTagPolicy, type ImageReference } from './core/image';
+export { type AutoscalingOptions, type ResolvedAutoscaling } from './core/autoscaling';
+export { type HealthCheckOptions } from './core/probes';
+export { type SecurityOptions } from './core/security';
+export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, ServiceWorkload } from './core/service-workload';
+export { Workload, type WorkloadOptions, type QuotaDemand } from './core/workload';
+export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
+export { WorkloadComponent } from './core/labels';
+export { SynthesisError } from './core/errors';
+export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
+export { toYaml, toYamlDocuments } from './synth/yaml';
