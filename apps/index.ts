@@ -1,5 +1,6 @@
 import { type AgentAppDefinition } from '../lib';
+import { emm } from './emm';
 import { evaluation } from './evaluation';
 
 /** Every example app, synthesized by `npm run synth`. */
-export const apps: readonly AgentAppDefinition[] = [evaluation];
+export const apps: readonly AgentAppDefinition[] = [evaluation, emm];

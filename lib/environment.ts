@@ -311,29 +311,29 @@ const DEVELOPMENT: EnvironmentConfig = mergeDeep<EnvironmentConfig>(PRODUCTION, 
 });
 
 /**
- * Environment presets. Each takes overrides at any depth, e.g.
- * `Environments.prod({ namespace: 'agentic-ai', ingress: { domain: 'agents.acme.io' } })`.
+ * Environment presets. Each takes overrides at any depth, applied in order, e.g.
+ * `Environments.prod(shared, { namespace: 'agentic-ai', ingress: { domain: 'agents.acme.io' } })`.
  */
 export class Environments {
   /**
    * Single-node development: 1 replica of everything, half-size presets, no HPA, no PDB,
    * any image tag, hostPath allowed, Pod Security enforced at `privileged` (warned at `restricted`).
    */
-  public static dev(options: EnvironmentOptions = {}): EnvironmentConfig {
-    return mergeDeep<EnvironmentConfig>(DEVELOPMENT, options);
+  public static dev(...overrides: EnvironmentOptions[]): EnvironmentConfig {
+    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o), DEVELOPMENT);
   }
 
   /** Pre-production: 2 replicas, HPA 2..4, PDBs, preferred spread, pinned images, restricted Pod Security. */
-  public static staging(options: EnvironmentOptions = {}): EnvironmentConfig {
-    return mergeDeep<EnvironmentConfig>(STAGING, options);
+  public static staging(...overrides: EnvironmentOptions[]): EnvironmentConfig {
+    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o), STAGING);
   }
 
   /**
    * Production: 3 replicas or an HPA (3..10 on CPU and memory), PDBs, spread across nodes (required)
    * and zones (preferred), pinned images, restricted Pod Security, deny-by-default NetworkPolicies.
    */
-  public static prod(options: EnvironmentOptions = {}): EnvironmentConfig {
-    return mergeDeep<EnvironmentConfig>(PRODUCTION, options);
+  public static prod(...overrides: EnvironmentOptions[]): EnvironmentConfig {
+    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o), PRODUCTION);
   }
 
   /** The production-safe defaults constructs use outside an `AgentPlatform`. */

@@ -16,6 +16,8 @@ import { annotations as annotationsSchema, dnsSubdomain, httpPath, memoryQuantit
 import { type SecurityOptions, securityOptionsSchema } from './security';
 import { type QuotaDemand, Workload, type WorkloadOptions } from './workload';
 import { ObservabilityMode } from '../environment';
+import { type SharedVolume } from '../shared-volume';
+import { type IRedisCache, wire } from './wiring';
 
 /** Where Prometheus finds the workload's metrics. */
 export interface MetricsOptions {
@@ -163,6 +165,29 @@ export interface ServiceWorkloadProps extends WorkloadOptions {
    * @default - none
    */
   readonly podAnnotations?: Record<string, string>;
+  /**
+   * Redis this workload uses: it gets `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD` and `REDIS_URL`,
+   * and the NetworkPolicies of both allow the connection. Same as calling `useCache()`.
+   * @default - none
+   */
+  readonly cache?: IRedisCache;
+  /**
+   * Shared volumes mounted into the main container. Same as calling `mountSharedVolume()`.
+   * @default - none
+   */
+  readonly sharedVolumes?: SharedVolumeMount[];
+}
+
+/** A shared volume and where the main container sees it. */
+export interface SharedVolumeMount {
+  readonly volume: SharedVolume;
+  /** Path in the container. */
+  readonly mountPath: string;
+  /**
+   * Whether the container only reads it.
+   * @default false
+   */
+  readonly readOnly?: boolean;
 }
 
 const externalEndpointSchema = z.custom<ExternalEndpoint>((v) => typeof v === 'object' && v !== null && 'block' in v && 'ports' in v, {
@@ -200,6 +225,14 @@ export const serviceWorkloadSchema = z.object({
   externalEndpoints: z.array(externalEndpointSchema).optional(),
   tmpSizeLimit: memoryQuantity.optional(),
   podAnnotations: annotationsSchema.optional(),
+  cache: z.custom<IRedisCache>((v) => typeof v === 'object' && v !== null && 'passwordSecret' in v && 'connections' in v, {
+    error: 'must be a RedisCacheStatefulSet (a typed reference, not a name)',
+  }).optional(),
+  sharedVolumes: z.array(z.object({
+    volume: z.custom<SharedVolume>((v) => typeof v === 'object' && v !== null && 'toVolume' in v, { error: 'must be a SharedVolume' }),
+    mountPath: z.string().regex(/^\/[^\0]*$/, { error: 'must be an absolute path, e.g. "/vault"' }),
+    readOnly: z.boolean().optional(),
+  }).strict()).optional(),
 }).strict();
 
 export type ServiceWorkloadConfig = z.output<typeof serviceWorkloadSchema>;
@@ -247,6 +280,8 @@ export abstract class ServiceWorkload extends Workload {
   private readonly defaults: ServiceWorkloadDefaults;
   private readonly volumes: k8s.Volume[] = [];
   private readonly volumeMounts: k8s.VolumeMount[] = [];
+  private readonly initContainers: ContainerSpec[] = [];
+  private cache?: IRedisCache;
 
   protected constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, rawName: unknown, defaults: ServiceWorkloadDefaults) {
     super(scope, id, { name: rawName, component: defaults.component });
@@ -267,6 +302,12 @@ export abstract class ServiceWorkload extends Workload {
     const tmp = tmpVolume(this.config.tmpSizeLimit ?? '512Mi');
     this.addVolume(tmp.volume, tmp.mount);
 
+    if (this.config.cache) {
+      this.useCache(this.config.cache);
+    }
+    for (const mount of this.config.sharedVolumes ?? []) {
+      this.mountSharedVolume(mount.volume, mount.mountPath, { readOnly: mount.readOnly });
+    }
     this.createServiceAccount(this.config.automountServiceAccountToken ?? false);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: this.metadata(),
@@ -302,10 +343,38 @@ export abstract class ServiceWorkload extends Workload {
     return this.autoscaling ? this.autoscaling.maxReplicas : this.replicas;
   }
 
-  /** Mounts a volume into the main container. */
-  public addVolume(volume: k8s.Volume, mount: k8s.VolumeMount): void {
+  /** Adds a pod volume, mounted into the main container when `mount` is given. */
+  public addVolume(volume: k8s.Volume, mount?: k8s.VolumeMount): void {
     this.volumes.push(volume);
-    this.volumeMounts.push(mount);
+    if (mount) {
+      this.volumeMounts.push(mount);
+    }
+  }
+
+  /**
+   * Mounts a shared volume (a node folder in single-node development, a ReadWriteMany claim
+   * elsewhere) into the main container.
+   */
+  public mountSharedVolume(volume: SharedVolume, mountPath: string, options: { readOnly?: boolean } = {}): void {
+    const volumeName = `shared-${volume.name}`;
+    this.addVolume(volume.toVolume(volumeName), { name: volumeName, mountPath, readOnly: options.readOnly });
+    this.node.addDependency(volume);
+  }
+
+  /** Wires this workload to a Redis: connection settings, NetworkPolicy paths, ordering. */
+  public useCache(cache: IRedisCache): IRedisCache {
+    if (this.cache) {
+      this.issues.push({ field: 'cache', message: `is already ${this.cache.wireName}; a workload uses one Redis (wire ${cache.wireName} elsewhere)` });
+      return cache;
+    }
+    this.cache = cache;
+    wire(this, cache);
+    return cache;
+  }
+
+  /** Adds a container that runs to completion before the main container starts. */
+  protected addInitContainer(spec: ContainerSpec): void {
+    this.initContainers.push(spec);
   }
 
   /** The image reference a container gets, with the environment's registry. */
@@ -383,6 +452,7 @@ export abstract class ServiceWorkload extends Workload {
         spec: renderPodSpec({
           serviceAccountName: this.name,
           automountServiceAccountToken: this.config.automountServiceAccountToken ?? false,
+          initContainers: this.initContainers.map(renderContainer),
           containers: [renderContainer(this.mainContainerSpec()), ...this.sidecars()],
           volumes: this.volumes,
           security: this.config.security as SecurityOptions | undefined,

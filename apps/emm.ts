@@ -1,0 +1,85 @@
+import {
+  AgentMicroservice, type AgentAppDefinition, type AgentPlatform, ExternalEndpoint, McpToolService,
+  RedisCacheStatefulSet, RedisUsage, ResourcePreset, SecretSource, SharedVolume,
+} from '../lib';
+import { standardEnvironments } from './environments';
+
+/** An LLM provider's API: NetworkPolicies match addresses, so this is public HTTPS egress. */
+const LLM_API = ExternalEndpoint.https('api.openai.com');
+
+/**
+ * EMM (Expert Memory Machine), the platform of seed 001: three agents, seven MCP tool servers,
+ * a Redis cache and the LangGraph API in namespace `agentic-ai`. Monitoring arrives with the
+ * ObservabilityStack.
+ */
+export const emm: AgentAppDefinition = {
+  name: 'emm',
+  environments: standardEnvironments('agentic-ai'),
+  build: buildEmm,
+};
+
+function buildEmm(platform: AgentPlatform): void {
+  const cache = new RedisCacheStatefulSet(platform, 'redis-cache', { usage: RedisUsage.CACHE, storageSize: '10Gi' });
+
+  // Obsidian vault and the UNSORTED inbox: hostPath on a single-node dev cluster, EFS elsewhere.
+  const vault = new SharedVolume(platform, 'vault', { size: '20Gi', hostPath: '/mnt/data/vault' });
+  const unsorted = new SharedVolume(platform, 'unsorted', { size: '5Gi', hostPath: '/mnt/data/unsorted' });
+
+  const confluenceCredentials = new SecretSource(platform, 'confluence-credentials', {
+    keys: ['base_url', 'username', 'password'],
+    remoteKeys: { base_url: 'confluence/base_url', username: 'confluence/username', password: 'confluence/password' },
+  });
+
+  const tool = (name: string, props: Partial<ConstructorParameters<typeof McpToolService>[2]> = {}) =>
+    new McpToolService(platform, name, { image: `${name}-service:1.0.0`, env: { K8S_MODE: 'true' }, cache, ...props });
+
+  const jdClassifier = tool('jd-classifier', {
+    resources: { requests: { memory: '128Mi', cpu: '100m' }, limits: { memory: '256Mi', cpu: '500m' } },
+  });
+  const contentClassifier = tool('content-classifier', {
+    resources: { requests: { memory: '2Gi', cpu: '1' }, limits: { memory: '4Gi', cpu: '2' } },
+    externalEndpoints: [LLM_API],
+  });
+  const bookmarkClassifier = tool('bookmark-classifier');
+  const confluence = tool('confluence', {
+    env: {
+      K8S_MODE: 'true',
+      CONFLUENCE_BASE_URL: confluenceCredentials.envValue('base_url'),
+      CONFLUENCE_USERNAME: confluenceCredentials.envValue('username'),
+      CONFLUENCE_PASSWORD: confluenceCredentials.envValue('password'),
+    },
+    externalEndpoints: [ExternalEndpoint.https('your-confluence.atlassian.net')],
+  });
+  const fileSystem = tool('file-system', {
+    sharedVolumes: [{ volume: vault, mountPath: '/vault' }, { volume: unsorted, mountPath: '/unsorted' }],
+  });
+  const webScraper = tool('web-scraper', {
+    externalEndpoints: [ExternalEndpoint.internet({ ports: [80, 443] })],
+  });
+  const notifications = tool('notifications', {
+    externalEndpoints: [ExternalEndpoint.https('hooks.slack.com')],
+  });
+
+  const agent = (name: string, props: Partial<ConstructorParameters<typeof AgentMicroservice>[2]>) =>
+    new AgentMicroservice(platform, name, {
+      image: `${name}:1.0.0`,
+      resources: { preset: ResourcePreset.API_LLM_AGENT },
+      env: { K8S_MODE: 'true' },
+      cache,
+      externalEndpoints: [LLM_API],
+      ...props,
+    });
+
+  const confluenceAgent = agent('confluence-agent', { tools: [confluence, contentClassifier, jdClassifier, notifications] });
+  const bookmarkScraper = agent('bookmark-scraper', { tools: [webScraper, bookmarkClassifier, contentClassifier, jdClassifier] });
+  const fileSystemAgent = agent('file-system-agent', {
+    tools: [fileSystem, contentClassifier, jdClassifier, notifications],
+    sharedVolumes: [{ volume: unsorted, mountPath: '/unsorted', readOnly: true }],
+  });
+
+  // The LangGraph API runs the graphs: it plans and calls the three agents.
+  agent('langgraph-api', {
+    calls: [confluenceAgent, bookmarkScraper, fileSystemAgent],
+    ingress: {},
+  });
+}

@@ -1,0 +1,42 @@
+import { type IConstruct } from 'constructs';
+import { type EnvValue, type ISecretSource } from './env-value';
+import { type IConnectable } from './network';
+import { type Workload } from './workload';
+
+/** Something a workload can be wired to: a tool, a cache, an inference pool, another agent. */
+export interface IWireable extends IConnectable, IConstruct {
+  /** Readable name, used in error messages. */
+  readonly wireName: string;
+  /** The environment variables a consumer gets to reach it. */
+  bindingEnv(): Readonly<Record<string, string | EnvValue>>;
+}
+
+/** A Redis consumers can be wired to. */
+export interface IRedisCache extends IWireable {
+  /** Host name clients use. */
+  readonly host: string;
+  /** Port clients use. */
+  readonly port: number;
+  /** Secret holding the password. */
+  readonly passwordSecret: ISecretSource;
+  /** Key of the password in the Secret. */
+  readonly passwordKey: string;
+}
+
+/** `JD_CLASSIFIER` from `jd-classifier`: the part of an environment variable naming a peer. */
+export function envSegment(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+/**
+ * Wires `consumer` to `provider`, in one place: the consumer gets the connection settings as
+ * environment variables, both NetworkPolicies get the path (egress on the consumer, ingress on
+ * the provider, on the provider's ports), and the provider is synthesized before the consumer.
+ */
+export function wire(consumer: Workload, provider: IWireable): void {
+  for (const [name, value] of Object.entries(provider.bindingEnv())) {
+    consumer.addEnv(name, value);
+  }
+  consumer.connections.allowTo(provider);
+  consumer.node.addDependency(provider);
+}

@@ -1,0 +1,105 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { type PropIssue, reportIssues } from './core/errors';
+import { contextLabels, toKubernetesName } from './core/labels';
+import { checkProps } from './core/props';
+import { parseQuantity } from './core/quantity';
+import { dnsSubdomain, resourceName, storageQuantity } from './core/schemas';
+import { contextOf, type IQuotaConsumer, type QuotaDemand } from './core/workload';
+import { type EnvironmentConfig, PodSecurityLevel } from './environment';
+
+/** Props of a `SharedVolume`. */
+export interface SharedVolumeProps {
+  /**
+   * Name of the PersistentVolumeClaim.
+   * @default - the construct id in kebab-case
+   */
+  readonly name?: string;
+  /**
+   * Capacity requested.
+   * @default "20Gi"
+   */
+  readonly size?: string;
+  /**
+   * Folder on the node used instead of a claim where the environment allows hostPath
+   * (a single-node development cluster such as Minikube or k3s).
+   * @default - a claim in every environment
+   */
+  readonly hostPath?: string;
+  /**
+   * StorageClass of the claim; it must support ReadWriteMany (EFS, Filestore, NFS).
+   * @default - the environment's `storage.sharedStorageClassName`
+   */
+  readonly storageClassName?: string;
+}
+
+export const sharedVolumeSchema = z.object({
+  name: z.unknown().optional(),
+  size: storageQuantity.optional(),
+  hostPath: z.string().regex(/^\/[^\0]*$/, { error: 'must be an absolute path on the node, e.g. "/mnt/data/vault"' }).optional(),
+  storageClassName: dnsSubdomain.optional(),
+}).strict();
+
+/**
+ * Files shared by several pods (an Obsidian vault, an inbox folder). Where the environment allows
+ * hostPath (single-node development) and a `hostPath` is given, pods mount the node folder;
+ * everywhere else a ReadWriteMany PersistentVolumeClaim (e.g. storage class `efs-sc`), which
+ * pods on any node can mount at once.
+ */
+export class SharedVolume extends Construct implements IQuotaConsumer {
+  public readonly name: string;
+  /** Whether pods mount a node folder instead of the claim. */
+  public readonly usesHostPath: boolean;
+  public readonly size: string;
+  private readonly hostPath?: string;
+  private readonly environment: EnvironmentConfig;
+
+  constructor(scope: Construct, id: string, props: SharedVolumeProps = {}) {
+    super(scope, id);
+    const { value, issues } = checkProps(sharedVolumeSchema, props);
+    const problems: PropIssue[] = [...issues];
+    this.environment = contextOf(this).environment;
+    this.name = String(props.name ?? toKubernetesName(id));
+    const nameCheck = resourceName().safeParse(this.name);
+    if (!nameCheck.success) {
+      problems.push({ field: 'name', value: this.name, message: nameCheck.error.issues[0].message });
+    }
+    reportIssues(this, problems);
+    this.size = value?.size ?? '20Gi';
+    this.hostPath = value?.hostPath;
+    this.usesHostPath = this.hostPath !== undefined && this.environment.storage.allowHostPath;
+    if (this.usesHostPath && this.environment.namespacePolicy.enforce !== PodSecurityLevel.PRIVILEGED) {
+      problems.push({
+        field: 'hostPath',
+        value: this.hostPath,
+        message: `the namespace enforces Pod Security "${this.environment.namespacePolicy.enforce}", which rejects hostPath volumes; enforce "privileged" in this development environment or drop hostPath`,
+      });
+    }
+    if (!this.usesHostPath) {
+      new k8s.KubePersistentVolumeClaim(this, 'Resource', {
+        metadata: { name: this.name, labels: contextLabels(contextOf(this).partOf, this.environment.name) },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          storageClassName: value?.storageClassName ?? this.environment.storage.sharedStorageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(this.size) } },
+        },
+      });
+    }
+  }
+
+  /** The pod volume named `volumeName`. */
+  public toVolume(volumeName: string): k8s.Volume {
+    if (this.usesHostPath) {
+      return { name: volumeName, hostPath: { path: this.hostPath ?? '/', type: 'DirectoryOrCreate' } };
+    }
+    return { name: volumeName, persistentVolumeClaim: { claimName: this.name } };
+  }
+
+  public quotaDemand(): QuotaDemand | undefined {
+    if (this.usesHostPath) {
+      return undefined;
+    }
+    return { pods: 0, cpuRequest: 0, memoryRequest: 0, cpuLimit: 0, memoryLimit: 0, gpus: 0, volumeClaims: 1, storageBytes: parseQuantity(this.size) };
+  }
+}
