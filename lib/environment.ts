@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImageTagPolicy } from './core/image';
+import { imageRegistryPrefixSchema, ImageTagPolicy } from './core/image';
 import { type DeepPartial, mergeDeep } from './core/merge';
 import { ResourceProfile } from './core/resources';
 import { cpuQuantity, dnsSubdomain, labels, memoryQuantity, namespaceName, nonNegativeInt, percentage, positiveInt, resourceName } from './core/schemas';
@@ -213,7 +213,7 @@ export const environmentConfigSchema = z.object({
   }).strict(),
   resourceProfile: enumOf(ResourceProfile),
   images: z.object({
-    registry: z.string().regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional path, e.g. "registry.acme.io/agents"' }).optional(),
+    registry: imageRegistryPrefixSchema.optional(),
     tagPolicy: enumOf(ImageTagPolicy),
     pullPolicy: z.enum(['IfNotPresent', 'Always'], { error: 'must be "IfNotPresent" or "Always"' }),
   }).strict(),

@@ -11,7 +11,7 @@ export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, ty
 export { Workload, type WorkloadOptions, type QuotaDemand } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
-export { SynthesisError } from './core/errors';
+export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
 export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export { toYaml, toYamlDocuments } from './synth/yaml';
 export * from './mcp-tool-service';
@@ -19,3 +19,5 @@ export * from './redis-cache-stateful-set';
 export * from './secret-source';
 export * from './shared-volume';
 export { type IWireable, type IRedisCache, wire, envSegment } from './core/wiring';
+export { HelmChartWriter, escapeTemplateText, type HelmChartOptions } from './synth/helm';
+export { type HelmBinding, type HelmValueSection, type HelmValueDoc, type IHelmValuesProvider, type ValuePathSegment, HelmSectionBuilder } from './core/helm-values';

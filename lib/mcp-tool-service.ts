@@ -11,6 +11,8 @@ import { httpPath, nonNegativeInt, namespaceName, port as portSchema, resourceNa
 import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
 import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
+import { containerPath, type HelmSectionBuilder } from './core/helm-values';
+import { formatImage, parseImage } from './core/image';
 
 /** How an MCP client talks to the server over HTTP. */
 export enum McpTransport {
@@ -166,6 +168,17 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     return { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIp: { timeoutSeconds: this.affinityTimeout } } };
   }
 
+  protected override addHelmImages(builder: HelmSectionBuilder): void {
+    if (!this.bridge) {
+      super.addHelmImages(builder);
+      return;
+    }
+    const bridgeImage = parseImage(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' };
+    builder
+      .image(['image'], this.image, this.deployment, containerPath('copy-server', true), 'Image of the stdio MCP server (copied into the bridge)')
+      .image(['bridge', 'image'], bridgeImage, this.deployment, containerPath(this.name), 'Image of the stdio-to-HTTP bridge');
+  }
+
   protected override mainContainerSpec(): ContainerSpec {
     const spec = super.mainContainerSpec();
     if (!this.bridge) {
@@ -176,9 +189,10 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       : ['--outputTransport', 'streamableHttp', '--streamableHttpPath', this.mcpPath, ...(this.statefulSessions ? ['--stateful'] : [])];
     const tcp = { tcpSocket: { port: k8s.IntOrString.fromString('http') } };
     const probes = spec.probes;
+    const bridgeImage = parseImage(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' };
     return {
       ...spec,
-      image: this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE,
+      image: formatImage(bridgeImage, this.environment.images.registry),
       command: undefined,
       args: ['--stdio', this.bridge.command.join(' '), '--port', String(this.port), ...transportArgs],
       // A bridge answers MCP, not a health path: probe that it accepts connections.

@@ -3,8 +3,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { EnvValue, type ISecretSource } from './core/env-value';
+import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
 import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './core/image';
-import { WorkloadComponent } from './core/labels';
+import { toValuesKey, WorkloadComponent } from './core/labels';
 import { NamespacePeer, Protocol } from './core/network';
 import { renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { checkProps } from './core/props';
@@ -130,7 +131,7 @@ const DISABLED_COMMANDS = ['FLUSHALL', 'FLUSHDB', 'CONFIG', 'DEBUG', 'SHUTDOWN']
  * redis_exporter sidecar and a PodDisruptionBudget. Consumers wired to it get `REDIS_HOST`,
  * `REDIS_PORT`, `REDIS_PASSWORD` (from the Secret) and `REDIS_URL`, and only they may connect.
  */
-export class RedisCacheStatefulSet extends Workload implements IRedisCache {
+export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHelmValuesProvider {
   public static readonly DEFAULT_IMAGE = 'docker.io/library/redis:7.2.5-alpine';
   public static readonly DEFAULT_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.62.0';
 
@@ -278,8 +279,23 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache {
     return container;
   }
 
+  private get exporterImage(): ImageReference {
+    return parseImage(this.config.exporterImage ?? RedisCacheStatefulSet.DEFAULT_EXPORTER_IMAGE) ?? { repository: 'invalid' };
+  }
+
+  /** The chart values: Redis image and resources, and the exporter image. */
+  public helmValues(): HelmValueSection {
+    const builder = new HelmSectionBuilder(toValuesKey(this.name), this.node.path)
+      .image(['image'], this.image, this.statefulSet, containerPath('redis'), 'Redis image')
+      .resources(['resources'], this.resources, this.statefulSet, containerPath('redis'), 'Requests and limits of Redis');
+    if (this.exporterEnabled) {
+      builder.image(['exporter', 'image'], this.exporterImage, this.statefulSet, containerPath('exporter'), 'redis_exporter image');
+    }
+    return builder.build();
+  }
+
   private exporterContainer(): k8s.Container {
-    const image = parseImage(this.config.exporterImage ?? RedisCacheStatefulSet.DEFAULT_EXPORTER_IMAGE) ?? { repository: 'invalid' };
+    const image = this.exporterImage;
     const probe = { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics'), scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 };
     return renderContainer({
       name: 'exporter',

@@ -25,10 +25,37 @@ export enum ImageTagPolicy {
   DIGEST = 'digest',
 }
 
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 const REGISTRY = /^(localhost|[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*:[0-9]+|\[[0-9a-fA-F:]+\](:[0-9]+)?)$/;
+
+/**
+ * The parts of an image reference. Props take the whole string (`imageSchema`); Helm values
+ * take the parts (`imageValuesSchema`); both check the parts with these schemas.
+ */
+export const imageRegistrySchema = z.string().regex(REGISTRY, { error: 'must be a registry host such as "ghcr.io" or "registry.acme.io:5000"' });
+export const imageRepositorySchema = z.string().regex(REPOSITORY, { error: 'must be a repository path of lowercase components, e.g. "acme/agent"' });
+export const imageTagSchema = z.string().regex(TAG, { error: 'must be an image tag: letters, digits, "_", "." and "-", at most 128 characters' });
+export const imageDigestSchema = z.string().regex(DIGEST, { error: 'must be a digest such as "sha256:<64 hex digits>"' });
+
+/** A registry with an optional path, prefixed to images that name no registry: `registry.acme.io/agents`. */
+export const imageRegistryPrefixSchema = z.string().regex(/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, {
+  error: 'must be a registry host with an optional path, e.g. "registry.acme.io/agents"',
+});
+
+const imagePartsSchema = z.object({
+  registry: imageRegistrySchema.optional(),
+  repository: imageRepositorySchema,
+  tag: imageTagSchema.optional(),
+  digest: imageDigestSchema.optional(),
+}).strict();
+
+/** An image as Helm values: the parts; a numeric tag is accepted because `--set image.tag=20240101` gives a number. */
+export const imageValuesSchema = imagePartsSchema.extend({
+  tag: z.union([imageTagSchema, z.number().int().min(0)]).optional(),
+}).strict();
 
 function splitDigest(text: string): [string, string | undefined] {
   const at = text.indexOf('@');
@@ -50,14 +77,8 @@ export function parseImage(text: string): ImageReference | undefined {
   const [name, tag] = splitTag(withoutDigest);
   const parts = name.split('/');
   const registry = parts.length > 1 && isRegistry(parts[0]) ? parts.shift() : undefined;
-  const valid = parts.length > 0 && parts.every((p) => COMPONENT.test(p))
-    && (registry === undefined || REGISTRY.test(registry))
-    && (tag === undefined || TAG.test(tag))
-    && (digest === undefined || DIGEST.test(digest));
-  if (!valid) {
-    return undefined;
-  }
-  return { registry, repository: parts.join('/'), tag, digest };
+  const candidate = { registry, repository: parts.join('/'), tag, digest };
+  return imagePartsSchema.safeParse(candidate).success ? candidate : undefined;
 }
 
 /** The image string a container gets: the registry defaults to `defaultRegistry`. */

@@ -52,17 +52,28 @@ export const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A
 export const labels = z.record(labelKey, labelValue);
 export const annotations = z.record(labelKey, z.string());
 
-function quantity(kind: string, example: string, unit: RegExp) {
-  return z.string().refine((q) => isQuantity(q) && unit.test(q) && parseQuantity(q) > 0, {
-    error: `must be a positive Kubernetes ${kind} quantity such as ${example}`,
-  });
-}
+/**
+ * Quantity grammars as plain regular expressions (no look-arounds), so that the same schemas
+ * also become Helm's values.schema.json, checked by Go's RE2.
+ */
+export const CPU_PATTERN = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)m?$/;
+export const BYTES_PATTERN = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+
+const CPU_MESSAGE = 'must be a positive Kubernetes CPU quantity such as "250m", "0.5" or "2"';
+const cpuString = z.string().regex(CPU_PATTERN, { error: CPU_MESSAGE });
+const bytesString = (kind: string, example: string) => z.string().regex(BYTES_PATTERN, { error: `must be a positive Kubernetes ${kind} quantity such as ${example}` });
+const positive = (q: string) => isQuantity(q) && parseQuantity(q) > 0;
 
 /** CPU: cores ("1", "0.5") or millicores ("250m"). */
-export const cpuQuantity = quantity('CPU', '"250m", "0.5" or "2"', /^[0-9.]+m?$/);
-/** Memory and storage: bytes with a binary or decimal suffix ("256Mi", "2Gi", "1G"). */
-export const memoryQuantity = quantity('memory', '"256Mi", "1Gi" or "512M"', /^[0-9.]+(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/);
-export const storageQuantity = quantity('storage', '"10Gi" or "500Mi"', /^[0-9.]+(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/);
+export const cpuQuantity = cpuString.refine(positive, { error: CPU_MESSAGE });
+/** Memory: bytes with a binary or decimal suffix ("256Mi", "2Gi", "1G"). */
+export const memoryQuantity = bytesString('memory', '"256Mi", "1Gi" or "512M"').refine(positive, { error: 'must be a positive Kubernetes memory quantity such as "256Mi", "1Gi" or "512M"' });
+export const storageQuantity = bytesString('storage', '"10Gi" or "500Mi"').refine(positive, { error: 'must be a positive Kubernetes storage quantity such as "10Gi" or "500Mi"' });
+
+/** A CPU quantity as a Helm value: the prop's grammar, or a number (`--set cpu=2` gives one). */
+export const cpuValue = z.union([cpuString, z.number().min(0)]);
+/** A memory quantity as a Helm value. */
+export const memoryValue = z.union([bytesString('memory', '"256Mi" or "1Gi"'), z.number().min(0)]);
 
 /** A CIDR block such as "10.0.0.0/8" or "2001:db8::/32". */
 export const cidr = z.string().refine((value) => isCidr(value), { error: 'must be a CIDR block such as "10.0.0.0/16" or "0.0.0.0/0"' });

@@ -6,7 +6,8 @@ import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizont
 import { type EnvMap, EnvValue } from './env-value';
 import { type ParsedProps } from './props';
 import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './image';
-import { type WorkloadComponent } from './labels';
+import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
+import { toValuesKey, type WorkloadComponent } from './labels';
 import { type ExternalEndpoint, NamespacePeer, Protocol } from './network';
 import { type ContainerSpec, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
 import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
@@ -258,7 +259,7 @@ const DEFAULT_PORT = 8080;
  * NetworkPolicy and optional Ingress. Every object renders lazily, so wiring added after
  * construction (`addEnv`, `connections.allowFrom`, ...) still reaches the manifests.
  */
-export abstract class ServiceWorkload extends Workload {
+export abstract class ServiceWorkload extends Workload implements IHelmValuesProvider {
   /** The container image, split into the parts Helm values can override. */
   public readonly image: ImageReference;
   /** Port the container listens on. */
@@ -275,6 +276,8 @@ export abstract class ServiceWorkload extends Workload {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service (undefined for workers). */
   public readonly service: k8s.KubeService | undefined;
+  /** The HorizontalPodAutoscaler, when there is one. */
+  public readonly autoscaler: k8s.KubeHorizontalPodAutoscalerV2 | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
   private readonly defaults: ServiceWorkloadDefaults;
@@ -314,9 +317,7 @@ export abstract class ServiceWorkload extends Workload {
       spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
     });
     this.service = defaults.service ? this.createService() : undefined;
-    if (this.autoscaling) {
-      this.createAutoscaler(this.autoscaling);
-    }
+    this.autoscaler = this.autoscaling ? this.createAutoscaler(this.autoscaling) : undefined;
     if (this.environment.availability.podDisruptionBudgets && this.maxPods > 1) {
       this.createDisruptionBudget();
     }
@@ -521,6 +522,30 @@ export abstract class ServiceWorkload extends Workload {
         }],
       },
     });
+  }
+
+  /**
+   * The chart values of this workload: image, replicas (or autoscaling bounds) and resources of
+   * the main container.
+   */
+  public helmValues(): HelmValueSection {
+    const builder = new HelmSectionBuilder(toValuesKey(this.name), this.node.path);
+    this.addHelmImages(builder);
+    if (this.autoscaling && this.autoscaler) {
+      const bounds = replicasValueSchema;
+      builder
+        .scalar(['autoscaling', 'minReplicas'], this.autoscaling.minReplicas, bounds, [{ target: this.autoscaler, at: ['spec', 'minReplicas'] }], 'Fewest replicas the HPA keeps')
+        .scalar(['autoscaling', 'maxReplicas'], this.autoscaling.maxReplicas, bounds, [{ target: this.autoscaler, at: ['spec', 'maxReplicas'] }], 'Most replicas the HPA starts');
+    } else {
+      builder.scalar(['replicas'], this.replicas, replicasValueSchema, [{ target: this.deployment, at: ['spec', 'replicas'] }], 'Replicas of the Deployment');
+    }
+    builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container');
+    return builder.build();
+  }
+
+  /** Declares the images of the pod in the chart values; subclasses with more images add theirs. */
+  protected addHelmImages(builder: HelmSectionBuilder): void {
+    builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'Image of the main container');
   }
 
   public quotaDemand(): QuotaDemand {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App } from 'cdk8s';
+import { ApiObject, App, type Chart } from 'cdk8s';
 import { type IConstruct } from 'constructs';
 import { AgentPlatform } from '../agent-platform';
 import { type EnvironmentConfig } from '../environment';
@@ -31,6 +31,8 @@ export interface ManifestFile {
   /** File name, e.g. `jd-classifier.yaml`. */
   readonly fileName: string;
   readonly objects: readonly KubeObject[];
+  /** The construct each object was rendered from, in the same order. */
+  readonly sources: readonly ApiObject[];
 }
 
 /** One app in one environment, rendered. */
@@ -89,7 +91,7 @@ function buildAll(definitions: readonly AgentAppDefinition[], problems: string[]
 }
 
 /** Top-level constructs of the platform, dependencies first, otherwise in creation order. */
-function orderedOwners(platform: AgentPlatform): IConstruct[] {
+function orderedOwners(platform: Chart): IConstruct[] {
   const owners = platform.node.children;
   const ownerOf = new Map<IConstruct, IConstruct>();
   for (const owner of owners) {
@@ -130,13 +132,13 @@ function fileNameOf(owner: IConstruct): string {
   return `${typeof named === 'string' ? named : toKubernetesName(owner.node.id)}.yaml`;
 }
 
-/** Renders the objects of a validated platform, one file per top-level construct. */
-export function renderPlatform(platform: AgentPlatform): ManifestFile[] {
+/** Renders the objects of a validated chart (an `AgentPlatform` or any cdk8s Chart), one file per top-level construct. */
+export function renderPlatform(platform: Chart): ManifestFile[] {
   const files: ManifestFile[] = [];
   for (const owner of orderedOwners(platform)) {
-    const objects = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => o.toJson() as KubeObject);
-    if (objects.length > 0) {
-      files.push({ fileName: fileNameOf(owner), objects });
+    const sources = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+    if (sources.length > 0) {
+      files.push({ fileName: fileNameOf(owner), objects: sources.map((o) => o.toJson() as KubeObject), sources });
     }
   }
   return files;

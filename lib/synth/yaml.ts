@@ -65,6 +65,21 @@ export function toYamlDocuments(documents: readonly unknown[]): string {
   return out;
 }
 
+/** A parts array kept between calls (the pieces of one document are joined once). */
+let spareParts: string[] | undefined;
+
+function renderDocument(value: unknown, root: string): string {
+  const out = spareParts ?? [];
+  spareParts = undefined;
+  try {
+    writeDocument(out, value, root);
+    return out.join('');
+  } finally {
+    out.length = 0;
+    spareParts = out;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Errors with a path
 
@@ -119,23 +134,22 @@ function describe(value: unknown): string {
   }
 }
 
-function renderDocument(value: unknown, root: string): string {
-  const out: string[] = [];
+function writeDocument(out: string[], value: unknown, root: string): void {
   try {
     if (typeof value === 'object' && value !== null) {
       if (Array.isArray(value)) {
-        if (value.length === 0) return '[]\n';
-        writeSequence(out, value, 0, false);
+        if (value.length === 0) out.push('[]\n');
+        else writeSequence(out, value, 0, false);
       } else {
         checkPlainObject(value);
         const keys = Object.keys(value);
         const first = firstDefined(value as Record<string, unknown>, keys);
-        if (first < 0) return '{}\n';
-        writeMapping(out, value as Record<string, unknown>, keys, first, 0, false);
+        if (first < 0) out.push('{}\n');
+        else writeMapping(out, value as Record<string, unknown>, keys, first, 0, false);
       }
-      return out.join('');
+    } else {
+      out.push(inlineScalar(value), '\n');
     }
-    return inlineScalar(value) + '\n';
   } catch (err) {
     if (err instanceof YamlPathError) {
       throw new Error(`toYaml: cannot serialize ${err.reason} at ${formatPath(root, err.segments)}`);

@@ -1,0 +1,142 @@
+import { type ApiObject } from 'cdk8s';
+import { z } from 'zod';
+import { type ImageReference, imageValuesSchema } from './image';
+import { type ResolvedResources } from './resources';
+import { cpuValue, memoryValue, positiveInt } from './schemas';
+
+/** A step into a rendered object: a key, an index, or the array item with that `name`. */
+export type ValuePathSegment = string | number | { readonly name: string };
+
+/** Where one value goes: a field of one rendered object, and the template that renders it. */
+export interface HelmBinding {
+  readonly target: ApiObject;
+  readonly path: readonly ValuePathSegment[];
+  /** Go template producing the field's value, e.g. `{{ .Values.api.replicas }}`. */
+  readonly template: string;
+}
+
+/** A documented leaf of values.yaml, for the chart README. */
+export interface HelmValueDoc {
+  readonly path: string;
+  readonly description: string;
+}
+
+/** One workload's part of the chart's values: defaults, schema, and where each value goes. */
+export interface HelmValueSection {
+  /** Top-level key in values.yaml, e.g. `evaluationService`. */
+  readonly key: string;
+  /** Which construct it belongs to. */
+  readonly owner: string;
+  readonly defaults: Readonly<Record<string, unknown>>;
+  readonly schema: z.ZodType;
+  readonly bindings: readonly HelmBinding[];
+  readonly docs: readonly HelmValueDoc[];
+}
+
+/** A construct whose chart values can be overridden. */
+export interface IHelmValuesProvider {
+  helmValues(): HelmValueSection | undefined;
+}
+
+export function isHelmValuesProvider<T>(value: T): value is T & IHelmValuesProvider {
+  return typeof (value as Partial<IHelmValuesProvider>).helmValues === 'function';
+}
+
+/** `spec.template.spec.containers[name=api]` for a container of a pod template. */
+export function containerPath(container: string, init = false): ValuePathSegment[] {
+  return ['spec', 'template', 'spec', init ? 'initContainers' : 'containers', { name: container }];
+}
+
+/** The same inside a CronJob's job template. */
+export function cronJobContainerPath(container: string): ValuePathSegment[] {
+  return ['spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', { name: container }];
+}
+
+export const resourcesValuesSchema = z.object({
+  requests: z.object({ cpu: cpuValue, memory: memoryValue }).strict(),
+  limits: z.object({ cpu: cpuValue, memory: memoryValue }).strict(),
+}).strict();
+
+export const replicasValueSchema = positiveInt.max(1000, { error: 'must be at most 1000' });
+
+/** The name of the helper template that joins registry, repository, tag and digest. */
+export const IMAGE_HELPER = 'cdk8s-agents.image';
+
+function imageDefaults(image: ImageReference): Record<string, string> {
+  return {
+    ...(image.registry ? { registry: image.registry } : {}),
+    repository: image.repository,
+    ...(image.tag ? { tag: image.tag } : {}),
+    ...(image.digest ? { digest: image.digest } : {}),
+  };
+}
+
+/** Collects one workload's values as it declares them. */
+export class HelmSectionBuilder {
+  private readonly defaults: Record<string, unknown> = {};
+  private readonly shape: Record<string, z.ZodType> = {};
+  private readonly bindings: HelmBinding[] = [];
+  private readonly docs: HelmValueDoc[] = [];
+
+  constructor(private readonly key: string, private readonly owner: string) {}
+
+  private ref(path: readonly string[]): string {
+    return `.Values.${this.key}.${path.join('.')}`;
+  }
+
+  private setDefault(path: readonly string[], value: unknown, schema: z.ZodType): void {
+    let defaults = this.defaults;
+    let shape = this.shape;
+    for (const key of path.slice(0, -1)) {
+      defaults = (defaults[key] ??= {}) as Record<string, unknown>;
+      shape = ((shape as Record<string, unknown>)[`__${key}`] ??= {}) as Record<string, z.ZodType>;
+    }
+    const leaf = path[path.length - 1];
+    defaults[leaf] = value;
+    shape[leaf] = schema;
+  }
+
+  /** An image: registry, repository, tag and digest, each overridable. */
+  public image(path: readonly string[], image: ImageReference, target: ApiObject, at: readonly ValuePathSegment[], description: string): this {
+    this.setDefault(path, imageDefaults(image), imageValuesSchema);
+    this.bindings.push({ target, path: [...at, 'image'], template: `{{ include "${IMAGE_HELPER}" (list .Values.global ${this.ref(path)}) | quote }}` });
+    this.docs.push(
+      { path: `${this.key}.${path.join('.')}.repository`, description: `${description}: repository` },
+      { path: `${this.key}.${path.join('.')}.tag`, description: `${description}: tag (ignored when a digest is set)` },
+      { path: `${this.key}.${path.join('.')}.digest`, description: `${description}: digest, e.g. sha256:...` },
+      { path: `${this.key}.${path.join('.')}.registry`, description: `${description}: registry (default: global.imageRegistry)` },
+    );
+    return this;
+  }
+
+  /** A number or string field. */
+  public scalar(path: readonly string[], value: unknown, schema: z.ZodType, bindTo: readonly { target: ApiObject; at: readonly ValuePathSegment[] }[], description: string): this {
+    this.setDefault(path, value, schema);
+    for (const { target, at } of bindTo) {
+      this.bindings.push({ target, path: at, template: `{{ ${this.ref(path)} }}` });
+    }
+    this.docs.push({ path: `${this.key}.${path.join('.')}`, description });
+    return this;
+  }
+
+  /** Requests and limits of a container, rendered as JSON (valid YAML) from the values. */
+  public resources(path: readonly string[], resources: ResolvedResources, target: ApiObject, at: readonly ValuePathSegment[], description: string): this {
+    this.setDefault(path, { requests: { ...resources.requests }, limits: { ...resources.limits } }, resourcesValuesSchema);
+    this.bindings.push({ target, path: [...at, 'resources'], template: `{{ toJson ${this.ref(path)} }}` });
+    this.docs.push({ path: `${this.key}.${path.join('.')}`, description });
+    return this;
+  }
+
+  public build(): HelmValueSection {
+    return { key: this.key, owner: this.owner, defaults: this.defaults, schema: toZod(this.shape), bindings: this.bindings, docs: this.docs };
+  }
+}
+
+/** Nested shapes (`__key` entries) to strict zod objects. */
+function toZod(shape: Record<string, unknown>): z.ZodType {
+  const out: Record<string, z.ZodType> = {};
+  for (const [key, value] of Object.entries(shape)) {
+    out[key.startsWith('__') ? key.slice(2) : key] = key.startsWith('__') ? toZod(value as Record<string, unknown>) : (value as z.ZodType);
+  }
+  return z.object(out).strict();
+}

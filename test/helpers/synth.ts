@@ -1,0 +1,74 @@
+import { App, Chart } from 'cdk8s';
+import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, renderPlatform, SynthesisError } from '../../lib';
+import { expectValidManifests } from '../validation';
+
+/** The objects of one synthesized platform, with finders. */
+export class Synthesized {
+  constructor(public readonly objects: readonly KubeObject[]) {}
+
+  /** Every object of a kind. */
+  public all(kind: string): KubeObject[] {
+    return this.objects.filter((o) => o.kind === kind);
+  }
+
+  /** The one object of a kind and name; fails the test when it is missing. */
+  public get(kind: string, name: string): KubeObject {
+    const found = this.find(kind, name);
+    if (!found) {
+      const names = this.all(kind).map((o) => o.metadata.name).join(', ') || 'none';
+      throw new Error(`no ${kind} named "${name}" (there are: ${names})`);
+    }
+    return found;
+  }
+
+  public find(kind: string, name: string): KubeObject | undefined {
+    return this.objects.find((o) => o.kind === kind && o.metadata.name === name);
+  }
+}
+
+/** Reads a nested field: `at(obj, 'spec.template.spec.containers.0.image')`. */
+export function at(value: unknown, path: string): unknown {
+  let current: unknown = value;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object') {
+      return undefined;
+    }
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+export type PlatformBuilder = (platform: AgentPlatform) => void;
+
+/** A fresh platform in the given environment (production by default, namespace "agents"). */
+export function platformFor(environment: EnvironmentConfig = Environments.prod({ namespace: 'agents' })): AgentPlatform {
+  return new AgentPlatform(new App({ outdir: '.' }), 'test', { appName: 'test', environment });
+}
+
+/**
+ * Builds, validates the construct tree (throws the SynthesisError every user would see),
+ * renders, and validates every object strictly against the Kubernetes 1.28 schemas, the CRDs
+ * and the semantic checks.
+ */
+export function synth(build: PlatformBuilder, environment?: EnvironmentConfig): Synthesized {
+  const platform = platformFor(environment);
+  build(platform);
+  return synthPlatform(platform);
+}
+
+export function synthPlatform(platform: Chart): Synthesized {
+  const problems = collectProblems(platform);
+  if (problems.length > 0) {
+    throw new SynthesisError(problems);
+  }
+  const objects = renderPlatform(platform).flatMap((f) => f.objects);
+  expectValidManifests(objects);
+  return new Synthesized(objects);
+}
+
+/** The problems a build reports (empty when it is valid); nothing is rendered. */
+export function problemsOf(build: PlatformBuilder, environment?: EnvironmentConfig): string[] {
+  const platform = platformFor(environment);
+  build(platform);
+  return collectProblems(platform);
+}
