@@ -8,7 +8,7 @@ export { type AutoscalingOptions, type ResolvedAutoscaling } from './core/autosc
 export { type HealthCheckOptions } from './core/probes';
 export { type SecurityOptions } from './core/security';
 export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, type SharedVolumeMount, ServiceWorkload } from './core/service-workload';
-export { Workload, type WorkloadOptions, type QuotaDemand } from './core/workload';
+export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
 export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
@@ -21,3 +21,4 @@ export * from './shared-volume';
 export { type IWireable, type IRedisCache, wire, envSegment } from './core/wiring';
 export { HelmChartWriter, escapeTemplateText, type HelmChartOptions } from './synth/helm';
 export { type HelmBinding, type HelmValueSection, type HelmValueDoc, type IHelmValuesProvider, type ValuePathSegment, HelmSectionBuilder } from './core/helm-values';
+export * from './core/signals';

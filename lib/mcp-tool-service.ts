@@ -11,6 +11,7 @@ import { httpPath, nonNegativeInt, namespaceName, port as portSchema, resourceNa
 import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
 import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
+import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
 import { formatImage, parseImage } from './core/image';
 
@@ -150,6 +151,10 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       security: this.config.security,
       volumeMounts: [{ name: BRIDGE_SHARE, mountPath: '/share' }],
     });
+  }
+
+  public override signals(): WorkloadSignals {
+    return this.metricsEndpoints().length > 0 ? MCP_TOOL_SIGNALS : { metrics: [] };
   }
 
   public get mcpUrl(): string {

@@ -13,7 +13,8 @@ import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
 import { memoryQuantity, storageQuantity, dnsSubdomain, positiveInt } from './core/schemas';
 import { type IRedisCache } from './core/wiring';
-import { type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
+import { type MetricsEndpoint, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
+import { REDIS_SIGNALS, type WorkloadSignals } from './core/signals';
 import { ObservabilityMode } from './environment';
 import { SecretSource } from './secret-source';
 
@@ -346,9 +347,18 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   }
 
   private podAnnotations(): Record<string, string> {
-    return this.exporterEnabled
+    const scrape: Record<string, string> = this.exporterEnabled
       ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(EXPORTER_PORT), 'prometheus.io/path': '/metrics' }
       : {};
+    return { ...scrape, ...this.contributedPodAnnotations() };
+  }
+
+  public signals(): WorkloadSignals {
+    return this.exporterEnabled ? REDIS_SIGNALS : { metrics: [] };
+  }
+
+  public metricsEndpoints(): MetricsEndpoint[] {
+    return this.exporterEnabled ? [{ port: EXPORTER_PORT, portName: 'metrics', path: '/metrics' }] : [];
   }
 
   private admitScrapers(): void {

@@ -200,13 +200,19 @@ export interface DnsTarget {
 }
 
 /** The spec of a workload's NetworkPolicy: only the recorded paths, plus DNS. */
-export function networkPolicySpec(connections: Connections, podLabels: Record<string, string>, namespace: string | undefined, dns: DnsTarget): k8s.NetworkPolicySpec {
+export function networkPolicySpec(
+  connections: Connections,
+  podLabels: Record<string, string>,
+  namespace: string | undefined,
+  dns: DnsTarget,
+  extra: { readonly ingress: readonly PolicyRule[]; readonly egress: readonly PolicyRule[] } = { ingress: [], egress: [] },
+): k8s.NetworkPolicySpec {
   const dnsPeer = new NamespacePeer(dns.namespace, { ...dns.podLabels });
   const dnsRule: PolicyRule = { peer: dnsPeer, ports: [{ port: 53, protocol: Protocol.UDP }, { port: 53, protocol: Protocol.TCP }] };
   return {
     podSelector: { matchLabels: { ...podLabels } },
     policyTypes: ['Ingress', 'Egress'],
-    ingress: connections.ingressRules.map((r) => ({ from: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
-    egress: [dnsRule, ...connections.egressRules].map((r) => ({ to: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
+    ingress: [...connections.ingressRules, ...extra.ingress].map((r) => ({ from: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
+    egress: [dnsRule, ...connections.egressRules, ...extra.egress].map((r) => ({ to: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
   };
 }

@@ -15,7 +15,8 @@ import { parseQuantity } from './quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, type ResourcePreset, resolveResources } from './resources';
 import { annotations as annotationsSchema, dnsSubdomain, httpPath, memoryQuantity, nonNegativeInt, port, positiveInt } from './schemas';
 import { type SecurityOptions, securityOptionsSchema } from './security';
-import { type QuotaDemand, Workload, type WorkloadOptions } from './workload';
+import { type MetricsEndpoint, type QuotaDemand, Workload, type WorkloadOptions } from './workload';
+import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
 import { ObservabilityMode } from '../environment';
 import { type SharedVolume } from '../shared-volume';
 import { type IRedisCache, wire } from './wiring';
@@ -435,9 +436,30 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   private podAnnotations(): Record<string, string> {
     const scrape: Record<string, string> = this.metricsEnabled
-      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.metricsPort), 'prometheus.io/path': this.config.metrics?.path ?? '/metrics' }
+      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.metricsPort), 'prometheus.io/path': this.metricsPath }
       : {};
-    return { ...scrape, ...this.config.podAnnotations };
+    return { ...scrape, ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
+  }
+
+  private get metricsPath(): string {
+    return this.config.metrics?.path ?? '/metrics';
+  }
+
+  public metricsEndpoints(): MetricsEndpoint[] {
+    if (!this.metricsEnabled) {
+      return [];
+    }
+    const portName = this.metricsPort === this.port ? HTTP_PORT_NAME : METRICS_PORT_NAME;
+    return [{ port: this.metricsPort, portName, path: this.metricsPath }];
+  }
+
+  /** HTTP services follow the OpenTelemetry HTTP server conventions; subclasses say otherwise. */
+  public signals(): WorkloadSignals {
+    return this.metricsEnabled ? HTTP_SERVER_SIGNALS : { metrics: [] };
+  }
+
+  public override get emitsTraces(): boolean {
+    return true;
   }
 
   private renderDeploymentSpec(): k8s.DeploymentSpec {

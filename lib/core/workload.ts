@@ -4,9 +4,10 @@ import { Construct } from 'constructs';
 import { type EnvironmentConfig, Environments, EnvironmentTier } from '../environment';
 import { type PropIssue, reportIssues } from './errors';
 import { type EnvMap, EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
-import { Connections, type ExternalEndpoint, type NetworkPort, networkPolicySpec, PodPeer } from './network';
+import { Connections, type ExternalEndpoint, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule } from './network';
 import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
 import { resourceName } from './schemas';
+import { type WorkloadSignals } from './signals';
 
 /** What a workload asks of its namespace's ResourceQuota at full scale. */
 export interface QuotaDemand {
@@ -53,6 +54,48 @@ export function contextOf(scope: Construct): WorkloadContext {
   return { environment: Environments.DEFAULT };
 }
 
+/** Where a workload serves Prometheus metrics. */
+export interface MetricsEndpoint {
+  /** Container port number. */
+  readonly port: number;
+  /** Name of the container port. */
+  readonly portName: string;
+  /** HTTP path, e.g. `/metrics`. */
+  readonly path: string;
+}
+
+/** What a platform-wide service adds to one workload when it renders: variables, policy rules, annotations. */
+export interface WorkloadContribution {
+  readonly env?: Readonly<Record<string, string | EnvValue>>;
+  readonly ingress?: readonly PolicyRule[];
+  readonly egress?: readonly PolicyRule[];
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A platform-wide service that every workload takes part in (the observability stack): it is
+ * asked, when each workload renders, what to add to it. Both ends of every path it derives come
+ * from the same call, so they always agree.
+ */
+export interface IWorkloadContributor {
+  contributionFor(workload: Workload): WorkloadContribution | undefined;
+}
+
+const CONTRIBUTORS_SYMBOL = Symbol.for('cdk8s-agents.Contributors');
+
+/** Registers a contributor on the chart of `scope`: every workload of that chart consults it. */
+export function addContributor(scope: Construct, contributor: IWorkloadContributor): void {
+  const chart = Chart.of(scope) as unknown as Record<symbol, IWorkloadContributor[] | undefined>;
+  if (!chart[CONTRIBUTORS_SYMBOL]) {
+    Object.defineProperty(chart, CONTRIBUTORS_SYMBOL, { value: [] });
+  }
+  chart[CONTRIBUTORS_SYMBOL]?.push(contributor);
+}
+
+function contributorsOf(scope: Construct): readonly IWorkloadContributor[] {
+  return (Chart.of(scope) as unknown as Record<symbol, IWorkloadContributor[] | undefined>)[CONTRIBUTORS_SYMBOL] ?? [];
+}
+
 /** Options every workload accepts. */
 export interface WorkloadOptions {
   /**
@@ -78,6 +121,8 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   public readonly selectorLabels: Readonly<Record<string, string>>;
   /** Labels of the workload's objects and pods. */
   public readonly labels: Readonly<Record<string, string>>;
+  /** What role the workload plays. */
+  public readonly component: WorkloadComponent;
   /** The workload's allowed network paths. */
   public readonly connections: Connections;
   /** Problems found so far; reported when the app is validated. */
@@ -93,6 +138,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     this.namespace = Chart.of(this).namespace;
     this.name = this.checkName(options.name, id, options.maxNameLength ?? 63);
     this.selectorLabels = selectorLabels(this.name);
+    this.component = options.component;
     this.labels = workloadLabels(this.name, options.component, contextLabels(context.partOf, this.environment.name));
     this.connections = new Connections(new PodPeer(this.name, { ...this.selectorLabels }, this.namespace), this.servicePorts);
     reportIssues(this, this.issues);
@@ -153,9 +199,34 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     }
   }
 
-  /** The container's environment variables, in the order they were added. */
+  /** The container's environment variables: its own in the order they were added, then the contributed ones it does not set itself. */
   protected renderEnv(): k8s.EnvVar[] {
-    return [...this.env.entries()].map(([name, value]) => value._toEnvVar(name));
+    const own = [...this.env.entries()].map(([name, value]) => value._toEnvVar(name));
+    const contributed = this.contributions().flatMap((c) => Object.entries(c.env ?? {}))
+      .filter(([name]) => !this.env.has(name))
+      .map(([name, value]) => toEnvValue(value)._toEnvVar(name));
+    return [...own, ...contributed];
+  }
+
+  /** What the platform-wide services add to this workload. */
+  protected contributions(): WorkloadContribution[] {
+    return contributorsOf(this).map((c) => c.contributionFor(this)).filter((c): c is WorkloadContribution => c !== undefined);
+  }
+
+  /** Annotations the platform-wide services add to the pods. */
+  protected contributedPodAnnotations(): Record<string, string> {
+    return Object.assign({}, ...this.contributions().map((c) => c.podAnnotations ?? {}));
+  }
+
+  /** Where this workload serves Prometheus metrics (empty: nowhere). */
+  public abstract metricsEndpoints(): MetricsEndpoint[];
+
+  /** The series it serves there, for dashboards and alerts. */
+  public abstract signals(): WorkloadSignals;
+
+  /** Whether the workload's main container sends OpenTelemetry traces (agents, tools, model servers). */
+  public get emitsTraces(): boolean {
+    return false;
   }
 
   /** Allows calls to endpoints outside the cluster (LLM APIs, SaaS, databases). */
@@ -191,7 +262,13 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     const dns = { namespace: this.environment.networkPolicies.dnsNamespace, podLabels: this.environment.networkPolicies.dnsPodLabels };
     return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: this.metadata(),
-      spec: Lazy.any({ produce: () => networkPolicySpec(this.connections, { ...this.selectorLabels }, this.namespace, dns) }),
+      spec: Lazy.any({
+        produce: () => {
+          const contributions = this.contributions();
+          const extra = { ingress: contributions.flatMap((c) => c.ingress ?? []), egress: contributions.flatMap((c) => c.egress ?? []) };
+          return networkPolicySpec(this.connections, { ...this.selectorLabels }, this.namespace, dns, extra);
+        },
+      }),
     });
   }
 
