@@ -7,9 +7,31 @@ import { WorkloadComponent } from './core/labels';
 import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
 import { envSegment, type IWireable, wire } from './core/wiring';
 import { type IMcpTool } from './mcp-tool-service';
+import { type IInferenceEndpoint } from './gpu-inference-pool';
+
+/** How an agent receives work. */
+export enum AgentMode {
+  /** An HTTP API behind a Service. */
+  API = 'api',
+  /** A queue consumer: no Service, usually scaled by KEDA on the queue (`queueScaling`). */
+  WORKER = 'worker',
+}
 
 /** Props of an `AgentMicroservice`. */
 export interface AgentMicroserviceProps extends ServiceWorkloadProps {
+  /**
+   * HTTP API or queue worker. A worker has no Service and no Ingress, and other agents cannot call it;
+   * its probes still use `healthCheck` (HTTP on `port`, or a `command`).
+   * @default AgentMode.API
+   */
+  readonly mode?: AgentMode;
+  /**
+   * The LLM endpoint the agent uses (a `GpuInferencePool`): `OPENAI_BASE_URL`, `OPENAI_MODEL`
+   * (and `OPENAI_API_KEY` from its Secret when it has one), plus the NetworkPolicy path.
+   * Same as calling `useInference()`.
+   * @default - none
+   */
+  readonly inference?: IInferenceEndpoint;
   /**
    * MCP tools the agent calls. Each adds `MCP_<TOOL>_URL` and `MCP_<TOOL>_TRANSPORT`, and the
    * NetworkPolicy path on both sides. Same as calling `addTool()`.
@@ -29,6 +51,8 @@ const wireableSchema = (what: string) => z.custom<IWireable>((v) => typeof v ===
 });
 
 export const agentMicroserviceSchema = serviceWorkloadSchema.extend({
+  mode: z.enum(AgentMode, { error: `must be one of ${Object.values(AgentMode).join(', ')}` }).optional(),
+  inference: wireableSchema('a GpuInferencePool').optional(),
   tools: z.array(wireableSchema('an McpToolService or McpToolService.fromServiceName()')).optional(),
   calls: z.array(wireableSchema('an AgentMicroservice')).optional(),
 }).strict();
@@ -44,17 +68,29 @@ export const agentMicroserviceSchema = serviceWorkloadSchema.extend({
  */
 export class AgentMicroservice extends ServiceWorkload implements IWireable {
   public readonly wireName: string;
+  /** HTTP API or queue worker. */
+  public readonly mode: AgentMode;
   private readonly tools: IMcpTool[] = [];
+  private readonly called: AgentMicroservice[] = [];
+  private inference?: IInferenceEndpoint;
 
   constructor(scope: Construct, id: string, props: AgentMicroserviceProps) {
     const parsed = checkProps(agentMicroserviceSchema, props);
+    const worker = parsed.value?.mode === AgentMode.WORKER;
     super(scope, id, parsed, props?.name, {
-      component: WorkloadComponent.AGENT,
+      component: worker ? WorkloadComponent.WORKER : WorkloadComponent.AGENT,
       resourcePreset: ResourcePreset.API_LLM_AGENT,
       startupTimeoutSeconds: 300,
-      service: true,
+      service: !worker,
     });
+    this.mode = worker ? AgentMode.WORKER : AgentMode.API;
     this.wireName = `agent ${this.name}`;
+    if (worker && parsed.value?.ingress) {
+      this.issues.push({ field: 'ingress', message: 'a worker has no Service to route to; remove ingress or use mode: AgentMode.API' });
+    }
+    if (parsed.value?.inference) {
+      this.useInference(parsed.value.inference as IInferenceEndpoint);
+    }
     for (const tool of (parsed.value?.tools ?? []) as IMcpTool[]) {
       this.addTool(tool);
     }
@@ -73,8 +109,9 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
       this.issues.push({ field: 'tools', message: `${tool.wireName} is wired twice; list each tool once` });
       return tool;
     }
-    this.tools.push(tool);
-    wire(this, tool);
+    if (wire(this, tool, { field: 'tools', kind: 'an McpToolService or McpToolService.fromServiceName()' })) {
+      this.tools.push(tool);
+    }
     return tool;
   }
 
@@ -88,8 +125,44 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
       this.issues.push({ field: 'calls', message: 'an agent cannot be wired to itself' });
       return agent;
     }
-    wire(this, agent);
+    if (agent.mode === AgentMode.WORKER) {
+      this.issues.push({ field: 'calls', message: `${agent.wireName} is a queue worker without a Service; put work on its queue instead of calling it` });
+      return agent;
+    }
+    if (this.called.includes(agent)) {
+      this.issues.push({ field: 'calls', message: `${agent.wireName} is wired twice; list each agent once` });
+      return agent;
+    }
+    if (wire(this, agent, { field: 'calls', kind: 'an AgentMicroservice' })) {
+      this.called.push(agent);
+    }
     return agent;
+  }
+
+  /**
+   * Wires the LLM endpoint: `OPENAI_BASE_URL`, `OPENAI_MODEL`, the NetworkPolicy path, and the
+   * pool synthesized first.
+   * @returns the endpoint
+   */
+  public useInference(endpoint: IInferenceEndpoint): IInferenceEndpoint {
+    if (this.inference) {
+      this.issues.push({ field: 'inference', message: `is already ${this.inference.wireName}; an agent uses one inference endpoint` });
+      return endpoint;
+    }
+    if (wire(this, endpoint, { field: 'inference', kind: 'a GpuInferencePool' })) {
+      this.inference = endpoint;
+    }
+    return endpoint;
+  }
+
+  /** The inference endpoint, when wired. */
+  public get wiredInference(): IInferenceEndpoint | undefined {
+    return this.inference;
+  }
+
+  /** The agents this agent calls. */
+  public get calledAgents(): readonly AgentMicroservice[] {
+    return this.called;
   }
 
   /** The tools wired so far. */

@@ -68,6 +68,8 @@ export interface AutoscalingDefaults {
   readonly memoryUtilization: number;
   /** Seconds of lower load before scaling down, against flapping. */
   readonly scaleDownStabilizationSeconds: number;
+  /** Namespace of the KEDA operator, admitted to the queues it reads (Redis lists). */
+  readonly kedaNamespace: string;
 }
 
 export interface ImagePolicy {
@@ -137,6 +139,11 @@ export interface ObservabilityDefaults {
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
 }
 
+export interface GpuPolicy {
+  /** Whether the cluster has GPU nodes; without them GPU pools use their fallback. */
+  readonly available: boolean;
+}
+
 export interface AvailabilityDefaults {
   /** Whether PodDisruptionBudgets are generated for workloads that can run more than one replica. */
   readonly podDisruptionBudgets: boolean;
@@ -188,6 +195,7 @@ export interface EnvironmentConfig {
   readonly availability: AvailabilityDefaults;
   readonly namespacePolicy: NamespacePolicy;
   readonly quota: QuotaPolicy;
+  readonly gpu: GpuPolicy;
 }
 
 /** Overrides of a preset: any field, at any depth. */
@@ -210,6 +218,7 @@ export const environmentConfigSchema = z.object({
     cpuUtilization: percentage,
     memoryUtilization: percentage,
     scaleDownStabilizationSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }),
+    kedaNamespace: namespaceName,
   }).strict(),
   resourceProfile: enumOf(ResourceProfile),
   images: z.object({
@@ -243,6 +252,7 @@ export const environmentConfigSchema = z.object({
     spreadAcrossZones: enumOf(SpreadPolicy),
   }).strict(),
   namespacePolicy: z.object({ create: z.boolean(), enforce: enumOf(PodSecurityLevel), warn: enumOf(PodSecurityLevel) }).strict(),
+  gpu: z.object({ available: z.boolean() }).strict(),
   quota: z.object({
     enabled: z.boolean(),
     headroom: z.number().min(1, { error: 'must be at least 1 (1.25 means 25% above what the workloads need)' }).max(10, { error: 'must be at most 10' }),
@@ -269,7 +279,7 @@ export const environmentConfigSchema = z.object({
 
 const BASE: Omit<EnvironmentConfig, 'name' | 'tier' | 'namespace'> = {
   replicas: { default: 3 },
-  autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 75, scaleDownStabilizationSeconds: 300 },
+  autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 75, scaleDownStabilizationSeconds: 300, kedaNamespace: 'keda' },
   resourceProfile: ResourceProfile.STANDARD,
   images: { tagPolicy: ImageTagPolicy.PINNED, pullPolicy: 'IfNotPresent' },
   storage: { allowHostPath: false },
@@ -286,9 +296,13 @@ const BASE: Omit<EnvironmentConfig, 'name' | 'tier' | 'namespace'> = {
     defaultRequest: { cpu: '100m', memory: '128Mi' },
     defaultLimit: { cpu: '500m', memory: '512Mi' },
   },
+  gpu: { available: true },
 };
 
 const PRODUCTION: EnvironmentConfig = { ...BASE, name: 'prod', tier: EnvironmentTier.PRODUCTION, namespace: 'default' };
+
+/** Environment fields that are label maps: an override replaces them whole. */
+const LABEL_MAPS: ReadonlySet<string> = new Set(['dnsPodLabels', 'prometheusSelectorLabels']);
 
 const STAGING: EnvironmentConfig = mergeDeep<EnvironmentConfig>(PRODUCTION, {
   name: 'staging',
@@ -308,6 +322,7 @@ const DEVELOPMENT: EnvironmentConfig = mergeDeep<EnvironmentConfig>(PRODUCTION, 
   storage: { allowHostPath: true },
   availability: { podDisruptionBudgets: false, spreadAcrossNodes: SpreadPolicy.NONE, spreadAcrossZones: SpreadPolicy.NONE },
   namespacePolicy: { enforce: PodSecurityLevel.PRIVILEGED, warn: PodSecurityLevel.RESTRICTED },
+  gpu: { available: false },
 });
 
 /**
@@ -317,15 +332,16 @@ const DEVELOPMENT: EnvironmentConfig = mergeDeep<EnvironmentConfig>(PRODUCTION, 
 export class Environments {
   /**
    * Single-node development: 1 replica of everything, half-size presets, no HPA, no PDB,
-   * any image tag, hostPath allowed, Pod Security enforced at `privileged` (warned at `restricted`).
+   * any image tag, hostPath allowed, Pod Security enforced at `privileged` (warned at `restricted`),
+   * no GPUs (GPU pools use their fallback).
    */
   public static dev(...overrides: EnvironmentOptions[]): EnvironmentConfig {
-    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o), DEVELOPMENT);
+    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o, LABEL_MAPS), DEVELOPMENT);
   }
 
   /** Pre-production: 2 replicas, HPA 2..4, PDBs, preferred spread, pinned images, restricted Pod Security. */
   public static staging(...overrides: EnvironmentOptions[]): EnvironmentConfig {
-    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o), STAGING);
+    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o, LABEL_MAPS), STAGING);
   }
 
   /**
@@ -333,7 +349,7 @@ export class Environments {
    * and zones (preferred), pinned images, restricted Pod Security, deny-by-default NetworkPolicies.
    */
   public static prod(...overrides: EnvironmentOptions[]): EnvironmentConfig {
-    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o), PRODUCTION);
+    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o, LABEL_MAPS), PRODUCTION);
   }
 
   /** The production-safe defaults constructs use outside an `AgentPlatform`. */

@@ -13,7 +13,7 @@ import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
 import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
-import { formatImage, parseImage } from './core/image';
+import { formatImage, parseImage, tagPolicyViolation } from './core/image';
 
 /** How an MCP client talks to the server over HTTP. */
 export enum McpTransport {
@@ -95,6 +95,11 @@ export const mcpToolServiceSchema = serviceWorkloadSchema.extend({
 
 const BRIDGE_SHARE = 'mcp-server';
 
+/** The bridge runs the stdio command through a shell: quote every word that a shell would split or expand. */
+export function shellJoin(words: readonly string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /**
  * A Model Context Protocol tool server reached over HTTP: its own Deployment and a Service with a
  * stable DNS name (`<name>.<namespace>.svc.cluster.local`), sized as a tool worker by default
@@ -125,6 +130,8 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       resourcePreset: ResourcePreset.TOOL_WORKER,
       startupTimeoutSeconds: 120,
       service: true,
+      // A stdio bridge serves MCP only, no /metrics.
+      metricsByDefault: parsed.value?.stdioBridge === undefined,
     });
     const config = parsed.value;
     this.toolName = this.name;
@@ -136,6 +143,11 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     this.bridge = config?.stdioBridge;
     if (this.bridge) {
       this.addBridgeShare(this.bridge.serverPath ?? '/app');
+      const bridgeImage = this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE;
+      const violation = tagPolicyViolation(parseImage(bridgeImage) ?? { repository: 'invalid' }, this.environment.images.tagPolicy);
+      if (violation) {
+        this.issues.push({ field: 'stdioBridge.bridgeImage', value: bridgeImage, message: violation });
+      }
     }
   }
 
@@ -199,7 +211,7 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       ...spec,
       image: formatImage(bridgeImage, this.environment.images.registry),
       command: undefined,
-      args: ['--stdio', this.bridge.command.join(' '), '--port', String(this.port), ...transportArgs],
+      args: ['--stdio', shellJoin(this.bridge.command), '--port', String(this.port), ...transportArgs],
       // A bridge answers MCP, not a health path: probe that it accepts connections.
       probes: probes && {
         startupProbe: { ...probes.startupProbe, httpGet: undefined, ...tcp },

@@ -166,6 +166,13 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     this.passwordKey = this.config.passwordKey ?? 'password';
     this.passwordSecret = this.config.passwordSecret ?? new SecretSource(this, 'Password', { name: `${this.name}-auth`, keys: [this.passwordKey] });
     this.checkConfig(limit);
+    if (!this.passwordSecret.keys.includes(this.passwordKey)) {
+      this.issues.push({
+        field: 'passwordKey',
+        value: this.passwordKey,
+        message: `secret "${this.passwordSecret.secretName}" declares no such key (declared: ${this.passwordSecret.keys.join(', ')}); Redis would not start. Set passwordKey to one of them`,
+      });
+    }
     this.exposePorts({ port: REDIS_PORT, protocol: Protocol.TCP });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata(), automountServiceAccountToken: false });

@@ -88,7 +88,11 @@ export class SecretSource extends Construct implements ISecretSource {
     if (!value) {
       return;
     }
-    problems.push(...unknownKeyIssues(this.keys, value.remoteKeys, 'remoteKeys'), ...unknownKeyIssues(this.keys, value.encryptedData, 'encryptedData'));
+    problems.push(
+      ...unknownKeyIssues(this.keys, value.remoteKeys, 'remoteKeys'),
+      ...unknownKeyIssues(this.keys, value.encryptedData, 'encryptedData'),
+      ...unknownKeyIssues(this.keys, value.literalValues, 'literalValues'),
+    );
     const labels = contextLabels(contextOf(this).partOf, environment.name);
     if (value.literalValues) {
       problems.push(...this.renderLiteral(value.literalValues, labels));

@@ -3,6 +3,39 @@ import { z } from 'zod';
 import { type AutoscalingDefaults } from '../environment';
 import { type PropIssue } from './errors';
 import { nonNegativeInt, percentage, positiveInt } from './schemas';
+import { isQuantity, parseQuantity } from './quantity';
+
+/**
+ * A signal an HPA scales on beyond CPU and memory. Custom (`pods`, `object`) metrics need an
+ * adapter serving `custom.metrics.k8s.io` (prometheus-adapter); `external` metrics need one
+ * serving `external.metrics.k8s.io` (prometheus-adapter or KEDA). Prometheus series with `:` in
+ * their name (vLLM's `vllm:num_requests_waiting`) are exposed by the adapter under a renamed
+ * name, e.g. `vllm_num_requests_waiting`.
+ */
+export class ScalingMetric {
+  /** Average of a per-pod metric, e.g. requests in flight: `ScalingMetric.podsAverage('http_requests_in_flight', '10')`. */
+  public static podsAverage(metric: string, averageValue: string, selector?: Record<string, string>): ScalingMetric {
+    return new ScalingMetric(`pods ${metric}`, {
+      type: 'Pods',
+      pods: { metric: { name: metric, selector: selector ? { matchLabels: { ...selector } } : undefined }, target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(averageValue) } },
+    }, averageValue);
+  }
+
+  /** A latency percentile per pod, in seconds (`'2'` or `'500m'` for 0.5 s): scale out when the p95 rises. */
+  public static latency(metric: string, targetSeconds: string): ScalingMetric {
+    return ScalingMetric.podsAverage(metric, targetSeconds);
+  }
+
+  /** A metric from outside the cluster or a queue, averaged over the replicas. */
+  public static external(metric: string, averageValue: string, selector?: Record<string, string>): ScalingMetric {
+    return new ScalingMetric(`external ${metric}`, {
+      type: 'External',
+      external: { metric: { name: metric, selector: selector ? { matchLabels: { ...selector } } : undefined }, target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(averageValue) } },
+    }, averageValue);
+  }
+
+  private constructor(public readonly description: string, public readonly spec: k8s.MetricSpecV2, public readonly target: string) {}
+}
 
 /** HorizontalPodAutoscaler settings. Giving any target replaces the environment's default targets. */
 export interface AutoscalingOptions {
@@ -32,6 +65,11 @@ export interface AutoscalingOptions {
    */
   readonly memoryUtilization?: number;
   /**
+   * Targets beyond CPU and memory (custom or external metrics).
+   * @default - none
+   */
+  readonly metrics?: ScalingMetric[];
+  /**
    * Seconds of lower load before replicas are removed.
    * @default - the environment's `autoscaling.scaleDownStabilizationSeconds` (300 in the presets)
    */
@@ -45,7 +83,13 @@ export const autoscalingSchema = z.object({
   cpuUtilization: percentage.optional(),
   memoryUtilization: percentage.optional(),
   scaleDownStabilizationSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
+  metrics: z.array(z.custom<ScalingMetric>((v) => v instanceof ScalingMetric, { error: 'must be a ScalingMetric, e.g. ScalingMetric.podsAverage("http_requests_in_flight", "10")' })
+    .refine((m) => isPositive(m.target), { error: 'must have a target above 0: an HPA cannot aim at 0' })).optional(),
 }).strict();
+
+function isPositive(quantity: string): boolean {
+  return isQuantity(quantity) && parseQuantity(quantity) > 0;
+}
 
 /** The HPA a workload gets, fully resolved. */
 export interface ResolvedAutoscaling {
@@ -60,19 +104,26 @@ function resourceMetric(name: 'cpu' | 'memory', averageUtilization: number): k8s
 }
 
 /** Merges the options with the environment; undefined when the workload gets no HPA. */
-export function resolveAutoscaling(options: AutoscalingOptions | undefined, defaults: AutoscalingDefaults, extraMetrics: readonly k8s.MetricSpecV2[] = []): ResolvedAutoscaling | undefined {
-  if (!defaults.enabled || options?.enabled === false) {
+export function resolveAutoscaling(
+  options: AutoscalingOptions | undefined,
+  defaults: AutoscalingDefaults,
+  extraMetrics: readonly k8s.MetricSpecV2[] = [],
+  enabledByDefault = true,
+): ResolvedAutoscaling | undefined {
+  const enabled = options?.enabled ?? (enabledByDefault || options !== undefined);
+  if (!defaults.enabled || !enabled) {
     return undefined;
   }
   const maxReplicas = options?.maxReplicas ?? Math.max(defaults.maxReplicas, options?.minReplicas ?? 0);
   const minReplicas = options?.minReplicas ?? Math.min(defaults.minReplicas, maxReplicas);
-  const explicit = options?.cpuUtilization !== undefined || options?.memoryUtilization !== undefined || extraMetrics.length > 0;
+  const custom = [...extraMetrics, ...(options?.metrics ?? []).map((m) => m.spec)];
+  const explicit = options?.cpuUtilization !== undefined || options?.memoryUtilization !== undefined || custom.length > 0;
   const cpu = explicit ? options?.cpuUtilization : defaults.cpuUtilization;
   const memory = explicit ? options?.memoryUtilization : defaults.memoryUtilization;
   const metrics = [
     ...(cpu !== undefined ? [resourceMetric('cpu', cpu)] : []),
     ...(memory !== undefined ? [resourceMetric('memory', memory)] : []),
-    ...extraMetrics,
+    ...custom,
   ];
   return {
     minReplicas,

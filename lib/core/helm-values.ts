@@ -57,6 +57,11 @@ export const resourcesValuesSchema = z.object({
   limits: z.object({ cpu: cpuValue, memory: memoryValue }).strict(),
 }).strict();
 
+function extendedResourcesSchema(names: readonly string[]): z.ZodType {
+  const side = z.object({ cpu: cpuValue, memory: memoryValue, ...Object.fromEntries(names.map((n) => [n, z.number().int().min(0)])) }).strict();
+  return z.object({ requests: side, limits: side }).strict();
+}
+
 export const replicasValueSchema = positiveInt.max(1000, { error: 'must be at most 1000' });
 
 /** The name of the helper template that joins registry, repository, tag and digest. */
@@ -119,9 +124,13 @@ export class HelmSectionBuilder {
     return this;
   }
 
-  /** Requests and limits of a container, rendered as JSON (valid YAML) from the values. */
-  public resources(path: readonly string[], resources: ResolvedResources, target: ApiObject, at: readonly ValuePathSegment[], description: string): this {
-    this.setDefault(path, { requests: { ...resources.requests }, limits: { ...resources.limits } }, resourcesValuesSchema);
+  /**
+   * Requests and limits of a container, rendered as JSON (valid YAML) from the values. Extended
+   * resources (GPUs) appear in both requests and limits, as Kubernetes requires them equal.
+   */
+  public resources(path: readonly string[], resources: ResolvedResources, target: ApiObject, at: readonly ValuePathSegment[], description: string, extended: Readonly<Record<string, number>> = {}): this {
+    const schema = Object.keys(extended).length === 0 ? resourcesValuesSchema : extendedResourcesSchema(Object.keys(extended));
+    this.setDefault(path, { requests: { ...resources.requests, ...extended }, limits: { ...resources.limits, ...extended } }, schema);
     this.bindings.push({ target, path: [...at, 'resources'], template: `{{ toJson ${this.ref(path)} }}` });
     this.docs.push({ path: `${this.key}.${path.join('.')}`, description });
     return this;

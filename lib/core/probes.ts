@@ -10,6 +10,11 @@ export interface HealthCheckOptions {
    */
   readonly path?: string;
   /**
+   * A command whose exit code 0 means healthy, instead of HTTP (queue workers without a server).
+   * @default - HTTP probes on `path`
+   */
+  readonly command?: string[];
+  /**
    * Path answering 200 while the process is alive. Point it at an endpoint that does not check
    * dependencies, or an LLM outage restarts every pod.
    * @default - the same as `path`
@@ -45,6 +50,7 @@ export interface HealthCheckOptions {
 
 export const healthCheckSchema = z.object({
   path: httpPath.optional(),
+  command: z.array(z.string()).min(1, { error: 'must name a command' }).optional(),
   livenessPath: httpPath.optional(),
   startupTimeoutSeconds: positiveInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
   readinessPeriodSeconds: positiveInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
@@ -66,25 +72,28 @@ export function httpProbes(options: HealthCheckOptions | undefined, portName: st
   const path = options?.path ?? '/health';
   const timeoutSeconds = options?.timeoutSeconds ?? 3;
   const failureThreshold = options?.failureThreshold ?? 3;
-  const get = (p: string): k8s.HttpGetAction => ({ path: p, port: k8s.IntOrString.fromString(portName), scheme: 'HTTP' });
+  const command = options?.command;
+  const check = (p: string): Pick<k8s.Probe, 'httpGet' | 'exec'> => (command
+    ? { exec: { command: [...command] } }
+    : { httpGet: { path: p, port: k8s.IntOrString.fromString(portName), scheme: 'HTTP' } });
   const budget = options?.startupTimeoutSeconds ?? defaults.startupTimeoutSeconds;
   return {
     startupProbe: {
-      httpGet: get(path),
+      ...check(path),
       periodSeconds: STARTUP_PERIOD_SECONDS,
       timeoutSeconds,
       failureThreshold: Math.max(1, Math.ceil(budget / STARTUP_PERIOD_SECONDS)),
       successThreshold: 1,
     },
     readinessProbe: {
-      httpGet: get(path),
+      ...check(path),
       periodSeconds: options?.readinessPeriodSeconds ?? 5,
       timeoutSeconds,
       failureThreshold,
       successThreshold: 1,
     },
     livenessProbe: {
-      httpGet: get(options?.livenessPath ?? path),
+      ...check(options?.livenessPath ?? path),
       periodSeconds: options?.livenessPeriodSeconds ?? 10,
       timeoutSeconds,
       failureThreshold,

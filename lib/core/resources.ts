@@ -16,6 +16,10 @@ export enum ResourcePreset {
   TOOL_WORKER = 'tool-worker',
   /** Context cache (Redis): 512Mi / 0.5 CPU requested, 2Gi / 1 CPU limit. */
   CONTEXT_CACHE = 'context-cache',
+  /** Host side of a GPU model server (loading weights, tokenization): 16Gi / 4 CPU requested, 32Gi / 8 CPU limit. */
+  GPU_INFERENCE = 'gpu-inference',
+  /** A small model served on CPU (the development fallback): 4Gi / 2 CPU requested, 8Gi / 4 CPU limit. */
+  CPU_INFERENCE = 'cpu-inference',
 }
 
 /** How an environment scales the presets (explicit quantities are never scaled). */
@@ -70,6 +74,8 @@ const PRESETS: Readonly<Record<ResourcePreset, ResolvedResources>> = {
   [ResourcePreset.LOCAL_MODEL_AGENT]: { requests: { cpu: '2', memory: '8Gi' }, limits: { cpu: '4', memory: '16Gi' } },
   [ResourcePreset.TOOL_WORKER]: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   [ResourcePreset.CONTEXT_CACHE]: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+  [ResourcePreset.GPU_INFERENCE]: { requests: { cpu: '4', memory: '16Gi' }, limits: { cpu: '8', memory: '32Gi' } },
+  [ResourcePreset.CPU_INFERENCE]: { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '4', memory: '8Gi' } },
 };
 
 const PROFILE_FACTOR: Readonly<Record<ResourceProfile, number>> = {

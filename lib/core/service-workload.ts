@@ -3,7 +3,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
+import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
 import { type EnvMap, EnvValue } from './env-value';
+import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
 import { type ParsedProps } from './props';
 import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './image';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
@@ -168,6 +170,12 @@ export interface ServiceWorkloadProps extends WorkloadOptions {
    */
   readonly podAnnotations?: Record<string, string>;
   /**
+   * Scale on queues with KEDA (a ScaledObject, down to zero by default) instead of an HPA.
+   * A workload cannot have both: KEDA owns the HPA it creates.
+   * @default - none
+   */
+  readonly queueScaling?: QueueScalingOptions;
+  /**
    * Redis this workload uses: it gets `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD` and `REDIS_URL`,
    * and the NetworkPolicies of both allow the connection. Same as calling `useCache()`.
    * @default - none
@@ -212,6 +220,7 @@ export const serviceWorkloadSchema = z.object({
   healthCheck: healthCheckSchema.optional(),
   replicas: positiveInt.max(1000, { error: 'must be at most 1000' }).optional(),
   autoscaling: autoscalingSchema.optional(),
+  queueScaling: queueScalingSchema.optional(),
   security: securityOptionsSchema.optional(),
   terminationGracePeriodSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
   preStopDelaySeconds: nonNegativeInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
@@ -249,6 +258,10 @@ export interface ServiceWorkloadDefaults {
   readonly service: boolean;
   /** Extra HPA metrics (custom or external). */
   readonly extraMetrics?: readonly k8s.MetricSpecV2[];
+  /** Whether an HPA is created when the props say nothing about autoscaling (false for GPU pools). @default true */
+  readonly autoscaleByDefault?: boolean;
+  /** Whether pods are scraped when the props say nothing about metrics (false for a stdio bridge). @default true */
+  readonly metricsByDefault?: boolean;
 }
 
 const HTTP_PORT_NAME = 'http';
@@ -279,6 +292,10 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly service: k8s.KubeService | undefined;
   /** The HorizontalPodAutoscaler, when there is one. */
   public readonly autoscaler: k8s.KubeHorizontalPodAutoscalerV2 | undefined;
+  /** The KEDA scaling, when the workload scales on queues (and the environment autoscales). */
+  public readonly queueScaling: ResolvedQueueScaling | undefined;
+  /** The ScaledObject, when there is one. */
+  public readonly scaledObject: ScaledObject | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
   private readonly defaults: ServiceWorkloadDefaults;
@@ -296,7 +313,9 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     this.port = this.config.port ?? DEFAULT_PORT;
     this.servicePort = this.config.servicePort ?? this.port;
     this.resources = resolveResources(this.config.resources, defaults.resourcePreset, this.environment.resourceProfile);
-    this.autoscaling = resolveAutoscaling(this.config.autoscaling, this.environment.autoscaling, defaults.extraMetrics);
+    const queue = this.config.queueScaling;
+    this.queueScaling = queue && this.environment.autoscaling.enabled ? resolveQueueScaling(queue, this.environment.autoscaling.maxReplicas) : undefined;
+    this.autoscaling = queue ? undefined : resolveAutoscaling(this.config.autoscaling, this.environment.autoscaling, defaults.extraMetrics, defaults.autoscaleByDefault ?? true);
     this.replicas = Math.min(this.config.replicas ?? this.environment.replicas.default, this.environment.replicas.max ?? Number.MAX_SAFE_INTEGER);
     this.checkConfig();
 
@@ -319,6 +338,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     });
     this.service = defaults.service ? this.createService() : undefined;
     this.autoscaler = this.autoscaling ? this.createAutoscaler(this.autoscaling) : undefined;
+    this.scaledObject = this.queueScaling ? this.createScaledObject(this.queueScaling) : undefined;
     if (this.environment.availability.podDisruptionBudgets && this.maxPods > 1) {
       this.createDisruptionBudget();
     }
@@ -335,6 +355,15 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.issues.push({ field: 'image', value: this.config.image, message: violation });
     }
     this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling));
+    if (this.config.queueScaling) {
+      this.issues.push(...queueScalingIssues(resolveQueueScaling(this.config.queueScaling, this.environment.autoscaling.maxReplicas)));
+      if (this.config.autoscaling && this.config.autoscaling.enabled !== false) {
+        this.issues.push({
+          field: 'autoscaling',
+          message: 'cannot be combined with queueScaling: KEDA creates and owns the HPA of a ScaledObject, and two autoscalers on one Deployment fight over its replicas. Remove autoscaling (or set enabled: false), or remove queueScaling',
+        });
+      }
+    }
     if (this.config.ingress && !this.config.ingress.host && !this.environment.ingress.domain) {
       this.issues.push({ field: 'ingress.host', message: `is required: the environment "${this.environment.name}" has no ingress.domain to derive "<name>.<domain>" from` });
     }
@@ -342,7 +371,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   /** Most pods that can run at once. */
   protected get maxPods(): number {
-    return this.autoscaling ? this.autoscaling.maxReplicas : this.replicas;
+    return this.queueScaling?.maxReplicas ?? this.autoscaling?.maxReplicas ?? this.replicas;
+  }
+
+  /** Whether an autoscaler (HPA or KEDA) owns the replica count. */
+  private get scaledAutomatically(): boolean {
+    return this.autoscaling !== undefined || this.queueScaling !== undefined;
   }
 
   /** Adds a pod volume, mounted into the main container when `mount` is given. */
@@ -359,8 +393,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
    */
   public mountSharedVolume(volume: SharedVolume, mountPath: string, options: { readOnly?: boolean } = {}): void {
     const volumeName = `shared-${volume.name}`;
-    this.addVolume(volume.toVolume(volumeName), { name: volumeName, mountPath, readOnly: options.readOnly });
-    this.node.addDependency(volume);
+    if (!this.volumes.some((v) => v.name === volumeName)) {
+      this.addVolume(volume.toVolume(volumeName));
+      this.node.addDependency(volume);
+    }
+    this.volumeMounts.push({ name: volumeName, mountPath, readOnly: options.readOnly });
   }
 
   /** Wires this workload to a Redis: connection settings, NetworkPolicy paths, ordering. */
@@ -369,9 +406,15 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.issues.push({ field: 'cache', message: `is already ${this.cache.wireName}; a workload uses one Redis (wire ${cache.wireName} elsewhere)` });
       return cache;
     }
-    this.cache = cache;
-    wire(this, cache);
+    if (wire(this, cache, { field: 'cache', kind: 'a RedisCacheStatefulSet' })) {
+      this.cache = cache;
+    }
     return cache;
+  }
+
+  /** The Redis this workload is wired to, if any. */
+  public get wiredCache(): IRedisCache | undefined {
+    return this.cache;
   }
 
   /** Adds a container that runs to completion before the main container starts. */
@@ -391,7 +434,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private get metricsEnabled(): boolean {
-    return this.config.metrics?.enabled ?? true;
+    return this.config.metrics?.enabled ?? this.defaults.metricsByDefault ?? true;
   }
 
   private get metricsPort(): number {
@@ -417,11 +460,17 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       ports: this.renderContainerPorts(),
       env: this.renderEnv(),
       resources: this.resources,
+      extendedResources: this.extendedResources(),
       probes: httpProbes(this.config.healthCheck, HTTP_PORT_NAME, { startupTimeoutSeconds: this.defaults.startupTimeoutSeconds }),
       security: this.config.security as SecurityOptions | undefined,
       volumeMounts: this.volumeMounts,
       preStopDelaySeconds: this.config.preStopDelaySeconds ?? 5,
     };
+  }
+
+  /** Extended resources of the main container (GPUs), set on both requests and limits. */
+  protected extendedResources(): Record<string, number> {
+    return {};
   }
 
   /** Containers running beside the main one. */
@@ -465,7 +514,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private renderDeploymentSpec(): k8s.DeploymentSpec {
     const spread = this.maxPods > 1 ? topologySpread(this.selectorLabels, this.environment.availability) : [];
     return {
-      replicas: this.autoscaling ? undefined : this.replicas,
+      replicas: this.scaledAutomatically ? undefined : this.replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: { ...this.selectorLabels } },
@@ -513,6 +562,31 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     });
   }
 
+  private createScaledObject(scaling: ResolvedQueueScaling): ScaledObject {
+    const rendered = scaling.triggers.map((t) => t.render());
+    const authNames = rendered.map((r, i) => (r.authentication ? `${this.name}-${r.trigger.type}${rendered.length > 1 ? `-${i}` : ''}` : undefined));
+    rendered.forEach((r, i) => {
+      const name = authNames[i];
+      if (r.authentication && name) {
+        new TriggerAuthentication(this, `TriggerAuthentication${i}`, { metadata: { name, labels: { ...this.labels } }, spec: r.authentication });
+      }
+    });
+    for (const trigger of scaling.triggers) {
+      trigger.admitKeda(this.environment.autoscaling.kedaNamespace);
+    }
+    return new ScaledObject(this, 'ScaledObject', {
+      metadata: this.metadata(),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        minReplicaCount: scaling.minReplicas,
+        maxReplicaCount: scaling.maxReplicas,
+        pollingInterval: scaling.pollingIntervalSeconds,
+        cooldownPeriod: scaling.cooldownPeriodSeconds,
+        triggers: rendered.map((r, i) => ({ ...r.trigger, ...(authNames[i] ? { authenticationRef: { name: authNames[i] as string } } : {}) })),
+      },
+    });
+  }
+
   private admitScrapers(): void {
     const observability = this.environment.observability;
     if (this.metricsEnabled && observability.mode === ObservabilityMode.OPERATOR) {
@@ -553,7 +627,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public helmValues(): HelmValueSection {
     const builder = new HelmSectionBuilder(toValuesKey(this.name), this.node.path);
     this.addHelmImages(builder);
-    if (this.autoscaling && this.autoscaler) {
+    if (this.queueScaling && this.scaledObject) {
+      const bounds = replicasValueSchema;
+      builder
+        .scalar(['queueScaling', 'minReplicas'], this.queueScaling.minReplicas, nonNegativeInt.max(1000), [{ target: this.scaledObject, at: ['spec', 'minReplicaCount'] }], 'Replicas KEDA keeps with an empty queue (0: scale to zero)')
+        .scalar(['queueScaling', 'maxReplicas'], this.queueScaling.maxReplicas, bounds, [{ target: this.scaledObject, at: ['spec', 'maxReplicaCount'] }], 'Most replicas KEDA starts');
+    } else if (this.autoscaling && this.autoscaler) {
       const bounds = replicasValueSchema;
       builder
         .scalar(['autoscaling', 'minReplicas'], this.autoscaling.minReplicas, bounds, [{ target: this.autoscaler, at: ['spec', 'minReplicas'] }], 'Fewest replicas the HPA keeps')
@@ -561,7 +640,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     } else {
       builder.scalar(['replicas'], this.replicas, replicasValueSchema, [{ target: this.deployment, at: ['spec', 'replicas'] }], 'Replicas of the Deployment');
     }
-    builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container');
+    builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container', this.extendedResources());
     return builder.build();
   }
 
@@ -577,7 +656,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       memoryRequest: parseQuantity(this.resources.requests.memory),
       cpuLimit: parseQuantity(this.resources.limits.cpu),
       memoryLimit: parseQuantity(this.resources.limits.memory),
-      gpus: 0,
+      gpus: Object.values(this.extendedResources()).reduce((sum, n) => sum + n, 0),
       volumeClaims: 0,
       storageBytes: 0,
     };

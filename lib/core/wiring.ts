@@ -29,14 +29,29 @@ export function envSegment(name: string): string {
 }
 
 /**
- * Wires `consumer` to `provider`, in one place: the consumer gets the connection settings as
+ * Wires `consumer` to `provider`, in one place (`expected` names the prop and kind for errors): the consumer gets the connection settings as
  * environment variables, both NetworkPolicies get the path (egress on the consumer, ingress on
  * the provider, on the provider's ports), and the provider is synthesized before the consumer.
  */
-export function wire(consumer: Workload, provider: IWireable): void {
+export function wire(consumer: Workload, provider: IWireable, expected: { field: string; kind: string }): boolean {
+  if (!isWireable(provider)) {
+    consumer._reportIssue({
+      field: expected.field,
+      value: provider,
+      message: `must be ${expected.kind} (a typed reference to the construct, not a name or a plain object)`,
+    });
+    return false;
+  }
   for (const [name, value] of Object.entries(provider.bindingEnv())) {
     consumer.addEnv(name, value);
   }
   consumer.connections.allowTo(provider);
   consumer.node.addDependency(provider);
+  return true;
+}
+
+function isWireable(value: unknown): value is IWireable {
+  const candidate = value as Partial<IWireable> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.bindingEnv === 'function'
+    && typeof candidate.connections === 'object' && typeof candidate.node === 'object';
 }

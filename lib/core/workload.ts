@@ -154,6 +154,11 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     return result.data;
   }
 
+  /** @internal Records a problem found by shared wiring code; reported with all others at synth time. */
+  public _reportIssue(issue: PropIssue): void {
+    this.issues.push(issue);
+  }
+
   /** Records the ports clients reach this workload on (used when a caller names no ports). */
   protected exposePorts(...ports: NetworkPort[]): void {
     this.servicePorts.push(...ports);

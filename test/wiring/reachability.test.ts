@@ -1,0 +1,270 @@
+import { AgentMicroservice, type KubeObject, McpToolService, RedisCacheStatefulSet, renderApps, type RenderedEnvironment } from '../../lib';
+import { emm } from '../../apps/emm';
+import { edgeDiff, edgeKey, type Endpoint, type ExternalHost, NetworkModel, namespacesOf, type Pod, podsOf, policiesOf } from './network-model';
+
+/**
+ * The NetworkPolicies of the emm app must allow exactly the declared wiring: computed from the
+ * synthesized NetworkPolicies alone (plus pod template labels and the namespace), every
+ * connection between workloads is allowed iff the app declared it.
+ */
+
+const NAMESPACE = 'agentic-ai';
+
+// The declared wiring that has no public accessor on the constructs, written down from
+// apps/emm.ts. Tools come from AgentMicroservice.wiredTools (public); the cache and agent-to-agent
+// calls are not exposed, so they are listed here.
+const TOOLS = ['jd-classifier', 'content-classifier', 'bookmark-classifier', 'confluence', 'file-system', 'web-scraper', 'notifications'];
+const AGENTS = ['confluence-agent', 'bookmark-scraper', 'file-system-agent', 'langgraph-api'];
+const CACHE = 'redis-cache';
+const CACHE_USERS = [...TOOLS, ...AGENTS];
+const CALLS: Readonly<Record<string, readonly string[]>> = {
+  'langgraph-api': ['confluence-agent', 'bookmark-scraper', 'file-system-agent'],
+};
+/** What apps/emm.ts lists as the tools of each agent (cross-checked against wiredTools). */
+const TOOLS_OF_AGENT: Readonly<Record<string, readonly string[]>> = {
+  'confluence-agent': ['confluence', 'content-classifier', 'jd-classifier', 'notifications'],
+  'bookmark-scraper': ['web-scraper', 'bookmark-classifier', 'content-classifier', 'jd-classifier'],
+  'file-system-agent': ['file-system', 'content-classifier', 'jd-classifier', 'notifications'],
+  'langgraph-api': [],
+};
+/** Workloads with external endpoints in apps/emm.ts, and their ports. */
+const INTERNET_EGRESS: Readonly<Record<string, readonly number[]>> = {
+  'content-classifier': [443],
+  confluence: [443],
+  'web-scraper': [80, 443],
+  notifications: [443],
+  'confluence-agent': [443],
+  'bookmark-scraper': [443],
+  'file-system-agent': [443],
+  'langgraph-api': [443],
+};
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'];
+
+const rendered = renderApps([emm]);
+
+interface Cluster {
+  readonly env: RenderedEnvironment;
+  readonly model: NetworkModel;
+  readonly pods: readonly Pod[];
+  readonly dns: Pod;
+}
+
+function clusterOf(env: RenderedEnvironment, extraPods: readonly Pod[] = []): Cluster {
+  const objects: readonly KubeObject[] = env.objects;
+  const dns: Pod = {
+    kind: 'pod', name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: '10.96.0.10',
+    ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }],
+  };
+  const namespaces = { ...namespacesOf(objects), 'kube-system': {}, 'ingress-nginx': {}, monitoring: {}, elsewhere: {} };
+  const model = new NetworkModel(policiesOf(objects, NAMESPACE), namespaces);
+  return { env, model, pods: [...podsOf(objects, NAMESPACE), ...extraPods], dns };
+}
+
+/** Every (src, dst, TCP port) the policies allow between the given sources and destinations; candidate ports are the container ports of dst. */
+function allowedEdges(model: NetworkModel, sources: readonly Pod[], destinations: readonly Pod[]): Set<string> {
+  const edges = new Set<string>();
+  for (const src of sources) {
+    for (const dst of destinations) {
+      for (const port of dst.ports.filter((p) => p.protocol === 'TCP')) {
+        if (model.allows(src, dst, port.port, 'TCP')) {
+          edges.add(edgeKey(src.name, dst.name, port.port));
+        }
+      }
+    }
+  }
+  return edges;
+}
+
+/** The declared wiring, from the constructs' public data and the tables above; never from the policies. */
+function declaredEdges(env: RenderedEnvironment): Set<string> {
+  const constructs = env.platform.node.findAll();
+  const agents = constructs.filter((c): c is AgentMicroservice => c instanceof AgentMicroservice);
+  const tools = constructs.filter((c): c is McpToolService => c instanceof McpToolService);
+  const caches = constructs.filter((c): c is RedisCacheStatefulSet => c instanceof RedisCacheStatefulSet);
+  expect(agents.map((a) => a.name).sort()).toEqual([...AGENTS].sort());
+  expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
+  expect(caches.map((c) => c.name)).toEqual([CACHE]);
+  const byName = new Map<string, AgentMicroservice | McpToolService>([...agents, ...tools].map((w) => [w.name, w]));
+  const edges = new Set<string>();
+  for (const agent of agents) {
+    for (const tool of agent.wiredTools) {
+      const server = byName.get(tool.toolName);
+      if (!(server instanceof McpToolService)) {
+        throw new Error(`${agent.name} is wired to ${tool.toolName}, which is not a tool of this app`);
+      }
+      edges.add(edgeKey(agent.name, server.name, server.port));
+    }
+  }
+  for (const user of CACHE_USERS) {
+    edges.add(edgeKey(user, CACHE, caches[0].port));
+  }
+  for (const [caller, callees] of Object.entries(CALLS)) {
+    for (const callee of callees) {
+      const server = byName.get(callee);
+      if (!server) {
+        throw new Error(`unknown agent ${callee}`);
+      }
+      edges.add(edgeKey(caller, callee, server.port));
+    }
+  }
+  return edges;
+}
+
+const PUBLIC_HOST: ExternalHost = { kind: 'external', name: 'example.com', ip: '93.184.216.34' };
+const PRIVATE_HOSTS: readonly ExternalHost[] = [
+  { kind: 'external', name: 'vpc-database', ip: '10.20.0.5' },
+  { kind: 'external', name: 'cloud-metadata', ip: '169.254.169.254' },
+  { kind: 'external', name: 'docker-bridge', ip: '172.17.0.1' },
+  { kind: 'external', name: 'home-lan', ip: '192.168.1.10' },
+  { kind: 'external', name: 'carrier-nat', ip: '100.64.0.1' },
+];
+const PROBE_PORTS = [22, 53, 80, 443, 5432, 6379, 8080, 9121];
+
+const intruder = (namespace: string): Pod => ({
+  kind: 'pod', name: `intruder@${namespace}`, namespace, labels: { 'app.kubernetes.io/name': 'intruder' }, ip: '10.244.9.9',
+  ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+});
+
+describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s', (_name, env) => {
+  const cluster = clusterOf(env);
+  const workloads = cluster.pods;
+
+  test('the environment renders every workload of the app, with NetworkPolicies', () => {
+    // GIVEN the rendered environment
+    // THEN there is one pod template per workload and a policy per workload plus the default deny
+    expect(workloads.map((p) => p.name).sort()).toEqual([...TOOLS, ...AGENTS, CACHE].sort());
+    expect(cluster.model.policies.map((p) => p.name).sort()).toEqual(['default-deny', ...TOOLS, ...AGENTS, CACHE].sort());
+    expect(workloads.every((p) => p.namespace === NAMESPACE)).toBe(true);
+  });
+
+  test('the wiring of each agent matches apps/emm.ts', () => {
+    // GIVEN the agents built by the app
+    const agents = env.platform.node.findAll().filter((c): c is AgentMicroservice => c instanceof AgentMicroservice);
+    // THEN wiredTools is exactly what apps/emm.ts lists
+    expect(Object.fromEntries(agents.map((a) => [a.name, a.wiredTools.map((t) => t.toolName)]))).toEqual(TOOLS_OF_AGENT);
+  });
+
+  test('the connections allowed by the NetworkPolicies are exactly the declared wiring', () => {
+    // GIVEN the declared wiring (constructs and app definition) and the policies' verdicts
+    const declared = declaredEdges(env);
+    const allowed = allowedEdges(cluster.model, workloads, workloads);
+    // THEN nothing declared is blocked and nothing undeclared is allowed
+    expect(edgeDiff(declared, allowed)).toBe('');
+    expect(declared.size).toBe(4 + 4 + 4 + CACHE_USERS.length + 3);
+  });
+
+  test('the redis exporter port (9121) is reachable by no workload', () => {
+    // GIVEN the redis pod with its exporter port
+    const redis = workloads.find((p) => p.name === CACHE);
+    expect(redis?.ports.map((p) => `${p.name}:${p.port}`)).toEqual(['redis:6379', 'metrics:9121']);
+    // THEN no workload reaches 9121 (no scraper is declared in this environment)
+    expect(workloads.filter((src) => redis && cluster.model.allows(src, redis, 9121)).map((p) => p.name)).toEqual([]);
+  });
+
+  test('the comparison is sensitive: a dropped rule shows as blocked, a widened rule as undeclared', () => {
+    // GIVEN the policies with jd-classifier's ingress from confluence-agent removed
+    const declared = declaredEdges(env);
+    const policies = cluster.model.policies;
+    const narrowed = policies.map((p) => (p.name !== 'jd-classifier' ? p : {
+      ...p,
+      ingress: (p.ingress ?? []).filter((r) => !(r.from ?? []).some((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'confluence-agent')),
+    }));
+    // AND the policies with redis admitting every pod of the namespace on every port, and langgraph-api allowed every egress
+    const widened = policies.map((p) => {
+      if (p.name === CACHE) return { ...p, ingress: [...(p.ingress ?? []), { from: [{ podSelector: {} }] }] };
+      if (p.name === 'langgraph-api') return { ...p, egress: [...(p.egress ?? []), {}] };
+      return p;
+    });
+    const namespaces = { [NAMESPACE]: {} };
+    // THEN the diff names exactly the broken connections
+    const blocked = edgeDiff(declared, allowedEdges(new NetworkModel(narrowed, namespaces), workloads, workloads));
+    expect(blocked).toMatch(/confluence-agent -> jd-classifier:8080\/TCP\s+DECLARED BUT BLOCKED/);
+    expect(blocked).toContain('1 mismatch(es)');
+    const extra = edgeDiff(declared, allowedEdges(new NetworkModel(widened, namespaces), workloads, workloads));
+    expect(extra).toMatch(/langgraph-api -> redis-cache:9121\/TCP\s+ALLOWED BUT NOT DECLARED/);
+    expect(extra).toContain('1 mismatch(es)');
+  });
+
+  test('every workload may resolve names: DNS to kube-system kube-dns on 53 UDP and TCP, nowhere else on 53', () => {
+    // GIVEN the cluster DNS and an impostor labelled like it in another namespace
+    const impostor: Pod = { ...cluster.dns, name: 'fake-dns', namespace: 'elsewhere', ip: '10.244.8.8' };
+    // THEN
+    for (const src of workloads) {
+      expect([src.name, cluster.model.allows(src, cluster.dns, 53, 'UDP'), cluster.model.allows(src, cluster.dns, 53, 'TCP')]).toEqual([src.name, true, true]);
+      expect([src.name, cluster.model.allows(src, cluster.dns, 80, 'TCP')]).toEqual([src.name, false]);
+      expect([src.name, cluster.model.allows(src, impostor, 53, 'UDP')]).toEqual([src.name, false]);
+    }
+  });
+
+  test('a pod that is not wired reaches nothing and nothing reaches it', () => {
+    // GIVEN a fresh pod in the app namespace, unknown to the app
+    const stranger = intruder(NAMESPACE);
+    // THEN the default deny isolates it both ways: no workload, no DNS, no internet
+    const everything: Endpoint[] = [...workloads, cluster.dns, PUBLIC_HOST, ...PRIVATE_HOSTS];
+    const reached = everything.flatMap((dst) => [...PROBE_PORTS.map((port) => ({ port, protocol: 'TCP' })), { port: 53, protocol: 'UDP' }]
+      .filter(({ port, protocol }) => cluster.model.allows(stranger, dst, port, protocol))
+      .map(({ port, protocol }) => `${dst.name}:${port}/${protocol}`));
+    expect(reached).toEqual([]);
+    const reachedBy = workloads.filter((src) => cluster.model.allows(src, stranger, 8080)).map((p) => p.name);
+    expect(reachedBy).toEqual([]);
+  });
+
+  test('pods of other namespaces reach nothing, except the ingress controller reaching langgraph-api:8080', () => {
+    // GIVEN pods in a random namespace and in the ingress controller's namespace
+    const outsider = intruder('elsewhere');
+    const controller: Pod = { ...intruder('ingress-nginx'), name: 'ingress-nginx-controller', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
+    // AND an outsider that copies the labels of a workload
+    const lookalike: Pod = { ...intruder('elsewhere'), name: 'lookalike', labels: { 'app.kubernetes.io/name': 'confluence-agent' } };
+    // THEN
+    expect([...allowedEdges(cluster.model, [outsider, lookalike], workloads)]).toEqual([]);
+    expect([...allowedEdges(cluster.model, [controller], workloads)]).toEqual([edgeKey('ingress-nginx-controller', 'langgraph-api', 8080)]);
+  });
+
+  test('internet egress only for the workloads that declared external endpoints, on their ports', () => {
+    // GIVEN a public address and the candidate ports
+    // WHEN asking the policies which workload may reach it on which port
+    const egress = Object.fromEntries(workloads
+      .map((src) => [src.name, PROBE_PORTS.filter((port) => cluster.model.allows(src, PUBLIC_HOST, port))] as const)
+      .filter(([, ports]) => ports.length > 0));
+    // THEN it is exactly the declared table
+    expect(egress).toEqual(INTERNET_EGRESS);
+  });
+
+  test('no workload reaches a private, link-local or carrier-NAT address outside the pods', () => {
+    // THEN the private ranges are excluded from every internet rule
+    const reached = workloads.flatMap((src) => PRIVATE_HOSTS.flatMap((host) => PROBE_PORTS
+      .filter((port) => cluster.model.allows(src, host, port))
+      .map((port) => `${src.name} -> ${host.name}:${port}`)));
+    expect(reached).toEqual([]);
+  });
+
+  test('every 0.0.0.0/0 ipBlock excludes all private ranges and sits in the policy of a workload that declared it', () => {
+    // GIVEN the raw ipBlock rules
+    const blocks = cluster.model.policies.flatMap((p) => (p.egress ?? []).flatMap((rule) => (rule.to ?? [])
+      .filter((peer) => peer.ipBlock)
+      .map((peer) => ({ policy: p.name, cidr: peer.ipBlock?.cidr, except: peer.ipBlock?.except ?? [], ports: (rule.ports ?? []).map((x) => x.port) }))));
+    // THEN
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      expect(block.cidr).toBe('0.0.0.0/0');
+      expect(block.except).toEqual(expect.arrayContaining(PRIVATE_RANGES));
+      expect(Object.keys(INTERNET_EGRESS)).toContain(block.policy);
+    }
+    const ports = Object.fromEntries(Object.keys(INTERNET_EGRESS).map((name) => [name, blocks.filter((b) => b.policy === name).flatMap((b) => b.ports).sort((a, b) => Number(a) - Number(b))]));
+    expect(ports).toEqual(INTERNET_EGRESS);
+  });
+
+  test('pod IPs are not internet: the internet rules admit no pod-to-pod traffic', () => {
+    // GIVEN a model where every workload is reached on port 443 (a port the internet rules open)
+    const as443 = workloads.map((p) => ({ ...p, ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }));
+    // THEN no workload reaches another one on 443
+    expect([...allowedEdges(cluster.model, workloads, as443)]).toEqual([]);
+  });
+});
+
+test('the three environments of emm are checked', () => {
+  // GIVEN renderApps([emm])
+  // THEN dev, staging and prod were rendered
+  expect(rendered.map((e) => e.environment)).toEqual(['dev', 'staging', 'prod']);
+});
