@@ -1,4 +1,4 @@
-import { Chart, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, type IConstruct } from 'constructs';
 import { type EnvironmentConfig, environmentConfigSchema, Environments } from './environment';
@@ -8,7 +8,7 @@ import { mergeDeep } from './core/merge';
 import { toPropIssues } from './core/props';
 import { formatBytes, formatCpu, parseQuantity } from './core/quantity';
 import { resourceName } from './core/schemas';
-import { contextOf, type IQuotaConsumer, provideContext, type QuotaDemand } from './core/workload';
+import { contextOf, type IQuotaConsumer, provideContext, type QuotaDemand, Workload } from './core/workload';
 
 /** Props of an `AgentPlatform`. */
 export interface AgentPlatformProps {
@@ -62,6 +62,7 @@ export class AgentPlatform extends Chart {
     this.appName = appName;
     const nameCheck = resourceName(40).safeParse(appName);
     reportIssues(this, [...issues, ...(nameCheck.success ? [] : [{ field: 'appName', value: appName, message: nameCheck.error.issues[0].message }])]);
+    this.node.addValidation({ validate: () => duplicateObjects(this) });
     provideContext(this, { environment, partOf: appName });
     Object.defineProperty(this, PLATFORM_SYMBOL, { value: true });
     new NamespaceResources(this, 'namespace', environment);
@@ -71,6 +72,30 @@ export class AgentPlatform extends Chart {
   public workloadDemands(): QuotaDemand[] {
     return this.node.findAll().filter(isQuotaConsumer).map((c) => c.quotaDemand()).filter((d): d is QuotaDemand => d !== undefined);
   }
+}
+
+/** Two objects with the same kind, namespace and name: the second would silently replace the first. */
+function duplicateObjects(chart: Chart): string[] {
+  const seen = new Map<string, ApiObject>();
+  const problems: string[] = [];
+  for (const object of chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c))) {
+    const key = `${object.apiGroup}/${object.kind}/${object.metadata.namespace ?? ''}/${object.name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, object);
+    } else if (!sameNamedWorkloads(first, object)) {
+      problems.push(`${object.kind} "${object.name}" is defined by both ${first.node.path} and ${object.node.path}; give one of the constructs another name`);
+    }
+  }
+  return problems;
+}
+
+/** Two workloads with one name: each workload reports that itself, once. */
+function sameNamedWorkloads(a: ApiObject, b: ApiObject): boolean {
+  const owner = (o: ApiObject) => o.node.scopes.find((s): s is Workload => s instanceof Workload);
+  const x = owner(a);
+  const y = owner(b);
+  return x !== undefined && y !== undefined && x !== y && x.name === y.name;
 }
 
 function checkEnvironment(environment: EnvironmentConfig): { environment: EnvironmentConfig; issues: PropIssue[] } {

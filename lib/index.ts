@@ -22,3 +22,8 @@ export { type IWireable, type IRedisCache, wire, envSegment } from './core/wirin
 export { HelmChartWriter, escapeTemplateText, type HelmChartOptions } from './synth/helm';
 export { type HelmBinding, type HelmValueSection, type HelmValueDoc, type IHelmValuesProvider, type ValuePathSegment, HelmSectionBuilder } from './core/helm-values';
 export * from './core/signals';
+export * from './gpu-inference-pool';
+export * from './agent-batch-job';
+export { QueueTrigger, type QueueScalingOptions, type ResolvedQueueScaling, type SecretKeyReference } from './core/queue-scaling';
+export { ScalingMetric } from './core/autoscaling';
+export { VllmServer } from './inference/vllm-server';

@@ -7,7 +7,7 @@ import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmVal
 import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './core/image';
 import { toValuesKey, WorkloadComponent } from './core/labels';
 import { NamespacePeer, Protocol } from './core/network';
-import { renderContainer, renderPodSpec, tmpVolume } from './core/pod';
+import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { checkProps } from './core/props';
 import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
@@ -332,7 +332,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       selector: { matchLabels: { ...this.selectorLabels } },
       template: {
-        metadata: { labels: { ...this.labels }, annotations: this.podAnnotations() },
+        metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
           serviceAccountName: this.name,
           automountServiceAccountToken: false,

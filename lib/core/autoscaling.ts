@@ -133,7 +133,17 @@ export function resolveAutoscaling(
   };
 }
 
-export function autoscalingIssues(resolved: ResolvedAutoscaling | undefined): PropIssue[] {
+/** Contradictions in the props themselves (reported in every environment) or in the resolved HPA. */
+export function autoscalingIssues(resolved: ResolvedAutoscaling | undefined, options?: AutoscalingOptions): PropIssue[] {
+  const min = options?.minReplicas ?? resolved?.minReplicas;
+  const max = options?.maxReplicas ?? resolved?.maxReplicas;
+  if (min !== undefined && max !== undefined && min > max) {
+    return [{
+      field: 'autoscaling.minReplicas',
+      value: min,
+      message: `is above autoscaling.maxReplicas (${max}); minReplicas must be at most maxReplicas`,
+    }];
+  }
   if (resolved && resolved.minReplicas > resolved.maxReplicas) {
     return [{
       field: 'autoscaling.minReplicas',

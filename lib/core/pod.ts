@@ -57,6 +57,11 @@ export function renderContainer(spec: ContainerSpec): k8s.Container {
   };
 }
 
+/** A pod template's metadata; an empty annotation map is left out. */
+export function podMetadata(labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>): k8s.ObjectMeta {
+  return { labels: { ...labels }, ...(Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}) };
+}
+
 /** The pod-level settings of the restricted profile and scheduling. */
 export interface PodSpecOptions {
   readonly serviceAccountName: string;

@@ -43,6 +43,44 @@ export function parseQuantity(quantity: string | number): number {
   return base * 10 ** Number(suffix.slice(1));
 }
 
+/** A quantity as an exact fraction, so that "350m" and "0.35" compare equal. */
+function toFraction(quantity: string | number): { numerator: bigint; denominator: bigint } {
+  const text = typeof quantity === 'number' ? String(quantity) : quantity;
+  const match = QUANTITY.exec(text);
+  if (!match) {
+    throw new Error(`invalid quantity "${text}"`);
+  }
+  const [whole, fraction = ''] = match[1].replace(/^\+/, '').split('.');
+  let numerator = BigInt(`${whole || '0'}${fraction}`);
+  let denominator = 10n ** BigInt(fraction.length);
+  const suffix = match[2] ?? '';
+  const binary: Record<string, bigint> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi: 50n, Ei: 60n };
+  const decimal: Record<string, bigint> = { n: -9n, u: -6n, m: -3n, '': 0n, k: 3n, M: 6n, G: 9n, T: 12n, P: 15n, E: 18n };
+  let exponent = 0n;
+  if (suffix in binary) {
+    numerator *= 2n ** binary[suffix];
+  } else if (suffix in decimal) {
+    exponent = decimal[suffix];
+  } else {
+    exponent = BigInt(suffix.slice(1));
+  }
+  if (exponent >= 0n) {
+    numerator *= 10n ** exponent;
+  } else {
+    denominator *= 10n ** -exponent;
+  }
+  return { numerator, denominator };
+}
+
+/** Compares two quantities exactly: negative when a < b, 0 when equal, positive when a > b. */
+export function compareQuantities(a: string | number, b: string | number): number {
+  const x = toFraction(a);
+  const y = toFraction(b);
+  const left = x.numerator * y.denominator;
+  const right = y.numerator * x.denominator;
+  return left === right ? 0 : left < right ? -1 : 1;
+}
+
 /** Formats bytes with the largest binary suffix that keeps an integer (`"1536Mi"`, `"2Gi"`). */
 export function formatBytes(bytes: number): string {
   const whole = Math.ceil(bytes);

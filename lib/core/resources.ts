@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type PropIssue } from './errors';
-import { formatBytes, formatCpu, parseQuantity } from './quantity';
+import { compareQuantities, formatBytes, formatCpu, parseQuantity } from './quantity';
 import { cpuQuantity, memoryQuantity } from './schemas';
 
 /**
@@ -122,7 +122,7 @@ export function resourceIssues(resources: ResolvedResources, field = 'resources'
   for (const name of ['cpu', 'memory'] as const) {
     const request = resources.requests[name];
     const limit = resources.limits[name];
-    if (parseQuantity(request) > parseQuantity(limit)) {
+    if (compareQuantities(request, limit) > 0) {
       issues.push({
         field: `${field}.requests.${name}`,
         value: request,

@@ -27,18 +27,18 @@ export const dnsSubdomain = z.string().max(253, { error: 'must be at most 253 ch
   error: 'must be a DNS-1123 subdomain: lowercase letters, digits, "-" and ".", e.g. "agents.example.com"',
 });
 
-export const port = z.number().int({ error: 'must be an integer port number between 1 and 65535' })
+export const port = z.number({ error: 'must be an integer port number between 1 and 65535' }).int({ error: 'must be an integer port number between 1 and 65535' })
   .min(1, { error: 'must be an integer port number between 1 and 65535' })
   .max(65535, { error: 'must be an integer port number between 1 and 65535' });
 
 export const httpPath = z.string().regex(/^\/[^\s]*$/, { error: 'must be an absolute HTTP path starting with "/", without spaces (e.g. "/health")' });
 
-export const percentage = z.number().int({ error: 'must be a whole percentage between 1 and 100' })
+export const percentage = z.number({ error: 'must be a whole percentage between 1 and 100' }).int({ error: 'must be a whole percentage between 1 and 100' })
   .min(1, { error: 'must be a whole percentage between 1 and 100' })
   .max(100, { error: 'must be a whole percentage between 1 and 100' });
 
-export const positiveInt = z.number().int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' });
-export const nonNegativeInt = z.number().int({ error: 'must be an integer of 0 or more' }).min(0, { error: 'must be an integer of 0 or more' });
+export const positiveInt = z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' });
+export const nonNegativeInt = z.number({ error: 'must be an integer of 0 or more' }).int({ error: 'must be an integer of 0 or more' }).min(0, { error: 'must be an integer of 0 or more' });
 
 export const envVarName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, {
   error: 'must be a valid environment variable name: letters, digits, "_", "-" and ".", not starting with a digit',

@@ -11,7 +11,7 @@ import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyVio
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
 import { toValuesKey, type WorkloadComponent } from './labels';
 import { type ExternalEndpoint, NamespacePeer, Protocol } from './network';
-import { type ContainerSpec, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
+import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
 import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
 import { parseQuantity } from './quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, type ResourcePreset, resolveResources } from './resources';
@@ -354,7 +354,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (violation && this.config.image !== 'invalid') {
       this.issues.push({ field: 'image', value: this.config.image, message: violation });
     }
-    this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling));
+    this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling, this.config.autoscaling));
+    const grace = this.config.terminationGracePeriodSeconds ?? 60;
+    const preStop = this.config.preStopDelaySeconds ?? 5;
+    if (preStop > 0 && preStop >= grace) {
+      this.issues.push({
+        field: 'preStopDelaySeconds',
+        value: preStop,
+        message: `must be shorter than terminationGracePeriodSeconds (${grace}): the grace period includes the preStop delay, so the container would be killed before it could shut down`,
+      });
+    }
     if (this.config.queueScaling) {
       this.issues.push(...queueScalingIssues(resolveQueueScaling(this.config.queueScaling, this.environment.autoscaling.maxReplicas)));
       if (this.config.autoscaling && this.config.autoscaling.enabled !== false) {
@@ -490,6 +499,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return { ...scrape, ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
   }
 
+
+
   private get metricsPath(): string {
     return this.config.metrics?.path ?? '/metrics';
   }
@@ -520,7 +531,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       selector: { matchLabels: { ...this.selectorLabels } },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
       template: {
-        metadata: { labels: { ...this.labels }, annotations: this.podAnnotations() },
+        metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
           serviceAccountName: this.name,
           automountServiceAccountToken: this.config.automountServiceAccountToken ?? false,

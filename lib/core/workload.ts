@@ -96,6 +96,23 @@ function contributorsOf(scope: Construct): readonly IWorkloadContributor[] {
   return (Chart.of(scope) as unknown as Record<symbol, IWorkloadContributor[] | undefined>)[CONTRIBUTORS_SYMBOL] ?? [];
 }
 
+const NAME_INDEX = new WeakMap<Chart, Map<string, Workload>>();
+
+/** The first workload of the chart with that name; the index is built once, at validation time. */
+function firstWorkloadNamed(chart: Chart, name: string): Workload | undefined {
+  let index = NAME_INDEX.get(chart);
+  if (!index) {
+    index = new Map();
+    for (const construct of chart.node.findAll()) {
+      if (construct instanceof Workload && !index.has(construct.name)) {
+        index.set(construct.name, construct);
+      }
+    }
+    NAME_INDEX.set(chart, index);
+  }
+  return index.get(name);
+}
+
 /** Options every workload accepts. */
 export interface WorkloadOptions {
   /**
@@ -142,6 +159,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     this.labels = workloadLabels(this.name, options.component, contextLabels(context.partOf, this.environment.name));
     this.connections = new Connections(new PodPeer(this.name, { ...this.selectorLabels }, this.namespace), this.servicePorts);
     reportIssues(this, this.issues);
+    this.node.addValidation({ validate: () => this.nameClash() });
   }
 
   private checkName(given: unknown, id: string, maxLength: number): string {
@@ -152,6 +170,15 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
       return typeof name === 'string' && name.length > 0 ? name : toKubernetesName(id) || 'invalid';
     }
     return result.data;
+  }
+
+  /** A second workload with the same name in the chart would silently replace the first one's objects. */
+  private nameClash(): string[] {
+    const first = firstWorkloadNamed(Chart.of(this), this.name);
+    if (first === this || first === undefined) {
+      return [];
+    }
+    return [`name: "${this.name}" is already used by ${first.node.path}; every workload of a namespace needs its own name (set the name prop)`];
   }
 
   /** @internal Records a problem found by shared wiring code; reported with all others at synth time. */

@@ -134,14 +134,18 @@ function fileNameOf(owner: IConstruct): string {
 
 /** Renders the objects of a validated chart (an `AgentPlatform` or any cdk8s Chart), one file per top-level construct. */
 export function renderPlatform(platform: Chart): ManifestFile[] {
-  const files: ManifestFile[] = [];
+  const files = new Map<string, { objects: KubeObject[]; sources: ApiObject[] }>();
   for (const owner of orderedOwners(platform)) {
     const sources = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
     if (sources.length > 0) {
-      files.push({ fileName: fileNameOf(owner), objects: sources.map((o) => o.toJson() as KubeObject), sources });
+      // Constructs sharing a name (a SecretSource and the agent it serves) share a file.
+      const file = files.get(fileNameOf(owner)) ?? { objects: [], sources: [] };
+      file.objects.push(...sources.map((o) => o.toJson() as KubeObject));
+      file.sources.push(...sources);
+      files.set(fileNameOf(owner), file);
     }
   }
-  return files;
+  return [...files.entries()].map(([fileName, f]) => ({ fileName, objects: f.objects, sources: f.sources }));
 }
 
 /**
@@ -190,6 +194,7 @@ export function manifestFiles(environments: readonly RenderedEnvironment[]): Map
  */
 export function writeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
   const target = path.resolve(outdir);
+  refuseDangerousOutdir(target);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.staging-`));
@@ -223,6 +228,19 @@ export function writeAtomically(outdir: string, files: ReadonlyMap<string, strin
     throw error;
   }
   fs.rmSync(previous, { recursive: true, force: true });
+}
+
+/**
+ * The output folder is replaced whole: never a filesystem root, the current folder or one of
+ * its parents, or a folder that holds a project (package.json, .git).
+ */
+function refuseDangerousOutdir(target: string): void {
+  const cwd = path.resolve('.');
+  const isAncestorOfCwd = cwd === target || cwd.startsWith(`${target}${path.sep}`);
+  const holdsProject = ['package.json', '.git'].some((f) => fs.existsSync(path.join(target, f)));
+  if (path.parse(target).root === target || isAncestorOfCwd || holdsProject) {
+    throw new Error(`refusing to replace "${target}": the output folder is deleted and rewritten on every synthesis; use a dedicated folder such as "dist"`);
+  }
 }
 
 /**

@@ -1,0 +1,291 @@
+import { Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { type Construct } from 'constructs';
+import { z } from 'zod';
+import { type EnvMap, EnvValue } from './core/env-value';
+import { containerPath, cronJobContainerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
+import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './core/image';
+import { toValuesKey, WorkloadComponent } from './core/labels';
+import { type ExternalEndpoint } from './core/network';
+import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
+import { checkProps } from './core/props';
+import { parseQuantity } from './core/quantity';
+import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
+import { annotations as annotationsSchema, memoryQuantity, nonNegativeInt, positiveInt } from './core/schemas';
+import { type SecurityOptions, securityOptionsSchema } from './core/security';
+import { type WorkloadSignals } from './core/signals';
+import { type IRedisCache, type IWireable, wire } from './core/wiring';
+import { type MetricsEndpoint, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
+import { type IInferenceEndpoint } from './gpu-inference-pool';
+import { type IMcpTool } from './mcp-tool-service';
+
+/** What happens when a scheduled run is due while the previous one still runs. */
+export enum ConcurrencyPolicy {
+  /** Skip the new run. */
+  FORBID = 'Forbid',
+  /** Run both. */
+  ALLOW = 'Allow',
+  /** Stop the old run, start the new one. */
+  REPLACE = 'Replace',
+}
+
+/** Props of an `AgentBatchJob`. */
+export interface AgentBatchJobProps extends WorkloadOptions {
+  /** Container image, pinned outside development. */
+  readonly image: string;
+  /**
+   * Cron schedule (`"0 2 * * *"` for nightly at 02:00); a CronJob. Without one, a Job that runs once.
+   * @default - a one-off Job
+   */
+  readonly schedule?: string;
+  /**
+   * Time zone of the schedule, e.g. `Europe/Berlin`.
+   * @default - the controller's time zone (UTC on most clusters)
+   */
+  readonly timeZone?: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Arguments.
+   * @default - the image's command
+   */
+  readonly args?: string[];
+  /**
+   * Environment variables (strings are literal; secrets through `EnvValue.fromSecret()`).
+   * @default - none
+   */
+  readonly env?: EnvMap;
+  /**
+   * Requests and limits.
+   * @default - the `tool-worker` preset: 128Mi / 0.25 CPU requested, 512Mi / 1 CPU limit
+   */
+  readonly resources?: ResourceOptions;
+  /**
+   * What a due run does while the previous one still runs.
+   * @default ConcurrencyPolicy.FORBID
+   */
+  readonly concurrencyPolicy?: ConcurrencyPolicy;
+  /**
+   * Retries before the run counts as failed.
+   * @default 3
+   */
+  readonly backoffLimit?: number;
+  /**
+   * Seconds a run may take before it is stopped.
+   * @default 3600
+   */
+  readonly activeDeadlineSeconds?: number;
+  /**
+   * Seconds a finished Job is kept (for its logs) before it is deleted.
+   * @default 86400
+   */
+  readonly ttlSecondsAfterFinished?: number;
+  /**
+   * Seconds after its scheduled time a missed run may still start.
+   * @default 600
+   */
+  readonly startingDeadlineSeconds?: number;
+  /**
+   * Successful and failed runs kept in history.
+   * @default 3
+   */
+  readonly historyLimit?: number;
+  /**
+   * MCP tools the job calls.
+   * @default - none
+   */
+  readonly tools?: IMcpTool[];
+  /**
+   * Redis the job uses.
+   * @default - none
+   */
+  readonly cache?: IRedisCache;
+  /**
+   * LLM endpoint the job uses (embeddings, summaries).
+   * @default - none
+   */
+  readonly inference?: IInferenceEndpoint;
+  /**
+   * Endpoints outside the cluster the job may call (a vector database, an API).
+   * @default - none
+   */
+  readonly externalEndpoints?: ExternalEndpoint[];
+  /**
+   * User and filesystem settings of the restricted security context.
+   * @default - UID/GID 10001, read-only root filesystem
+   */
+  readonly security?: SecurityOptions;
+  /**
+   * Size limit of the writable `/tmp`.
+   * @default "1Gi"
+   */
+  readonly tmpSizeLimit?: string;
+  /**
+   * Extra annotations on the pods.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+}
+
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
+const wireable = (kind: string) => z.custom<IWireable>((v) => typeof v === 'object' && v !== null && 'bindingEnv' in v, { error: `must be ${kind} (a typed reference, not a name)` });
+
+export const agentBatchJobSchema = z.object({
+  name: z.unknown().optional(),
+  image: imageSchema,
+  schedule: z.string().regex(CRON, { error: 'must be a cron schedule with five fields, e.g. "0 2 * * *", or a macro such as "@daily"' }).optional(),
+  timeZone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { error: 'must be an IANA time zone such as "Europe/Berlin"' }).optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => v instanceof EnvValue)])).optional(),
+  resources: resourceOptionsSchema.optional(),
+  concurrencyPolicy: z.enum(ConcurrencyPolicy, { error: 'must be one of Forbid, Allow, Replace' }).optional(),
+  backoffLimit: nonNegativeInt.max(100, { error: 'must be at most 100' }).optional(),
+  activeDeadlineSeconds: positiveInt.optional(),
+  ttlSecondsAfterFinished: nonNegativeInt.optional(),
+  startingDeadlineSeconds: positiveInt.optional(),
+  historyLimit: nonNegativeInt.max(100, { error: 'must be at most 100' }).optional(),
+  tools: z.array(wireable('an McpToolService')).optional(),
+  cache: wireable('a RedisCacheStatefulSet').optional(),
+  inference: wireable('a GpuInferencePool').optional(),
+  externalEndpoints: z.array(z.custom<ExternalEndpoint>((v) => typeof v === 'object' && v !== null && 'block' in v)).optional(),
+  security: securityOptionsSchema.optional(),
+  tmpSizeLimit: memoryQuantity.optional(),
+  podAnnotations: annotationsSchema.optional(),
+}).strict();
+
+type BatchConfig = z.output<typeof agentBatchJobSchema>;
+
+/**
+ * Batch work of an agent system: a CronJob (a nightly embeddings reindex) or a one-off Job, with
+ * a concurrency policy, retries, a deadline and clean-up of finished runs, the restricted
+ * security context, and the same typed wiring to tools, caches and inference pools as agents.
+ */
+export class AgentBatchJob extends Workload implements IHelmValuesProvider {
+  public readonly image: ImageReference;
+  public readonly resources: ResolvedResources;
+  /** The CronJob or the Job. */
+  public readonly resource: k8s.KubeCronJob | k8s.KubeJob;
+  private readonly config: BatchConfig;
+
+  constructor(scope: Construct, id: string, props: AgentBatchJobProps) {
+    const parsed = checkProps(agentBatchJobSchema, props);
+    super(scope, id, { name: props?.name, component: WorkloadComponent.BATCH, maxNameLength: 52 });
+    this.issues.push(...parsed.issues);
+    this.config = parsed.value ?? { image: 'invalid' };
+    this.image = parseImage(this.config.image) ?? { repository: 'invalid' };
+    this.resources = resolveResources(this.config.resources, ResourcePreset.TOOL_WORKER, this.environment.resourceProfile);
+    const violation = tagPolicyViolation(this.image, this.environment.images.tagPolicy);
+    if (violation && this.config.image !== 'invalid') {
+      this.issues.push({ field: 'image', value: this.config.image, message: violation });
+    }
+    this.issues.push(...resourceIssues(this.resources));
+    this.addEnvMap(this.config.env);
+    this.allowExternal(...(this.config.externalEndpoints ?? []));
+    this.wireAll();
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata(), automountServiceAccountToken: false });
+    const spec = Lazy.any({ produce: () => (this.config.schedule ? this.cronJobSpec(this.config.schedule) : this.jobSpec()) });
+    this.resource = this.config.schedule
+      ? new k8s.KubeCronJob(this, 'Resource', { metadata: this.metadata(), spec })
+      : new k8s.KubeJob(this, 'Resource', { metadata: this.metadata(), spec });
+    this.createNetworkPolicy();
+  }
+
+  private wireAll(): void {
+    for (const tool of (this.config.tools ?? []) as IMcpTool[]) {
+      wire(this, tool, { field: 'tools', kind: 'an McpToolService' });
+    }
+    if (this.config.cache) {
+      wire(this, this.config.cache as IRedisCache, { field: 'cache', kind: 'a RedisCacheStatefulSet' });
+    }
+    if (this.config.inference) {
+      wire(this, this.config.inference as IInferenceEndpoint, { field: 'inference', kind: 'a GpuInferencePool' });
+    }
+  }
+
+  private podTemplate(): k8s.PodTemplateSpec {
+    const tmp = tmpVolume(this.config.tmpSizeLimit ?? '1Gi');
+    return {
+      metadata: podMetadata(this.labels, { ...this.contributedPodAnnotations(), ...this.config.podAnnotations }),
+      spec: renderPodSpec({
+        serviceAccountName: this.name,
+        automountServiceAccountToken: false,
+        restartPolicy: 'Never',
+        containers: [renderContainer({
+          name: this.name,
+          image: formatImage(this.image, this.environment.images.registry),
+          imagePullPolicy: this.environment.images.pullPolicy,
+          command: this.config.command,
+          args: this.config.args,
+          env: this.renderEnv(),
+          resources: this.resources,
+          security: this.config.security,
+          volumeMounts: [tmp.mount],
+        })],
+        volumes: [tmp.volume],
+        security: this.config.security,
+        terminationGracePeriodSeconds: 30,
+      }),
+    };
+  }
+
+  private jobSpec(): k8s.JobSpec {
+    return {
+      backoffLimit: this.config.backoffLimit ?? 3,
+      activeDeadlineSeconds: this.config.activeDeadlineSeconds ?? 3600,
+      ttlSecondsAfterFinished: this.config.ttlSecondsAfterFinished ?? 86400,
+      template: this.podTemplate(),
+    };
+  }
+
+  private cronJobSpec(schedule: string): k8s.CronJobSpec {
+    const history = this.config.historyLimit ?? 3;
+    return {
+      schedule,
+      timeZone: this.config.timeZone,
+      concurrencyPolicy: this.config.concurrencyPolicy ?? ConcurrencyPolicy.FORBID,
+      startingDeadlineSeconds: this.config.startingDeadlineSeconds ?? 600,
+      successfulJobsHistoryLimit: history,
+      failedJobsHistoryLimit: history,
+      jobTemplate: { metadata: { labels: { ...this.labels } }, spec: this.jobSpec() },
+    };
+  }
+
+  public helmValues(): HelmValueSection {
+    const at = this.config.schedule ? cronJobContainerPath(this.name) : containerPath(this.name);
+    return new HelmSectionBuilder(toValuesKey(this.name), this.node.path)
+      .image(['image'], this.image, this.resource, at, 'Image of the job')
+      .resources(['resources'], this.resources, this.resource, at, 'Requests and limits of the job')
+      .build();
+  }
+
+  public metricsEndpoints(): MetricsEndpoint[] {
+    return [];
+  }
+
+  public signals(): WorkloadSignals {
+    return { metrics: [] };
+  }
+
+  public override get emitsTraces(): boolean {
+    return true;
+  }
+
+  public quotaDemand(): QuotaDemand {
+    const concurrent = this.config.concurrencyPolicy === ConcurrencyPolicy.ALLOW ? 2 : 1;
+    return {
+      pods: concurrent,
+      cpuRequest: parseQuantity(this.resources.requests.cpu),
+      memoryRequest: parseQuantity(this.resources.requests.memory),
+      cpuLimit: parseQuantity(this.resources.limits.cpu),
+      memoryLimit: parseQuantity(this.resources.limits.memory),
+      gpus: 0,
+      volumeClaims: 0,
+      storageBytes: 0,
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { expectValidManifests } from '../validation';
+
+/**
+ * The package as users get it: `npm pack` of the compiled library, installed into an empty
+ * project from the registry with its peer dependencies, and used from plain JavaScript.
+ * Slow (a build, a pack and an install): generous timeouts.
+ */
+
+const REPO = path.resolve(__dirname, '..', '..');
+const BUILD_TIMEOUT = 180_000;
+const INSTALL_TIMEOUT = 300_000;
+
+interface PackageJson {
+  readonly name: string;
+  readonly version: string;
+  readonly main: string;
+  readonly types: string;
+  readonly devDependencies: Readonly<Record<string, string>>;
+}
+
+interface PackResult {
+  readonly filename: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
+const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as PackageJson;
+
+/** Runs a command, returns its stdout; the error shows stderr when it fails. */
+function run(command: string, args: readonly string[], cwd: string, timeout: number): string {
+  try {
+    return execFileSync(command, args, { cwd, timeout, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+  }
+}
+
+/** `npm pack --json` prints one result per package. */
+function packResult(stdout: string): PackResult {
+  const [result] = JSON.parse(stdout) as PackResult[];
+  return result;
+}
+
+let workDir: string;
+
+beforeAll(() => {
+  // GIVEN a fresh build of the library
+  run('npm', ['run', 'build'], REPO, BUILD_TIMEOUT);
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-agents-pack-'));
+}, BUILD_TIMEOUT);
+
+afterAll(() => {
+  if (workDir) {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+});
+
+describe('npm pack', () => {
+  let files: string[];
+
+  beforeAll(() => {
+    // WHEN the package is packed without writing a tarball
+    files = packResult(run('npm', ['pack', '--json', '--dry-run'], REPO, BUILD_TIMEOUT)).files.map((f) => f.path).sort();
+  }, BUILD_TIMEOUT);
+
+  test('holds the compiled entry point and its type declarations', () => {
+    expect(files).toEqual(expect.arrayContaining([pkg.main, pkg.types, 'build/lib/index.js', 'build/lib/index.d.ts', 'package.json']));
+  });
+
+  test('holds the compiled CRD imports the library requires, with declarations', () => {
+    const imports = fs.readdirSync(path.join(REPO, 'imports')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+    expect(imports.length).toBeGreaterThan(0);
+    for (const name of imports) {
+      expect(files).toEqual(expect.arrayContaining([`build/imports/${name}.js`, `build/imports/${name}.d.ts`]));
+    }
+  });
+
+  test('every module of lib/ is there as .js and .d.ts', () => {
+    const sources = fs.readdirSync(path.join(REPO, 'lib'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+      .map((f) => `build/lib/${f.split(path.sep).join('/').replace(/\.ts$/, '')}`);
+    for (const module of sources) {
+      expect(files).toEqual(expect.arrayContaining([`${module}.js`, `${module}.d.ts`]));
+    }
+  });
+
+  test('no TypeScript sources other than declarations, no tests, no apps, no benchmarks', () => {
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /(^|\/)(test|__snapshots__)\//.test(f) || /\.test\.(js|d\.ts)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('build/lib/') && !f.startsWith('build/imports/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
+  });
+});
+
+describe('the packed tarball in an empty project', () => {
+  test('installs with its peer dependencies and synthesizes an agent from plain JavaScript', () => {
+    // GIVEN a real tarball
+    const tarballDir = path.join(workDir, 'tarball');
+    fs.mkdirSync(tarballDir);
+    const { filename } = packResult(run('npm', ['pack', '--json', '--pack-destination', tarballDir], REPO, BUILD_TIMEOUT));
+    const tarball = path.join(tarballDir, path.basename(filename));
+    expect(fs.existsSync(tarball)).toBe(true);
+
+    // AND an empty project with the tarball and the peer dependencies at the versions the repo develops against
+    const project = path.join(workDir, 'consumer');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
+    const peers = ['cdk8s', 'cdk8s-plus-28', 'constructs'].map((name) => `${name}@${pkg.devDependencies[name]}`);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers], project, INSTALL_TIMEOUT);
+
+    // AND a script using the public API
+    fs.writeFileSync(path.join(project, 'index.js'), [
+      "const { App } = require('cdk8s');",
+      "const { AgentMicroservice, AgentPlatform, Environments, renderPlatform, collectProblems } = require('cdk8s-agents');",
+      "const platform = new AgentPlatform(new App({ outdir: '.' }), 'demo', { environment: Environments.prod({ namespace: 'demo' }) });",
+      "new AgentMicroservice(platform, 'EvaluationService', { image: 'ghcr.io/acme/evaluation-service:1.0.0' });",
+      'const problems = collectProblems(platform);',
+      'const objects = renderPlatform(platform).flatMap((f) => f.objects);',
+      "const deployment = objects.find((o) => o.kind === 'Deployment');",
+      'console.log(deployment.metadata.name);',
+      'console.log(JSON.stringify({ problems, objects }));',
+      '',
+    ].join('\n'));
+
+    // WHEN it runs
+    const [name, json] = run('node', ['index.js'], project, 60_000).trim().split('\n');
+
+    // THEN it prints the Deployment's name, and the objects are valid
+    expect(name).toBe('evaluation-service');
+    const { problems, objects } = JSON.parse(json) as { problems: string[]; objects: unknown[] };
+    expect(problems).toEqual([]);
+    expectValidManifests(objects);
+    // AND the installed package resolves to the compiled entry point, with its declarations
+    const installed = path.join(project, 'node_modules', pkg.name);
+    expect(run('node', ['-p', `require.resolve(${JSON.stringify(pkg.name)})`], project, 60_000).trim()).toBe(path.join(installed, pkg.main));
+    expect(fs.existsSync(path.join(installed, pkg.types))).toBe(true);
+  }, INSTALL_TIMEOUT);
+});
