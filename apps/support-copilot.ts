@@ -1,0 +1,97 @@
+import * as kplus from 'cdk8s-plus-28';
+import {
+  AgentBatchJob, AgentMicroservice, AgentMode, type AgentAppDefinition, type AgentPlatform, EnvValue, ExternalEndpoint,
+  GpuInferencePool, InferenceFallback, QueueTrigger, RedisCacheStatefulSet, RedisUsage, ScalingMetric, SecretSource,
+} from '../lib';
+import { standardEnvironments } from './environments';
+
+/** The managed Postgres (pgvector) the copilot retrieves from: a private subnet, not a host name. */
+const DATABASE = ExternalEndpoint.cidr('10.20.0.0/16', { ports: [5432], hosts: ['pgvector.internal'] });
+
+/**
+ * The support copilot of seed 002 ("Lightweight Example: What You'll Deploy"): a stateless agent
+ * API behind an Ingress with TLS and an HPA on latency, a background worker scaled by KEDA on the
+ * queue length, a nightly embeddings reindex, ConfigMaps for plain config, External Secrets for
+ * keys, NetworkPolicies that let egress reach only the LLM and the database, PDBs, and a
+ * self-hosted LLM on GPUs in staging and prod (a small CPU model in dev).
+ */
+export const supportCopilot: AgentAppDefinition = {
+  name: 'support-copilot',
+  environments: standardEnvironments('support-copilot'),
+  build: buildSupportCopilot,
+};
+
+function buildSupportCopilot(platform: AgentPlatform): void {
+  const config = new kplus.ConfigMap(platform, 'copilot-config', {
+    metadata: { name: 'copilot-config' },
+    data: {
+      SYSTEM_PROMPT: 'You are a support copilot. Answer from the knowledge base; say when you do not know.',
+      RETRIEVAL_TOP_K: '8',
+      MAX_TOOL_CALLS: '10',
+    },
+  });
+  const databaseCredentials = new SecretSource(platform, 'database-credentials', { keys: ['url'] });
+  const huggingFace = new SecretSource(platform, 'huggingface-token', { keys: ['token'] });
+
+  const llm = new GpuInferencePool(platform, 'llm', {
+    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    servedModelName: 'llama-3.1-8b-instruct',
+    gpus: { count: 1 },
+    replicas: 2,
+    maxModelLength: 8192,
+    huggingFaceToken: { secret: huggingFace, key: 'token' },
+    extraEngineArgs: ['--enable-prefix-caching'],
+    fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct', maxModelLength: 4096 }),
+  });
+
+  const queue = new RedisCacheStatefulSet(platform, 'task-queue', { usage: RedisUsage.QUEUE, storageSize: '5Gi' });
+
+  const shared = {
+    inference: llm,
+    cache: queue,
+    externalEndpoints: [DATABASE],
+    env: {
+      SYSTEM_PROMPT: EnvValue.fromConfigMap(config, 'SYSTEM_PROMPT'),
+      RETRIEVAL_TOP_K: EnvValue.fromConfigMap(config, 'RETRIEVAL_TOP_K'),
+      DATABASE_URL: databaseCredentials.envValue('url'),
+      TASK_QUEUE: 'support-tasks',
+    },
+  };
+
+  new AgentMicroservice(platform, 'copilot-api', {
+    image: 'support-copilot-api:2.3.1',
+    ...shared,
+    // A warm pool of two avoids cold starts; the p95 latency (served by prometheus-adapter as a
+    // pods metric) drives scale-out, memory guards long conversations.
+    autoscaling: {
+      minReplicas: 2,
+      maxReplicas: 12,
+      memoryUtilization: 80,
+      metrics: [ScalingMetric.latency('http_server_request_duration_seconds_p95', '2')],
+    },
+    ingress: { path: '/' },
+  });
+
+  new AgentMicroservice(platform, 'copilot-worker', {
+    image: 'support-copilot-worker:2.3.1',
+    mode: AgentMode.WORKER,
+    ...shared,
+    queueScaling: {
+      triggers: [QueueTrigger.redisList(queue, { listName: 'support-tasks', listLength: 5 })],
+      minReplicas: 0,
+      maxReplicas: 20,
+    },
+    terminationGracePeriodSeconds: 300,
+  });
+
+  new AgentBatchJob(platform, 'embeddings-reindex', {
+    image: 'support-copilot-reindex:2.3.1',
+    schedule: '0 2 * * *',
+    timeZone: 'Etc/UTC',
+    inference: llm,
+    externalEndpoints: [DATABASE],
+    env: { DATABASE_URL: databaseCredentials.envValue('url') },
+    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+    activeDeadlineSeconds: 4 * 3600,
+  });
+}
