@@ -55,14 +55,14 @@ export function cronJobContainerPath(container: string): ValuePathSegment[] {
 export const resourcesValuesSchema = z.object({
   requests: z.object({ cpu: cpuValue, memory: memoryValue }).strict(),
   limits: z.object({ cpu: cpuValue, memory: memoryValue }).strict(),
-}).strict();
+}).strict().meta({ id: 'resources', description: 'Requests and limits of a container' });
 
 function extendedResourcesSchema(names: readonly string[]): z.ZodType {
   const side = z.object({ cpu: cpuValue, memory: memoryValue, ...Object.fromEntries(names.map((n) => [n, z.number().int().min(0)])) }).strict();
   return z.object({ requests: side, limits: side }).strict();
 }
 
-export const replicasValueSchema = positiveInt.max(1000, { error: 'must be at most 1000' });
+export const replicasValueSchema = positiveInt.max(1000, { error: 'must be at most 1000' }).meta({ id: 'replicas', description: 'A replica count between 1 and 1000' });
 
 /** The name of the helper template that joins registry, repository, tag and digest. */
 export const IMAGE_HELPER = 'cdk8s-agents.image';

@@ -55,7 +55,7 @@ const imagePartsSchema = z.object({
 /** An image as Helm values: the parts; a numeric tag is accepted because `--set image.tag=20240101` gives a number. */
 export const imageValuesSchema = imagePartsSchema.extend({
   tag: z.union([imageTagSchema, z.number().int().min(0)]).optional(),
-}).strict();
+}).strict().meta({ id: 'image', description: 'A container image: registry (default: global.imageRegistry), repository, tag, or a digest that wins over the tag' });
 
 function splitDigest(text: string): [string, string | undefined] {
   const at = text.indexOf('@');

@@ -193,6 +193,18 @@ function toPolicyPorts(ports: readonly NetworkPort[]): k8s.NetworkPolicyPort[] {
   return ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? Protocol.TCP }));
 }
 
+/** Rules on the same ports become one rule listing every peer: the same policy, half the YAML. */
+function groupByPorts(rules: readonly PolicyRule[], namespace: string | undefined): { peers: k8s.NetworkPolicyPeer[]; ports: k8s.NetworkPolicyPort[] }[] {
+  const groups = new Map<string, { peers: k8s.NetworkPolicyPeer[]; ports: k8s.NetworkPolicyPort[] }>();
+  for (const rule of rules) {
+    const key = rule.ports.map((p) => `${p.protocol ?? Protocol.TCP}/${p.port}`).join(',');
+    const group = groups.get(key) ?? { peers: [], ports: toPolicyPorts(rule.ports) };
+    group.peers.push(...rule.peer.toPolicyPeers(namespace));
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
 /** Where the cluster DNS runs; every managed workload may query it. */
 export interface DnsTarget {
   readonly namespace: string;
@@ -212,7 +224,7 @@ export function networkPolicySpec(
   return {
     podSelector: { matchLabels: { ...podLabels } },
     policyTypes: ['Ingress', 'Egress'],
-    ingress: [...connections.ingressRules, ...extra.ingress].map((r) => ({ from: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
-    egress: [dnsRule, ...connections.egressRules, ...extra.egress].map((r) => ({ to: r.peer.toPolicyPeers(namespace), ports: toPolicyPorts(r.ports) })),
+    ingress: groupByPorts([...connections.ingressRules, ...extra.ingress], namespace).map((g) => ({ from: g.peers, ports: g.ports })),
+    egress: groupByPorts([dnsRule, ...connections.egressRules, ...extra.egress], namespace).map((g) => ({ to: g.peers, ports: g.ports })),
   };
 }

@@ -71,9 +71,9 @@ export const memoryQuantity = bytesString('memory', '"256Mi", "1Gi" or "512M"').
 export const storageQuantity = bytesString('storage', '"10Gi" or "500Mi"').refine(positive, { error: 'must be a positive Kubernetes storage quantity such as "10Gi" or "500Mi"' });
 
 /** A CPU quantity as a Helm value: the prop's grammar, or a number (`--set cpu=2` gives one). */
-export const cpuValue = z.union([cpuString, z.number().min(0)]);
+export const cpuValue = z.union([cpuString, z.number().min(0)]).meta({ id: 'cpuQuantity', description: 'CPU: cores or millicores, e.g. "500m" or 2' });
 /** A memory quantity as a Helm value. */
-export const memoryValue = z.union([bytesString('memory', '"256Mi" or "1Gi"'), z.number().min(0)]);
+export const memoryValue = z.union([bytesString('memory', '"256Mi" or "1Gi"'), z.number().min(0)]).meta({ id: 'memoryQuantity', description: 'Memory in bytes with a suffix, e.g. "256Mi" or "1Gi"' });
 
 /** A CIDR block such as "10.0.0.0/8" or "2001:db8::/32". */
 export const cidr = z.string().refine((value) => isCidr(value), { error: 'must be a CIDR block such as "10.0.0.0/16" or "0.0.0.0/0"' });

@@ -6,6 +6,7 @@ import { AgentPlatform } from '../agent-platform';
 import { type EnvironmentConfig } from '../environment';
 import { collectProblems, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { renderApiObject } from './render';
 import { toYamlDocuments } from './yaml';
 
 /** A Kubernetes object as written to the manifests. */
@@ -140,7 +141,7 @@ export function renderPlatform(platform: Chart): ManifestFile[] {
     if (sources.length > 0) {
       // Constructs sharing a name (a SecretSource and the agent it serves) share a file.
       const file = files.get(fileNameOf(owner)) ?? { objects: [], sources: [] };
-      file.objects.push(...sources.map((o) => o.toJson() as KubeObject));
+      file.objects.push(...sources.map(renderApiObject));
       file.sources.push(...sources);
       files.set(fileNameOf(owner), file);
     }

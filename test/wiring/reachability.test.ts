@@ -163,12 +163,12 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
   });
 
   test('the comparison is sensitive: a dropped rule shows as blocked, a widened rule as undeclared', () => {
-    // GIVEN the policies with jd-classifier's ingress from confluence-agent removed
+    // GIVEN the policies with confluence-agent removed from jd-classifier's ingress peers
     const declared = declaredEdges(env);
     const policies = cluster.model.policies;
     const narrowed = policies.map((p) => (p.name !== 'jd-classifier' ? p : {
       ...p,
-      ingress: (p.ingress ?? []).filter((r) => !(r.from ?? []).some((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'confluence-agent')),
+      ingress: (p.ingress ?? []).map((r) => ({ ...r, from: (r.from ?? []).filter((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] !== 'confluence-agent') })),
     }));
     // AND the policies with redis admitting every pod of the namespace on every port, and langgraph-api allowed every egress
     const widened = policies.map((p) => {

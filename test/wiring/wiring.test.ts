@@ -46,8 +46,15 @@ function ingressOf(s: Synthesized, name: string): Rule[] {
 }
 
 /** The rule admitting exactly pods named `name` of the same namespace on one TCP port. */
-const podRule = (direction: 'to' | 'from', name: string, port: number): Rule => ({
-  [direction]: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } }],
+/** One rule; peers on the same ports share a rule, in the order they were wired. */
+const podRule = (direction: 'to' | 'from', names: string | string[], port: number): Rule => ({
+  [direction]: (Array.isArray(names) ? names : [names]).map((name) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } })),
+  ports: [{ port, protocol: 'TCP' }],
+});
+
+/** A rule on `port` whose peers include `name` (other peers on the same port may share it). */
+const ruleIncluding = (direction: 'to' | 'from', name: string, port: number) => expect.objectContaining({
+  [direction]: expect.arrayContaining([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } }]),
   ports: [{ port, protocol: 'TCP' }],
 });
 
@@ -141,7 +148,7 @@ describe('workload -> Redis', () => {
     expect(env.findIndex((e) => e.name === 'REDIS_PASSWORD')).toBeLessThan(env.findIndex((e) => e.name === 'REDIS_URL'));
     // AND both policies open 6379 between them, and only that port
     expect(egressOf(s, client)).toContainEqual(podRule('to', redis, 6379));
-    expect(ingressOf(s, redis)).toContainEqual(podRule('from', client, 6379));
+    expect(ingressOf(s, redis)).toContainEqual(ruleIncluding('from', client, 6379));
   };
 
   test('agent through the cache prop', () => {
@@ -173,7 +180,7 @@ describe('workload -> Redis', () => {
     });
     expectCacheWiring(s, 'jd-classifier', 'redis');
     expectCacheWiring(s, 'web-scraper', 'redis');
-    expect(ingressOf(s, 'redis')).toEqual([podRule('from', 'jd-classifier', 6379), podRule('from', 'web-scraper', 6379)]);
+    expect(ingressOf(s, 'redis')).toEqual([podRule('from', ['jd-classifier', 'web-scraper'], 6379)]);
   });
 
   test('a second Redis on the same workload is reported', () => {
@@ -367,7 +374,7 @@ describe('lazy rendering', () => {
       'MCP_FIRST_URL', 'MCP_FIRST_TRANSPORT', 'MCP_SECOND_URL', 'MCP_SECOND_TRANSPORT', 'MCP_THIRD_URL', 'MCP_THIRD_TRANSPORT',
       'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL',
     ]);
-    expect(egressOf(s, 'planner')).toEqual([DNS_RULE, podRule('to', 'first', 8080), podRule('to', 'second', 8080), podRule('to', 'third', 8080), podRule('to', 'redis', 6379)]);
+    expect(egressOf(s, 'planner')).toEqual([DNS_RULE, podRule('to', ['first', 'second', 'third'], 8080), podRule('to', 'redis', 6379)]);
     expect(ingressOf(s, 'third')).toEqual([podRule('from', 'planner', 8080)]);
     expect(planner?.wiredTools.map((t) => t.toolName)).toEqual(['first', 'second', 'third']);
   });

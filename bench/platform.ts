@@ -1,0 +1,35 @@
+import { k8s } from 'cdk8s-plus-28';
+import {
+  AgentMicroservice, type AgentAppDefinition, type AgentPlatform, EnvValue, Environments, ExternalEndpoint, McpToolService,
+  RedisCacheStatefulSet,
+} from '../lib';
+
+/** The environment every benchmark platform is synthesized for: production defaults. */
+export const BENCH_ENVIRONMENT = Environments.prod({ namespace: 'bench', images: { registry: 'registry.example.com/bench' } });
+
+/**
+ * N agent services, each an AgentMicroservice with an HPA, a PDB, NetworkPolicies and its own
+ * ConfigMap, wired to one shared McpToolService and one shared RedisCacheStatefulSet.
+ */
+export function buildBenchPlatform(platform: AgentPlatform, agents: number): void {
+  const cache = new RedisCacheStatefulSet(platform, 'shared-cache');
+  const tool = new McpToolService(platform, 'shared-tool', { image: 'shared-tool:1.0.0' });
+  for (let i = 0; i < agents; i++) {
+    const name = `agent-${i}`;
+    const config = new k8s.KubeConfigMap(platform, `${name}-config`, {
+      metadata: { name: `${name}-config` },
+      data: { SYSTEM_PROMPT: `You are agent ${i}.`, MAX_STEPS: '10' },
+    });
+    new AgentMicroservice(platform, name, {
+      image: `agent:${i % 7}.0.0`,
+      env: { AGENT_INDEX: String(i), SYSTEM_PROMPT: EnvValue.fromConfigMap({ name: config.name }, 'SYSTEM_PROMPT') },
+      tools: [tool],
+      cache,
+      externalEndpoints: [ExternalEndpoint.https('api.openai.com')],
+    });
+  }
+}
+
+export function benchApp(agents: number): AgentAppDefinition {
+  return { name: 'bench', environments: [BENCH_ENVIRONMENT], build: (platform) => buildBenchPlatform(platform, agents) };
+}
