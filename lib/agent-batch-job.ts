@@ -3,12 +3,14 @@ import { k8s } from 'cdk8s-plus-28';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type EnvMap, EnvValue } from './core/env-value';
+import { type PropIssue } from './core/errors';
 import { containerPath, cronJobContainerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
 import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './core/image';
 import { toValuesKey, WorkloadComponent } from './core/labels';
 import { type ExternalEndpoint } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { checkProps } from './core/props';
+import { cronProblem, isTimeZone } from './core/cron';
 import { parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
 import { annotations as annotationsSchema, memoryQuantity, nonNegativeInt, positiveInt } from './core/schemas';
@@ -130,14 +132,18 @@ export interface AgentBatchJobProps extends WorkloadOptions {
   readonly podAnnotations?: Record<string, string>;
 }
 
-const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
 const wireable = (kind: string) => z.custom<IWireable>((v) => typeof v === 'object' && v !== null && 'bindingEnv' in v, { error: `must be ${kind} (a typed reference, not a name)` });
 
 export const agentBatchJobSchema = z.object({
   name: z.unknown().optional(),
   image: imageSchema,
-  schedule: z.string().regex(CRON, { error: 'must be a cron schedule with five fields, e.g. "0 2 * * *", or a macro such as "@daily"' }).optional(),
-  timeZone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { error: 'must be an IANA time zone such as "Europe/Berlin"' }).optional(),
+  schedule: z.string().superRefine((schedule, ctx) => {
+    const problem = cronProblem(schedule);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `must be a cron schedule: ${problem}` });
+    }
+  }).optional(),
+  timeZone: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as "Europe/Berlin" or "Etc/UTC"' }).optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => v instanceof EnvValue)])).optional(),
@@ -182,7 +188,7 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
     if (violation && this.config.image !== 'invalid') {
       this.issues.push({ field: 'image', value: this.config.image, message: violation });
     }
-    this.issues.push(...resourceIssues(this.resources));
+    this.issues.push(...resourceIssues(this.resources), ...this.scheduleOnlyIssues());
     this.addEnvMap(this.config.env);
     this.allowExternal(...(this.config.externalEndpoints ?? []));
     this.wireAll();
@@ -193,6 +199,19 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
       ? new k8s.KubeCronJob(this, 'Resource', { metadata: this.metadata(), spec })
       : new k8s.KubeJob(this, 'Resource', { metadata: this.metadata(), spec });
     this.createNetworkPolicy();
+  }
+
+  /** Settings of a CronJob given to a one-off Job would be silently ignored. */
+  private scheduleOnlyIssues(): PropIssue[] {
+    if (this.config.schedule) {
+      return [];
+    }
+    const scheduleOnly = ['timeZone', 'concurrencyPolicy', 'startingDeadlineSeconds', 'historyLimit'] as const;
+    return scheduleOnly.filter((field) => this.config[field] !== undefined).map((field) => ({
+      field,
+      value: this.config[field],
+      message: 'only applies to a scheduled job; set schedule for a CronJob, or remove it for a one-off Job',
+    }));
   }
 
   private wireAll(): void {

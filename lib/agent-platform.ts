@@ -172,6 +172,18 @@ class NamespaceResources extends Construct {
   }
 }
 
+/** Extended resources (GPUs, MIG slices) at full scale, by resource name. */
+function extendedDemand(demands: readonly QuotaDemand[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const d of demands) {
+    const perPod = d.extendedResources ?? (d.gpus > 0 ? { 'nvidia.com/gpu': d.gpus } : {});
+    for (const [resource, count] of Object.entries(perPod)) {
+      totals[resource] = (totals[resource] ?? 0) + d.pods * count;
+    }
+  }
+  return totals;
+}
+
 /**
  * Quota sized from the declared workloads at full scale, one surge pod each, plus headroom for
  * pods nobody declared (jobs run by hand, debug pods sized by the LimitRange defaults).
@@ -195,9 +207,8 @@ export function quotaHard(demands: readonly QuotaDemand[], env: EnvironmentConfi
     'limits.cpu': cpu(sum((d) => d.pods * d.cpuLimit) + extra * defaults.cpuLimit),
     'limits.memory': bytes(sum((d) => d.pods * d.memoryLimit) + extra * defaults.memoryLimit),
   };
-  const gpus = sum((d) => d.pods * d.gpus);
-  if (gpus > 0) {
-    hard['requests.nvidia.com/gpu'] = k8s.Quantity.fromNumber(gpus);
+  for (const [resource, count] of Object.entries(extendedDemand(demands))) {
+    hard[`requests.${resource}`] = k8s.Quantity.fromNumber(count);
   }
   const claims = sum((d) => d.volumeClaims);
   if (claims > 0) {

@@ -268,7 +268,8 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       this.external = fallback;
       this.modelName = fallback.model;
       this.apiKey = fallback.options.apiKey;
-      const endpoint = fallback.options.endpoint ?? ExternalEndpoint.https(new URL(fallback.options.baseUrl ?? 'https://invalid').hostname);
+      const url = parseBaseUrl(fallback.options.baseUrl, issues);
+      const endpoint = fallback.options.endpoint ?? ExternalEndpoint.internet({ ports: [urlPort(url)], hosts: [url.hostname] });
       this.connections = new Connections(endpoint, endpoint.ports, false);
       this.server = undefined;
       return;
@@ -293,6 +294,25 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       ...(this.apiKey ? { OPENAI_API_KEY: EnvValue.fromSecret(this.apiKey.secret, this.apiKey.key) } : {}),
     };
   }
+}
+
+/** The external API's URL; an invalid one is a reported problem, not a crash. */
+function parseBaseUrl(baseUrl: string | undefined, issues: PropIssue[]): URL {
+  try {
+    const url = new URL(baseUrl ?? '');
+    if (url.protocol === 'http:' || url.protocol === 'https:') {
+      return url;
+    }
+  } catch {
+    // reported below
+  }
+  issues.push({ field: 'fallback.baseUrl', value: baseUrl, message: 'must be an absolute http(s) URL of an OpenAI-compatible API, e.g. "https://api.openai.com/v1"' });
+  return new URL('https://invalid.example');
+}
+
+/** The port the URL connects to: its own, or the scheme's. */
+function urlPort(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
 }
 
 function gpuIssues(config: PoolConfig): PropIssue[] {
@@ -351,6 +371,6 @@ function serverSpec(config: PoolConfig, fallback: InferenceFallback | undefined,
     downloadModel: config.downloadModel ?? true,
     huggingFaceToken: config.huggingFaceToken,
     apiKey: config.apiKey,
-    shmSize: config.shmSize ?? (cpu ? '1Gi' : `${2 * tp}Gi`),
+    shmSize: config.shmSize,
   };
 }

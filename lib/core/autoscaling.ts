@@ -83,12 +83,21 @@ export const autoscalingSchema = z.object({
   cpuUtilization: percentage.optional(),
   memoryUtilization: percentage.optional(),
   scaleDownStabilizationSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
-  metrics: z.array(z.custom<ScalingMetric>((v) => v instanceof ScalingMetric, { error: 'must be a ScalingMetric, e.g. ScalingMetric.podsAverage("http_requests_in_flight", "10")' })
-    .refine((m) => isPositive(m.target), { error: 'must have a target above 0: an HPA cannot aim at 0' })).optional(),
+  metrics: z.array(z.custom<ScalingMetric>((v) => v instanceof ScalingMetric, { error: 'must be a ScalingMetric, e.g. ScalingMetric.podsAverage("http_requests_in_flight", "10")' })).optional(),
 }).strict();
 
-function isPositive(quantity: string): boolean {
-  return isQuantity(quantity) && parseQuantity(quantity) > 0;
+/** A metric target must be a quantity above 0: an HPA cannot aim at 0. */
+function metricIssues(metrics: readonly ScalingMetric[]): PropIssue[] {
+  return metrics.flatMap((metric, i): PropIssue[] => {
+    const field = `autoscaling.metrics[${i}]`;
+    if (!isQuantity(metric.target)) {
+      return [{ field, value: metric.target, message: `the target of ${metric.description} must be a Kubernetes quantity such as "10", "500m" or "2"` }];
+    }
+    if (parseQuantity(metric.target) <= 0) {
+      return [{ field, value: metric.target, message: `the target of ${metric.description} must be above 0: an HPA cannot aim at 0` }];
+    }
+    return [];
+  });
 }
 
 /** The HPA a workload gets, fully resolved. */
@@ -135,6 +144,11 @@ export function resolveAutoscaling(
 
 /** Contradictions in the props themselves (reported in every environment) or in the resolved HPA. */
 export function autoscalingIssues(resolved: ResolvedAutoscaling | undefined, options?: AutoscalingOptions): PropIssue[] {
+  const metrics = metricIssues(options?.metrics ?? []);
+  return [...metrics, ...boundIssues(resolved, options)];
+}
+
+function boundIssues(resolved: ResolvedAutoscaling | undefined, options?: AutoscalingOptions): PropIssue[] {
   const min = options?.minReplicas ?? resolved?.minReplicas;
   const max = options?.maxReplicas ?? resolved?.maxReplicas;
   if (min !== undefined && max !== undefined && min > max) {

@@ -23,7 +23,10 @@ function secretTarget(parameter: string, ref: SecretKeyReference) {
   return { parameter, name: ref.secret.secretName, key: ref.key };
 }
 
-function thresholdIssue(field: string, value: number): PropIssue[] {
+function thresholdIssue(field: string, value: number, integer = true): PropIssue[] {
+  if (integer && !Number.isInteger(value)) {
+    return [{ field, value, message: 'must be a whole number: KEDA reads this threshold as an integer' }];
+  }
   return value > 0 ? [] : [{
     field,
     value,
@@ -46,21 +49,21 @@ export abstract class QueueTrigger {
 
   /** Messages in a RabbitMQ queue; the AMQP connection string (with credentials) comes from a Secret. */
   public static rabbitMq(options: { queueName: string; connection: SecretKeyReference; messagesPerReplica?: number }): QueueTrigger {
-    return new GenericTrigger('rabbitmq', options.messagesPerReplica ?? 10, 'messagesPerReplica', {
+    return new GenericTrigger('rabbitmq', options.messagesPerReplica ?? 10, 'messagesPerReplica', true, {
       protocol: 'amqp', queueName: options.queueName, mode: 'QueueLength', value: String(options.messagesPerReplica ?? 10),
     }, { secretTargetRef: [secretTarget('host', options.connection)] });
   }
 
   /** Consumer-group lag on a Kafka topic. */
   public static kafka(options: { bootstrapServers: string; consumerGroup: string; topic: string; lagThreshold?: number }): QueueTrigger {
-    return new GenericTrigger('kafka', options.lagThreshold ?? 10, 'lagThreshold', {
+    return new GenericTrigger('kafka', options.lagThreshold ?? 10, 'lagThreshold', true, {
       bootstrapServers: options.bootstrapServers, consumerGroup: options.consumerGroup, topic: options.topic, lagThreshold: String(options.lagThreshold ?? 10),
     });
   }
 
   /** Visible messages in an SQS queue; KEDA uses AWS pod identity (IRSA) of its operator or of the workload. */
   public static sqs(options: { queueUrl: string; region: string; queueLength?: number; identityOwner?: 'keda' | 'workload' }): QueueTrigger {
-    return new GenericTrigger('aws-sqs-queue', options.queueLength ?? 5, 'queueLength', {
+    return new GenericTrigger('aws-sqs-queue', options.queueLength ?? 5, 'queueLength', true, {
       queueURL: options.queueUrl, awsRegion: options.region, queueLength: String(options.queueLength ?? 5),
     }, {
       podIdentity: {
@@ -72,7 +75,7 @@ export abstract class QueueTrigger {
 
   /** Any PromQL query, e.g. pending jobs or vLLM's `sum(vllm:num_requests_waiting)`. */
   public static prometheus(options: { serverAddress: string; query: string; threshold: number; activationThreshold?: number }): QueueTrigger {
-    return new GenericTrigger('prometheus', options.threshold, 'threshold', {
+    return new GenericTrigger('prometheus', options.threshold, 'threshold', false, {
       serverAddress: options.serverAddress, query: options.query, threshold: String(options.threshold),
       ...(options.activationThreshold !== undefined ? { activationThreshold: String(options.activationThreshold) } : {}),
     });
@@ -96,6 +99,7 @@ class GenericTrigger extends QueueTrigger {
     public readonly type: string,
     private readonly threshold: number,
     private readonly thresholdName: string,
+    private readonly integerThreshold: boolean,
     private readonly metadata: Record<string, string>,
     private readonly authentication?: TriggerAuthenticationSpec,
   ) {
@@ -107,7 +111,7 @@ class GenericTrigger extends QueueTrigger {
   }
 
   public issues(field: string): PropIssue[] {
-    return thresholdIssue(`${field}.${this.thresholdName}`, this.threshold);
+    return thresholdIssue(`${field}.${this.thresholdName}`, this.threshold, this.integerThreshold);
   }
 }
 

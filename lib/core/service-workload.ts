@@ -668,6 +668,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       cpuLimit: parseQuantity(this.resources.limits.cpu),
       memoryLimit: parseQuantity(this.resources.limits.memory),
       gpus: Object.values(this.extendedResources()).reduce((sum, n) => sum + n, 0),
+      extendedResources: this.extendedResources(),
       volumeClaims: 0,
       storageBytes: 0,
     };

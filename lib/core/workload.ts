@@ -18,8 +18,10 @@ export interface QuotaDemand {
   readonly memoryRequest: number;
   readonly cpuLimit: number;
   readonly memoryLimit: number;
-  /** GPUs per pod. */
+  /** GPUs per pod (counted as `nvidia.com/gpu` unless `extendedResources` names them). */
   readonly gpus: number;
+  /** Extended resources per pod by name (`nvidia.com/gpu`, `nvidia.com/mig-1g.10gb`). */
+  readonly extendedResources?: Readonly<Record<string, number>>;
   /** Persistent volume claims and their bytes, in total. */
   readonly volumeClaims: number;
   readonly storageBytes: number;

@@ -6,7 +6,7 @@ import { ResourcePreset } from '../core/resources';
 import { WorkloadComponent } from '../core/labels';
 import { ExternalEndpoint } from '../core/network';
 import { type ContainerSpec, type renderPodSpec } from '../core/pod';
-import { parseQuantity } from '../core/quantity';
+import { formatBytes, parseQuantity } from '../core/quantity';
 import { type SecretKeyReference } from '../core/queue-scaling';
 import { ServiceWorkload, type ServiceWorkloadConfig } from '../core/service-workload';
 import { type QuotaDemand } from '../core/workload';
@@ -69,7 +69,8 @@ export interface VllmServerSpec {
   readonly downloadModel: boolean;
   readonly huggingFaceToken?: SecretKeyReference;
   readonly apiKey?: SecretKeyReference;
-  readonly shmSize: string;
+  /** Size of /dev/shm. @default - 2Gi per tensor-parallel GPU, at most a quarter of the memory limit */
+  readonly shmSize?: string;
 }
 
 const MODEL_CACHE = 'model-cache';
@@ -81,7 +82,16 @@ const HF_HOME = `${MODEL_MOUNT}/huggingface`;
  * optional download step, /dev/shm sized for tensor parallelism, GPU scheduling, probes whose
  * startup budget covers multi-minute model loads, and vLLM's /metrics scraped.
  */
+/** 2Gi per tensor-parallel GPU (1Gi on CPU), never more than a quarter of the memory limit it counts against. */
+function defaultShmSize(spec: VllmServerSpec, memoryLimit: number): string {
+  const wanted = spec.gpu ? 2 * spec.tensorParallelSize * 2 ** 30 : 2 ** 30;
+  return formatBytes(Math.min(wanted, Math.floor(memoryLimit / 4 / 2 ** 20) * 2 ** 20));
+}
+
 export class VllmServer extends ServiceWorkload {
+  /** Size of the memory-backed /dev/shm. */
+  public readonly shmSize: string;
+
   constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, name: string, private readonly spec: VllmServerSpec, cpu: boolean) {
     super(scope, id, parsed, name, {
       component: WorkloadComponent.INFERENCE,
@@ -90,8 +100,9 @@ export class VllmServer extends ServiceWorkload {
       service: true,
       autoscaleByDefault: false,
     });
+    this.shmSize = spec.shmSize ?? defaultShmSize(spec, parseQuantity(this.resources.limits.memory));
     this.issues.push(...this.checkSpec());
-    this.addVolume({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(spec.shmSize) } }, { name: 'dshm', mountPath: '/dev/shm' });
+    this.addVolume({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(this.shmSize) } }, { name: 'dshm', mountPath: '/dev/shm' });
     this.addVolume(this.modelCacheVolume(), { name: MODEL_CACHE, mountPath: MODEL_MOUNT });
     if (spec.modelCache.mode === 'shared') {
       new k8s.KubePersistentVolumeClaim(this, 'ModelCache', {
@@ -115,11 +126,11 @@ export class VllmServer extends ServiceWorkload {
 
   private checkSpec(): PropIssue[] {
     const issues: PropIssue[] = [];
-    const shm = parseQuantity(this.spec.shmSize);
+    const shm = parseQuantity(this.shmSize);
     if (shm >= parseQuantity(this.resources.limits.memory)) {
       issues.push({
         field: 'shmSize',
-        value: this.spec.shmSize,
+        value: this.shmSize,
         message: `must stay below the memory limit "${this.resources.limits.memory}": a memory-backed /dev/shm counts against it; lower shmSize or raise resources.limits.memory`,
       });
     }
@@ -203,10 +214,14 @@ export class VllmServer extends ServiceWorkload {
   protected override podSpecExtras(): Partial<Parameters<typeof renderPodSpec>[0]> {
     const s = this.spec;
     const product = s.gpu?.product;
+    if (!s.gpu) {
+      // The development fallback runs anywhere: none of the GPU pool's scheduling applies.
+      return {};
+    }
     return {
       nodeSelector: { ...s.nodeSelector, ...(product ? { 'nvidia.com/gpu.product': product } : {}) },
-      tolerations: s.gpu ? s.tolerations : [],
-      runtimeClassName: s.gpu ? s.runtimeClassName : undefined,
+      tolerations: s.tolerations,
+      runtimeClassName: s.runtimeClassName,
       priorityClassName: s.priorityClassName,
     };
   }
