@@ -259,3 +259,17 @@ describe('AgentBatchJob refusals', () => {
     expectOneProblem(problemsOfJob({ schedule: '0 2 * * *', ...overrides }), { construct: `test/${NAME}`, field, value, allowed: [message] });
   });
 });
+
+describe('AgentBatchJob: settings of a scheduled job on a one-off Job', () => {
+  test.each([
+    ['timeZone', { timeZone: 'Europe/Berlin' }],
+    ['concurrencyPolicy', { concurrencyPolicy: ConcurrencyPolicy.ALLOW }],
+    ['startingDeadlineSeconds', { startingDeadlineSeconds: 60 }],
+    ['historyLimit', { historyLimit: 5 }],
+  ])('%s without a schedule is refused instead of silently dropped', (field, props) => {
+    // GIVEN a one-off Job (no schedule) with a CronJob-only setting
+    const problems = problemsOfJob({ schedule: undefined, ...props });
+    // THEN the setting is named, with both fixes
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^\\[test/${NAME}\\] ${field}: only applies to a scheduled job; set schedule for a CronJob, or remove it for a one-off Job`))]);
+  });
+});

@@ -565,3 +565,21 @@ describe('GpuInferencePool: validation', () => {
     expect(problemsOfPool(poolProps({ gpus: { count: 16 } }))).toEqual([]);
   });
 });
+
+describe('GpuInferencePool: the CPU fallback runs anywhere', () => {
+  test('GPU node selection, tolerations, runtime class and priority class do not apply to it', () => {
+    // GIVEN a pool pinned to GPU nodes, in dev (no GPUs: the CPU fallback serves)
+    const s = synthPool({
+      nodeSelector: { 'node.kubernetes.io/instance-type': 'p4d.24xlarge' },
+      gpus: { product: 'NVIDIA-A100-SXM4-80GB' },
+      runtimeClassName: 'nvidia',
+      priorityClassName: 'inference-critical',
+      fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct' }),
+    }, dev());
+    // THEN the dev pod has none of the GPU scheduling, so it schedules on a plain node
+    const spec = s.get('Deployment', 'llm');
+    for (const field of ['nodeSelector', 'tolerations', 'runtimeClassName', 'priorityClassName']) {
+      expect([field, at(spec, `spec.template.spec.${field}`)]).toEqual([field, undefined]);
+    }
+  });
+});

@@ -370,3 +370,16 @@ describe('KEDA properties', () => {
     }), { numRuns: 50 });
   });
 });
+
+describe('KEDA thresholds KEDA reads as integers', () => {
+  test('a fractional Redis list length is refused with the reason', () => {
+    // GIVEN listLength 2.5 WHEN validated THEN the field says it must be whole
+    const problems = problemsOfWorker(redis({ listLength: 2.5 }));
+    expect(problems).toEqual([expect.stringContaining('queueScaling.triggers[0].listLength: must be a whole number: KEDA reads this threshold as an integer (got 2.5)')]);
+  });
+
+  test('a fractional Prometheus threshold is accepted (KEDA reads it as a float)', () => {
+    const problems = problemsOfWorker(() => ({ triggers: [QueueTrigger.prometheus({ serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'sum(x)', threshold: 0.5 })] }));
+    expect(problems).toEqual([]);
+  });
+});
