@@ -277,6 +277,7 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
   public helmValues(): HelmValueSection {
     const at = this.config.schedule ? cronJobContainerPath(this.name) : containerPath(this.name);
     return new HelmSectionBuilder(toValuesKey(this.name), this.node.path)
+      .fixedPods(this.quotaDemand().pods)
       .image(['image'], this.image, this.resource, at, 'Image of the job')
       .resources(['resources'], this.resources, this.resource, at, 'Requests and limits of the job')
       .build();

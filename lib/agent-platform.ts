@@ -7,7 +7,9 @@ import { contextLabels } from './core/labels';
 import { mergeDeep } from './core/merge';
 import { toPropIssues } from './core/props';
 import { formatBytes, formatCpu, parseQuantity } from './core/quantity';
-import { resourceName } from './core/schemas';
+import { quantityValue, resourceName } from './core/schemas';
+import { HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
+import { z } from 'zod';
 import { contextOf, type IQuotaConsumer, provideContext, type QuotaDemand, Workload } from './core/workload';
 
 /** Props of an `AgentPlatform`. */
@@ -110,11 +112,16 @@ function checkEnvironment(environment: EnvironmentConfig): { environment: Enviro
   return { environment: fallback.success ? (fallback.data as EnvironmentConfig) : Environments.DEFAULT, issues };
 }
 
-/** The namespace and its guard rails; written to `00-namespace.yaml`. */
-class NamespaceResources extends Construct {
-  public readonly manifestFileName = '00-namespace';
+/** The chart values key of the namespace ResourceQuota. */
+export const QUOTA_VALUES_KEY = 'resourceQuota';
 
-  constructor(scope: AgentPlatform, id: string, env: EnvironmentConfig) {
+/** The namespace and its guard rails; written to `00-namespace.yaml`. */
+class NamespaceResources extends Construct implements IHelmValuesProvider {
+  public readonly manifestFileName = '00-namespace';
+  private quota?: k8s.KubeResourceQuota;
+
+  constructor(private readonly platform: AgentPlatform, id: string, private readonly env: EnvironmentConfig) {
+    const scope = platform;
     super(scope, id);
     if (env.namespacePolicy.create) {
       this.createNamespace(env);
@@ -151,8 +158,19 @@ class NamespaceResources extends Construct {
     namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 
+  /** The quota's hard limits are chart values, so a release that scales far beyond the declared system can raise them. */
+  public helmValues(): HelmValueSection | undefined {
+    if (!this.quota) {
+      return undefined;
+    }
+    const hard = Object.fromEntries(Object.entries(quotaHard(this.platform.workloadDemands(), this.env)).map(([k, v]) => [k, v.value]));
+    return new HelmSectionBuilder(QUOTA_VALUES_KEY, this.node.path)
+      .json(['hard'], hard, z.record(z.string(), quantityValue), this.quota, ['spec', 'hard'], 'Hard limits of the namespace ResourceQuota (derived from the workloads at full scale)')
+      .build();
+  }
+
   private createQuota(platform: AgentPlatform, env: EnvironmentConfig): void {
-    new k8s.KubeResourceQuota(this, 'Quota', {
+    this.quota = new k8s.KubeResourceQuota(this, 'Quota', {
       metadata: { name: 'workloads' },
       spec: Lazy.any({ produce: (): k8s.ResourceQuotaSpec => ({ hard: quotaHard(platform.workloadDemands(), env) }) }),
     });

@@ -294,6 +294,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   /** The chart values: Redis image and resources, and the exporter image. */
   public helmValues(): HelmValueSection {
     const builder = new HelmSectionBuilder(toValuesKey(this.name), this.node.path)
+      .fixedPods(1)
       .image(['image'], this.image, this.statefulSet, containerPath('redis'), 'Redis image')
       .resources(['resources'], this.resources, this.statefulSet, containerPath('redis'), 'Requests and limits of Redis');
     if (this.exporterEnabled) {

@@ -31,6 +31,13 @@ export interface HelmValueSection {
   readonly schema: z.ZodType;
   readonly bindings: readonly HelmBinding[];
   readonly docs: readonly HelmValueDoc[];
+  /**
+   * Go template statements that `fail` the render on values the schema cannot refuse (a minimum
+   * above a maximum, a request above a limit).
+   */
+  readonly checks: readonly string[];
+  /** Go template expression: the most pods the workload runs with these values (surge included). */
+  readonly podsExpression?: string;
 }
 
 /** A construct whose chart values can be overridden. */
@@ -66,6 +73,17 @@ export const replicasValueSchema = positiveInt.max(1000, { error: 'must be at mo
 
 /** The name of the helper template that joins registry, repository, tag and digest. */
 export const IMAGE_HELPER = 'cdk8s-agents.image';
+/** The name of the helper template that turns a quantity ("500m", "1Gi", 2) into a plain number. */
+export const QUANTITY_HELPER = 'cdk8s-agents.quantity';
+
+/** `fail`s the render with `message` when `condition` (a Go template expression) holds. */
+export function failWhen(condition: string, message: string): string {
+  return `{{- if ${condition} }}{{ fail ${JSON.stringify(message)} }}{{ end }}`;
+}
+
+function quantityOf(ref: string): string {
+  return `(include "${QUANTITY_HELPER}" ${ref} | float64)`;
+}
 
 function imageDefaults(image: ImageReference): Record<string, string> {
   return {
@@ -82,6 +100,8 @@ export class HelmSectionBuilder {
   private readonly shape: Record<string, z.ZodType> = {};
   private readonly bindings: HelmBinding[] = [];
   private readonly docs: HelmValueDoc[] = [];
+  private readonly checks: string[] = [];
+  private pods?: string;
 
   constructor(private readonly key: string, private readonly owner: string) {}
 
@@ -101,10 +121,12 @@ export class HelmSectionBuilder {
     shape[leaf] = schema;
   }
 
-  /** An image: registry, repository, tag and digest, each overridable. */
-  public image(path: readonly string[], image: ImageReference, target: ApiObject, at: readonly ValuePathSegment[], description: string): this {
+  /** An image: registry, repository, tag and digest, each overridable; `alsoAt` are more containers running the same image. */
+  public image(path: readonly string[], image: ImageReference, target: ApiObject, at: readonly ValuePathSegment[], description: string, alsoAt: readonly (readonly ValuePathSegment[])[] = []): this {
     this.setDefault(path, imageDefaults(image), imageValuesSchema);
-    this.bindings.push({ target, path: [...at, 'image'], template: `{{ include "${IMAGE_HELPER}" (list .Values.global ${this.ref(path)}) | quote }}` });
+    for (const container of [at, ...alsoAt]) {
+      this.bindings.push({ target, path: [...container, 'image'], template: `{{ include "${IMAGE_HELPER}" (list .Values.global ${this.ref(path)}) | quote }}` });
+    }
     this.docs.push(
       { path: `${this.key}.${path.join('.')}.repository`, description: `${description}: repository` },
       { path: `${this.key}.${path.join('.')}.tag`, description: `${description}: tag (ignored when a digest is set)` },
@@ -133,11 +155,54 @@ export class HelmSectionBuilder {
     this.setDefault(path, { requests: { ...resources.requests, ...extended }, limits: { ...resources.limits, ...extended } }, schema);
     this.bindings.push({ target, path: [...at, 'resources'], template: `{{ toJson ${this.ref(path)} }}` });
     this.docs.push({ path: `${this.key}.${path.join('.')}`, description });
+    for (const resource of ['cpu', 'memory']) {
+      const request = this.ref([...path, 'requests', resource]);
+      const limit = this.ref([...path, 'limits', resource]);
+      this.checks.push(failWhen(`gt ${quantityOf(request)} ${quantityOf(limit)}`, `${this.key}.${path.join('.')}.requests.${resource} must be at most ${this.key}.${path.join('.')}.limits.${resource}`));
+    }
+    return this;
+  }
+
+  /**
+   * A minimum and a maximum replica count bound to fields of one object; the render fails when
+   * the minimum is above the maximum. The workload then runs at most `maximum + surge` pods.
+   */
+  public replicaBounds(path: readonly string[], bounds: { min: number; max: number; minSchema: z.ZodType; maxSchema: z.ZodType }, target: ApiObject, fields: { min: string; max: string }, description: string, surge = 1): this {
+    this.scalar([...path, 'minReplicas'], bounds.min, bounds.minSchema, [{ target, at: ['spec', fields.min] }], `${description}: fewest replicas`);
+    this.scalar([...path, 'maxReplicas'], bounds.max, bounds.maxSchema, [{ target, at: ['spec', fields.max] }], `${description}: most replicas`);
+    const min = this.ref([...path, 'minReplicas']);
+    const max = this.ref([...path, 'maxReplicas']);
+    this.checks.push(failWhen(`gt (int ${min}) (int ${max})`, `${this.key}.${path.join('.')}.minReplicas must be at most ${this.key}.${path.join('.')}.maxReplicas`));
+    this.pods = `(add (int ${max}) ${surge})`;
+    return this;
+  }
+
+  /** A fixed replica count bound to `spec.replicas` of one object. */
+  public replicas(value: number, schema: z.ZodType, target: ApiObject, description: string, surge = 1): this {
+    this.scalar(['replicas'], value, schema, [{ target, at: ['spec', 'replicas'] }], description);
+    this.pods = `(add (int ${this.ref(['replicas'])}) ${surge})`;
+    return this;
+  }
+
+  /** Any JSON value bound to a field and rendered with `toJson`. */
+  public json(path: readonly string[], value: unknown, schema: z.ZodType, target: ApiObject, at: readonly ValuePathSegment[], description: string): this {
+    this.setDefault(path, value, schema);
+    this.bindings.push({ target, path: at, template: `{{ toJson ${this.ref(path)} }}` });
+    this.docs.push({ path: `${this.key}.${path.join('.')}`, description });
+    return this;
+  }
+
+  /** The most pods the workload runs when that does not depend on the values. */
+  public fixedPods(count: number): this {
+    this.pods = String(count);
     return this;
   }
 
   public build(): HelmValueSection {
-    return { key: this.key, owner: this.owner, defaults: this.defaults, schema: toZod(this.shape), bindings: this.bindings, docs: this.docs };
+    return {
+      key: this.key, owner: this.owner, defaults: this.defaults, schema: toZod(this.shape), bindings: this.bindings, docs: this.docs,
+      checks: this.checks, podsExpression: this.pods,
+    };
   }
 }
 

@@ -72,6 +72,12 @@ export const storageQuantity = bytesString('storage', '"10Gi" or "500Mi"').refin
 
 /** A CPU quantity as a Helm value: the prop's grammar, or a number (`--set cpu=2` gives one). */
 export const cpuValue = z.union([cpuString, z.number().min(0)]).meta({ id: 'cpuQuantity', description: 'CPU: cores or millicores, e.g. "500m" or 2' });
+/** Any Kubernetes quantity as a Helm value (a ResourceQuota limit: "40", "12Gi", "8500m"). */
+export const quantityValue = z.union([
+  z.string().regex(/^([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$/, { error: 'must be a Kubernetes quantity such as "40", "12Gi" or "8500m"' }),
+  z.number().min(0),
+]).meta({ id: 'quantity', description: 'A Kubernetes quantity' });
+
 /** A memory quantity as a Helm value. */
 export const memoryValue = z.union([bytesString('memory', '"256Mi" or "1Gi"'), z.number().min(0)]).meta({ id: 'memoryQuantity', description: 'Memory in bytes with a suffix, e.g. "256Mi" or "1Gi"' });
 

@@ -639,17 +639,15 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     const builder = new HelmSectionBuilder(toValuesKey(this.name), this.node.path);
     this.addHelmImages(builder);
     if (this.queueScaling && this.scaledObject) {
-      const bounds = replicasValueSchema;
-      builder
-        .scalar(['queueScaling', 'minReplicas'], this.queueScaling.minReplicas, nonNegativeInt.max(1000), [{ target: this.scaledObject, at: ['spec', 'minReplicaCount'] }], 'Replicas KEDA keeps with an empty queue (0: scale to zero)')
-        .scalar(['queueScaling', 'maxReplicas'], this.queueScaling.maxReplicas, bounds, [{ target: this.scaledObject, at: ['spec', 'maxReplicaCount'] }], 'Most replicas KEDA starts');
+      builder.replicaBounds(['queueScaling'], {
+        min: this.queueScaling.minReplicas, max: this.queueScaling.maxReplicas, minSchema: nonNegativeInt.max(1000), maxSchema: replicasValueSchema,
+      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)');
     } else if (this.autoscaling && this.autoscaler) {
-      const bounds = replicasValueSchema;
-      builder
-        .scalar(['autoscaling', 'minReplicas'], this.autoscaling.minReplicas, bounds, [{ target: this.autoscaler, at: ['spec', 'minReplicas'] }], 'Fewest replicas the HPA keeps')
-        .scalar(['autoscaling', 'maxReplicas'], this.autoscaling.maxReplicas, bounds, [{ target: this.autoscaler, at: ['spec', 'maxReplicas'] }], 'Most replicas the HPA starts');
+      builder.replicaBounds(['autoscaling'], {
+        min: this.autoscaling.minReplicas, max: this.autoscaling.maxReplicas, minSchema: replicasValueSchema, maxSchema: replicasValueSchema,
+      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA');
     } else {
-      builder.scalar(['replicas'], this.replicas, replicasValueSchema, [{ target: this.deployment, at: ['spec', 'replicas'] }], 'Replicas of the Deployment');
+      builder.replicas(this.replicas, replicasValueSchema, this.deployment, 'Replicas of the Deployment');
     }
     builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container', this.extendedResources());
     return builder.build();

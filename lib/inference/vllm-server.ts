@@ -10,6 +10,7 @@ import { formatBytes, parseQuantity } from '../core/quantity';
 import { type SecretKeyReference } from '../core/queue-scaling';
 import { ServiceWorkload, type ServiceWorkloadConfig } from '../core/service-workload';
 import { type QuotaDemand } from '../core/workload';
+import { containerPath, type HelmSectionBuilder } from '../core/helm-values';
 import { VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
 import { EnvValue } from '../core/env-value';
 
@@ -224,6 +225,12 @@ export class VllmServer extends ServiceWorkload {
       runtimeClassName: s.runtimeClassName,
       priorityClassName: s.priorityClassName,
     };
+  }
+
+  /** The download init container runs the server's image: one value moves both. */
+  protected override addHelmImages(builder: HelmSectionBuilder): void {
+    const downloads = this.spec.downloadModel && this.downloadsFromHub;
+    builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'vLLM image (server and model download)', downloads ? [containerPath('download-model', true)] : []);
   }
 
   public override signals(): WorkloadSignals {

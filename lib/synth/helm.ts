@@ -1,8 +1,11 @@
+import { randomBytes } from 'crypto';
 import * as path from 'path';
 import { type ApiObject } from 'cdk8s';
 import { z } from 'zod';
 import { SynthesisError } from '../core/errors';
-import { type HelmBinding, type HelmValueSection, IMAGE_HELPER, isHelmValuesProvider, type ValuePathSegment } from '../core/helm-values';
+import { failWhen, type HelmBinding, type HelmValueSection, IMAGE_HELPER, isHelmValuesProvider, QUANTITY_HELPER, type ValuePathSegment } from '../core/helm-values';
+import { ImageTagPolicy } from '../core/image';
+import { QUOTA_VALUES_KEY } from '../agent-platform';
 import { imageRegistryPrefixSchema } from '../core/image';
 import { type IOutputWriter, type KubeObject, type RenderedEnvironment } from './synthesizer';
 import { toYaml } from './yaml';
@@ -26,20 +29,23 @@ export interface HelmChartOptions {
 }
 
 const GLOBAL_KEY = 'global';
-const TOKEN_PREFIX = 'zzcdk8sagentsvalue';
-const TOKEN = new RegExp(`"?${TOKEN_PREFIX}([0-9]+)zz"?`, 'g');
 
-/** A placeholder is plain text YAML leaves alone; it becomes the template after escaping. */
+/**
+ * A placeholder is plain text YAML leaves alone; it becomes the template after escaping. Each
+ * chart draws a random nonce, so no user data can ever look like one of its placeholders.
+ */
 class Placeholders {
   private readonly templates: string[] = [];
+  private readonly prefix = `zzcdk8sagents${randomBytes(8).toString('hex')}v`;
+  private readonly pattern = new RegExp(`"?${this.prefix}([0-9]+)zz"?`, 'g');
 
   public token(template: string): string {
     this.templates.push(template);
-    return `${TOKEN_PREFIX}${this.templates.length - 1}zz`;
+    return `${this.prefix}${this.templates.length - 1}zz`;
   }
 
   public substitute(text: string): string {
-    return text.replace(TOKEN, (_, index: string) => this.templates[Number(index)]);
+    return text.replace(this.pattern, (_, index: string) => this.templates[Number(index)]);
   }
 }
 
@@ -87,11 +93,25 @@ repository, and the digest when set, else the tag. Argument: (list .Values.globa
 {{- end -}}
 {{- if $image.digest -}}
 {{- printf "%s@%s" $name $image.digest -}}
-{{- else if $image.tag -}}
-{{- printf "%s:%v" $name $image.tag -}}
+{{- else if not (kindIs "invalid" $image.tag) -}}
+{{- /* values files hand whole numbers over as floats: 20240101 must not become 2.0240101e+07 */ -}}
+{{- $tag := $image.tag -}}
+{{- if kindIs "float64" $tag -}}{{- $tag = printf "%.0f" $tag -}}{{- end -}}
+{{- printf "%s:%v" $name $tag -}}
 {{- else -}}
 {{- $name -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+A Kubernetes quantity ("500m", "1.5", "256Mi", "2G", 2) as a plain number, for comparisons.
+*/}}
+{{- define "${QUANTITY_HELPER}" -}}
+{{- $text := toString . -}}
+{{- $number := regexFind "^[0-9.]+" $text -}}
+{{- $unit := trimPrefix $number $text -}}
+{{- $factor := get (dict "" 1.0 "m" 0.001 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0) $unit -}}
+{{- mulf (float64 $number) (default 1.0 $factor) -}}
 {{- end -}}
 `;
 
@@ -141,12 +161,13 @@ export class HelmChartWriter implements IOutputWriter {
       kubeVersion: '>= 1.28.0-0',
     }));
     files.set('values.yaml', toYaml({ [GLOBAL_KEY]: global.defaults, ...Object.fromEntries(sections.map((s) => [s.key, s.defaults])) }));
-    files.set('values.schema.json', `${JSON.stringify(this.valuesSchema(global.schema, sections), null, 2)}\n`);
+    files.set('values.schema.json', `${JSON.stringify(this.valuesSchema(global.schema, sections, env.platform.environment.images.tagPolicy), null, 2)}\n`);
     files.set('.helmignore', HELMIGNORE);
     files.set('templates/_helpers.tpl', CHART_HELPERS);
     for (const [name, content] of this.templates(env, sections)) {
       files.set(`templates/${name}`, content);
     }
+    files.set('templates/zz-value-checks.yaml', valueChecks(sections));
     files.set('README.md', this.readme(chartName, env, sections));
     return files;
   }
@@ -175,13 +196,13 @@ export class HelmChartWriter implements IOutputWriter {
     };
   }
 
-  private valuesSchema(global: z.ZodType, sections: readonly HelmValueSection[]): unknown {
+  private valuesSchema(global: z.ZodType, sections: readonly HelmValueSection[], tagPolicy: ImageTagPolicy): unknown {
     const shape: Record<string, z.ZodType> = { [GLOBAL_KEY]: global };
     for (const section of sections) {
       shape[section.key] = section.schema;
     }
     const schema = z.toJSONSchema(z.object(shape).strict(), { target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
-    return { ...schema, title: 'Values of a chart synthesized by cdk8s-agents' };
+    return { ...withTagPolicy(schema, tagPolicy), title: 'Values of a chart synthesized by cdk8s-agents' };
   }
 
   private labelBindings(object: ApiObject): HelmBinding[] {
@@ -190,7 +211,7 @@ export class HelmChartWriter implements IOutputWriter {
     }
     const label = (name: string, template: string): HelmBinding => ({ target: object, path: ['metadata', 'labels', name], template });
     return [
-      label('helm.sh/chart', '{{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | quote }}'),
+      label('helm.sh/chart', '{{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | trimSuffix "_" | trimSuffix "." | quote }}'),
       label('app.kubernetes.io/instance', '{{ .Release.Name | quote }}'),
       label('app.kubernetes.io/managed-by', '{{ .Release.Service | quote }}'),
     ];
@@ -238,9 +259,13 @@ export class HelmChartWriter implements IOutputWriter {
       `The \`${env.app}\` app in the \`${env.environment}\` environment (namespace \`${env.platform.environment.namespace}\`), synthesized by cdk8s-agents.`,
       'Do not edit: change the TypeScript app and synthesize again.',
       '',
+      'The chart creates the namespace itself (with its Pod Security labels), so keep the release record in a namespace that already exists:',
+      '',
       '```sh',
-      `helm upgrade --install ${chartName} ./ --namespace ${env.platform.environment.namespace} --atomic --set <workload>.image.tag=$GIT_SHA`,
+      `helm upgrade --install ${chartName} ./ --namespace default --atomic --set <workload>.image.tag=$GIT_SHA`,
       '```',
+      '',
+      `Or create and label \`${env.platform.environment.namespace}\` yourself (\`kubectl apply -f\` the Namespace from the plain manifests) and install into it with \`--namespace ${env.platform.environment.namespace} --set global.createNamespace=false\`.`,
       '',
       'With default values the chart renders exactly the plain manifests of this environment. `values.schema.json` rejects unknown keys and wrong types.',
       '',
@@ -252,6 +277,43 @@ export class HelmChartWriter implements IOutputWriter {
       '',
     ].join('\n');
   }
+}
+
+/**
+ * The environment's image policy in the schema too: a pinned environment refuses `latest` and a
+ * missing tag (`--set x.image.tag=null`), a digest environment requires a digest.
+ */
+function withTagPolicy(schema: Record<string, unknown>, policy: ImageTagPolicy): Record<string, unknown> {
+  const definitions = schema.definitions as Record<string, Record<string, unknown>> | undefined;
+  const image = definitions?.image;
+  if (!image || policy === ImageTagPolicy.ANY) {
+    return schema;
+  }
+  const properties = image.properties as Record<string, Record<string, unknown>>;
+  const pinned = policy === ImageTagPolicy.DIGEST
+    ? { required: [...(image.required as string[]), 'digest'] }
+    : {
+      anyOf: [{ properties: { tag: {} }, required: ['tag'] }, { properties: { digest: {} }, required: ['digest'] }],
+      properties: { ...properties, tag: { ...properties.tag, not: { type: 'string', pattern: '^[Ll][Aa][Tt][Ee][Ss][Tt]$' } } },
+    };
+  return { ...schema, definitions: { ...definitions, image: { ...image, ...pinned } } };
+}
+
+/**
+ * A template rendering nothing unless the values contradict each other in ways a schema cannot
+ * see: then it fails the render, before anything is applied.
+ */
+function valueChecks(sections: readonly HelmValueSection[]): string {
+  const checks = sections.flatMap((s) => s.checks);
+  const quota = sections.find((s) => s.key === QUOTA_VALUES_KEY);
+  const pods = sections.map((s) => s.podsExpression).filter((p): p is string => p !== undefined);
+  if (quota && pods.length > 0) {
+    checks.push(failWhen(
+      `gt (int (add ${pods.join(' ')})) (int (index .Values.${QUOTA_VALUES_KEY}.hard "pods"))`,
+      `the workloads can run more pods than ${QUOTA_VALUES_KEY}.hard.pods allows: raise ${QUOTA_VALUES_KEY}.hard.pods (and the CPU and memory limits) with the replicas`,
+    ));
+  }
+  return ['{{- /* Renders nothing; fails the render on values that contradict each other. */ -}}', ...checks, ''].join('\n');
 }
 
 function lookup(values: Record<string, unknown>, dotted: string): unknown {

@@ -1,0 +1,190 @@
+import { WorkloadComponent } from '../core/labels';
+import { CLUSTER_METRICS } from './catalog';
+import { errorRatio } from './dashboards/services';
+import { groupBy, type ObservedApp, type ObservedWorkload, ownSeriesOf, podSeries } from './model';
+import { aggregate, increase, matcher, quantile, selector, sumBy } from './promql';
+import { REDIS } from './dashboards/redis';
+import { VLLM } from './dashboards/llm';
+
+export enum AlertSeverity {
+  /** Users are affected now: page. */
+  CRITICAL = 'critical',
+  /** Users will be affected soon, or some are: look today. */
+  WARNING = 'warning',
+}
+
+/** One alerting rule, as Prometheus rule files and PrometheusRule objects hold it. */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly severity: AlertSeverity } & Readonly<Record<string, string>>;
+  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook: string; readonly runbook_url?: string };
+}
+
+export interface AlertGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+/** When the alerts fire. */
+export interface AlertThresholds {
+  /** Share of failed requests (0..1) above which a service alerts. */
+  readonly errorRatio: number;
+  /** p95 latency in seconds above which a service alerts. */
+  readonly latencyP95Seconds: number;
+  /** Redis memory used / maxmemory above which it alerts. */
+  readonly redisMemoryRatio: number;
+  /** GPU utilization (%) above which a model server's GPUs count as saturated. */
+  readonly gpuUtilizationPercent: number;
+  /** Restarts of one container within 15 minutes that mean a crash loop. */
+  readonly restartsPer15m: number;
+  /** Base of `runbook_url` annotations (`<base>#<alert-name-lowercase>`), when the team keeps runbooks. */
+  readonly runbookBaseUrl?: string;
+}
+
+export const DEFAULT_THRESHOLDS: AlertThresholds = {
+  errorRatio: 0.05,
+  latencyP95Seconds: 2,
+  redisMemoryRatio: 0.9,
+  gpuUtilizationPercent: 95,
+  restartsPer15m: 2,
+};
+
+const BY_WORKLOAD = ['namespace', 'workload'];
+
+/** `0.05` as `5%`, without floating-point noise. */
+function percent(ratio: number): string {
+  return `${Math.round(ratio * 10000) / 100}%`;
+}
+const BY_CONTAINER = ['namespace', 'pod', 'container'];
+
+function rule(thresholds: AlertThresholds, alert: string, severity: AlertSeverity, forDuration: string, expr: string, text: { summary: string; description: string; runbook: string }): AlertRule {
+  return {
+    alert,
+    expr,
+    for: forDuration,
+    labels: { severity },
+    annotations: { ...text, ...(thresholds.runbookBaseUrl ? { runbook_url: `${thresholds.runbookBaseUrl}#${alert.toLowerCase()}` } : {}) },
+  };
+}
+
+/** Error rate and p95 latency of every workload serving requests, from its signals; scrape failures of every target. */
+function serviceRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const rules: AlertRule[] = [];
+  for (const group of groupBy(app.workloads.filter((w) => w.signals.requests), (w) => JSON.stringify(w.signals.requests))) {
+    const requests = group[0].signals.requests;
+    if (!requests) {
+      continue;
+    }
+    rules.push(rule(t, 'ServiceHighErrorRate', AlertSeverity.CRITICAL, '5m',
+      `${errorRatio(requests.counter, requests.errorMatcher, ownSeriesOf(app, group), BY_WORKLOAD)} > ${t.errorRatio}`, {
+        summary: '{{ $labels.workload }}: {{ $value | humanizePercentage }} of requests fail',
+        description: `More than ${percent(t.errorRatio)} of the requests to {{ $labels.workload }} in {{ $labels.namespace }} failed (${requests.errorMatcher}) for 5 minutes.`,
+        runbook: 'Open the Services dashboard and the traces of {{ $labels.workload }} in Tempo: a release (helm rollback), a failing dependency (LLM API, MCP tool, Redis) or OOMKills are the usual causes.',
+      }));
+  }
+  for (const group of groupBy(app.workloads, (w) => w.signals.latencyBucket)) {
+    const bucket = group[0].signals.latencyBucket ?? '';
+    rules.push(rule(t, 'ServiceHighLatency', AlertSeverity.WARNING, '10m',
+      `${quantile(0.95, selector(bucket, ownSeriesOf(app, group)), BY_WORKLOAD)} > ${t.latencyP95Seconds}`, {
+        summary: '{{ $labels.workload }}: p95 latency is {{ $value | humanizeDuration }}',
+        description: `The 95th percentile latency of {{ $labels.workload }} in {{ $labels.namespace }} stayed above ${t.latencyP95Seconds}s for 10 minutes.`,
+        runbook: 'Check CPU throttling and memory on the Services dashboard, the slow spans in Tempo, and the upstream LLM API latency; scale out if the HPA is at its maximum.',
+      }));
+  }
+  const scraped = app.workloads.filter((w) => w.scraped);
+  if (scraped.length > 0) {
+    rules.push(rule(t, 'ScrapeTargetDown', AlertSeverity.WARNING, '5m', `${selector(CLUSTER_METRICS.up.name, ownSeriesOf(app, scraped))} == 0`, {
+      summary: '{{ $labels.workload }}: Prometheus cannot scrape {{ $labels.pod }}',
+      description: 'The metrics endpoint of {{ $labels.pod }} ({{ $labels.workload }}) did not answer for 5 minutes: its dashboards and alerts are blind.',
+      runbook: 'kubectl describe pod {{ $labels.pod }}; check that it is Ready, that /metrics answers, and that the NetworkPolicy admits Prometheus on the metrics port.',
+    }));
+  }
+  return rules;
+}
+
+/** Crash loops and OOMKills of any container of the app's namespace (kube-state-metrics). */
+function podRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const ns = [matcher('namespace', '=', app.namespace)];
+  const restarts = sumBy(BY_CONTAINER, increase(selector(CLUSTER_METRICS.restarts.name, ns), '15m'));
+  const oomKilled = sumBy(BY_CONTAINER, selector(CLUSTER_METRICS.lastTerminated.name, [...ns, matcher('reason', '=', 'OOMKilled')]));
+  return [
+    rule(t, 'PodRestarting', AlertSeverity.WARNING, '0m', `${restarts} > ${t.restartsPer15m}`, {
+      summary: '{{ $labels.pod }} ({{ $labels.container }}) restarted {{ $value | humanize }} times in 15 minutes',
+      description: 'A container of {{ $labels.namespace }} is crash looping: its replicas serve less traffic and may fail requests.',
+      runbook: 'kubectl logs --previous {{ $labels.pod }} -c {{ $labels.container }}; check liveness probe failures and the last termination reason.',
+    }),
+    rule(t, 'ContainerOOMKilled', AlertSeverity.WARNING, '0m', `(${oomKilled} > 0) and on (${BY_CONTAINER.join(', ')}) (${restarts} > 0)`, {
+      summary: '{{ $labels.pod }} ({{ $labels.container }}) was OOMKilled',
+      description: 'The container exceeded its memory limit and was killed in the last 15 minutes; in-flight requests failed.',
+      runbook: 'Compare the working set with the limit on the Services dashboard; raise resources.limits.memory (profile peak + 20%) or find the leak.',
+    }),
+  ];
+}
+
+/** Queued work users wait for: every workload whose signals declare a queue depth (vLLM included). */
+function queueRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  return groupBy(app.workloads.filter((w) => w.signals.queueDepth), (w) => JSON.stringify(w.signals.queueDepth)).map((group) => {
+    const queue = group[0].signals.queueDepth ?? { metric: '', warnAbove: 0 };
+    const llm = group[0].component === WorkloadComponent.INFERENCE;
+    return rule(t, llm ? 'LLMRequestsQueued' : 'QueueBacklog', AlertSeverity.WARNING, '10m',
+      `${aggregate('max', BY_WORKLOAD, selector(queue.metric, ownSeriesOf(app, group)))} > ${queue.warnAbove}`, {
+        summary: `{{ $labels.workload }}: {{ $value | humanize }} requests waiting (${queue.metric})`,
+        description: `More than ${queue.warnAbove} items have been waiting in {{ $labels.workload }} for 10 minutes: users wait.`,
+        runbook: llm
+          ? 'The model servers are at capacity: check GPU utilization and KV-cache use on the LLM dashboard, add replicas or GPUs, or lower max_num_seqs.'
+          : 'Consumers fall behind: check their error rate and restarts, and scale them out.',
+      });
+  });
+}
+
+/** Saturated GPUs and full KV caches of model servers. */
+function llmRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const servers = app.workloads.filter((w) => w.component === WorkloadComponent.INFERENCE);
+  if (servers.length === 0) {
+    return [];
+  }
+  const rules = [rule(t, 'GPUSaturated', AlertSeverity.WARNING, '15m',
+    `${aggregate('avg', ['namespace', 'pod'], selector(CLUSTER_METRICS.gpuUtil.name, podSeries(app, servers)))} > ${t.gpuUtilizationPercent}`, {
+      summary: '{{ $labels.pod }}: GPUs {{ $value | humanize }}% busy for 15 minutes',
+      description: 'The model server has no GPU headroom: queueing and time to first token grow with any more load.',
+      runbook: 'Check the LLM dashboard (queue depth, TTFT); add inference replicas or GPUs, or shift traffic to a hosted model.',
+    })];
+  const withKv = servers.filter((w) => w.signals.metrics.includes(VLLM.kvCache));
+  if (withKv.length > 0) {
+    rules.push(rule(t, 'LLMKVCacheFull', AlertSeverity.WARNING, '10m', `${aggregate('max', BY_WORKLOAD, selector(VLLM.kvCache, ownSeriesOf(app, withKv)))} > 0.95`, {
+      summary: '{{ $labels.workload }}: KV cache {{ $value | humanizePercentage }} full',
+      description: 'vLLM preempts requests when the KV cache is full: latency grows and throughput drops.',
+      runbook: 'Lower max_model_len or max_num_seqs, raise gpu_memory_utilization, or add replicas.',
+    }));
+  }
+  return rules;
+}
+
+/** Redis memory near maxmemory: a cache starts evicting, a queue or agent memory refuses writes. */
+function redisRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const caches = app.workloads.filter((w: ObservedWorkload) => w.signals.metrics.includes(REDIS.used) && w.signals.metrics.includes(REDIS.max));
+  if (caches.length === 0) {
+    return [];
+  }
+  const scope = ownSeriesOf(app, caches);
+  return [rule(t, 'RedisMemoryNearMax', AlertSeverity.WARNING, '10m',
+    `${aggregate('max', BY_WORKLOAD, selector(REDIS.used, scope))} / (${aggregate('max', BY_WORKLOAD, selector(REDIS.max, scope))} > 0) > ${t.redisMemoryRatio}`, {
+      summary: '{{ $labels.workload }}: {{ $value | humanizePercentage }} of maxmemory used',
+      description: `Redis {{ $labels.workload }} uses more than ${percent(t.redisMemoryRatio)} of maxmemory: a cache evicts hot keys, a queue or agent memory (noeviction) will refuse writes.`,
+      runbook: 'Check the Redis dashboard (evictions, hit ratio); raise maxMemory with resources.limits.memory, or shorten TTLs.',
+    })];
+}
+
+/** Every alert of the app, grouped by concern; empty groups are left out. */
+export function alertGroups(app: ObservedApp, thresholds: AlertThresholds = DEFAULT_THRESHOLDS): AlertGroup[] {
+  const groups: AlertGroup[] = [
+    { name: `${app.app}.services`, rules: serviceRules(app, thresholds) },
+    { name: `${app.app}.pods`, rules: podRules(app, thresholds) },
+    { name: `${app.app}.queues`, rules: queueRules(app, thresholds) },
+    { name: `${app.app}.llm`, rules: llmRules(app, thresholds) },
+    { name: `${app.app}.redis`, rules: redisRules(app, thresholds) },
+  ];
+  return groups.filter((g) => g.rules.length > 0);
+}
