@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, Environments, EnvironmentTier } from '../environment';
 import { type PropIssue, reportIssues } from './errors';
-import { type EnvMap, EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
+import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
 import { Connections, type ExternalEndpoint, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule } from './network';
 import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
 import { resourceName } from './schemas';

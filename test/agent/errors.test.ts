@@ -1,8 +1,8 @@
 import {
   AgentMicroservice, type AgentAppDefinition, type AgentMicroserviceProps, type AgentPlatform, type EnvironmentConfig,
-  Environments, renderApps, SynthesisError,
+  Environments, renderApps,
 } from '../../lib';
-import { problemsOf, synth } from '../helpers/synth';
+import { problemsOf, synth, synthesisErrorOf } from '../helpers/synth';
 import { agentProps, dev, prod, staging } from './helpers';
 
 const PATH = '[test/evaluation-service]';
@@ -25,17 +25,6 @@ function expectOneProblem(problems: readonly string[], expected: { field: string
   for (const fragment of expected.allowed) {
     expect(problem).toContain(fragment);
   }
-}
-
-/** What the error thrown by `fn` says; fails the test when nothing or something else is thrown. */
-function synthesisErrorOf(fn: () => unknown): SynthesisError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SynthesisError);
-    return error as SynthesisError;
-  }
-  throw new Error('expected a SynthesisError, nothing was thrown');
 }
 
 describe('AgentMicroservice input errors', () => {

@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, type Chart } from 'cdk8s';
 import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, renderPlatform, SynthesisError } from '../../lib';
 import { expectValidManifests } from '../validation';
 
@@ -71,4 +71,15 @@ export function problemsOf(build: PlatformBuilder, environment?: EnvironmentConf
   const platform = platformFor(environment);
   build(platform);
   return collectProblems(platform);
+}
+
+/** The error `fn` throws, which must be a SynthesisError; fails the test when nothing or something else is thrown. */
+export function synthesisErrorOf(fn: () => unknown): SynthesisError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SynthesisError);
+    return error as SynthesisError;
+  }
+  throw new Error('expected a SynthesisError, nothing was thrown');
 }

@@ -5,8 +5,9 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
   AgentMicroservice, type AgentAppDefinition, Environments, type IOutputWriter, manifestFiles, McpToolService,
-  renderApps, synthesize, SynthesisError,
+  renderApps, synthesize,
 } from '../../lib';
+import { synthesisErrorOf } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
 
 const IMAGE = 'ghcr.io/acme/agent:1.0.0';
@@ -58,17 +59,6 @@ function listFiles(dir: string): string[] {
 /** sha256 of every file below `dir`, by relative path. */
 function hashTree(dir: string): Record<string, string> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')]));
-}
-
-/** The error `fn` throws, which must be a SynthesisError. */
-function synthesisErrorOf(fn: () => unknown): SynthesisError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SynthesisError);
-    return error as SynthesisError;
-  }
-  throw new Error('expected a SynthesisError, nothing was thrown');
 }
 
 describe('synthesize() output', () => {
