@@ -1,6 +1,6 @@
 import {
-  AgentMicroservice, type AgentAppDefinition, type AgentPlatform, ExternalEndpoint, McpToolService,
-  RedisCacheStatefulSet, RedisUsage, ResourcePreset, SecretSource, SharedVolume,
+  AgentMicroservice, type AgentAppDefinition, type AgentPlatform, EnvironmentTier, ExternalEndpoint, McpToolService,
+  ObservabilityMode, ObservabilityStack, RedisCacheStatefulSet, RedisUsage, ResourcePreset, SecretSource, SharedVolume,
 } from '../lib';
 import { standardEnvironments } from './environments';
 
@@ -9,12 +9,13 @@ const LLM_API = ExternalEndpoint.https('api.openai.com');
 
 /**
  * EMM (Expert Memory Machine), the platform of seed 001: three agents, seven MCP tool servers,
- * a Redis cache and the LangGraph API in namespace `agentic-ai`. Monitoring arrives with the
- * ObservabilityStack.
+ * a Redis cache and the LangGraph API in namespace `agentic-ai`, monitored by a self-hosted
+ * Prometheus, Tempo and Grafana in every environment (alerts to Slack; Langfuse traces of the
+ * LangGraph API in prod).
  */
 export const emm: AgentAppDefinition = {
   name: 'emm',
-  environments: standardEnvironments('agentic-ai'),
+  environments: standardEnvironments('agentic-ai', { all: { observability: { mode: ObservabilityMode.SELF_HOSTED } } }),
   build: buildEmm,
 };
 
@@ -78,8 +79,19 @@ function buildEmm(platform: AgentPlatform): void {
   });
 
   // The LangGraph API runs the graphs: it plans and calls the three agents.
-  agent('langgraph-api', {
+  const langgraphApi = agent('langgraph-api', {
     calls: [confluenceAgent, bookmarkScraper, fileSystemAgent],
     ingress: {},
+  });
+
+  // Monitoring, created last: it walks the app to scrape, trace and chart every workload.
+  const slackWebhook = new SecretSource(platform, 'alertmanager-slack', { keys: ['webhook-url'], remoteKeys: { 'webhook-url': 'slack/alerts-webhook-url' } });
+  const langfuseCredentials = platform.environment.tier === EnvironmentTier.PRODUCTION
+    ? new SecretSource(platform, 'langfuse-credentials', { keys: ['public-key', 'secret-key'], remoteKeys: { 'public-key': 'langfuse/public-key', 'secret-key': 'langfuse/secret-key' } })
+    : undefined;
+  new ObservabilityStack(platform, 'observability', {
+    cadvisor: true,
+    alertmanager: { slack: { webhook: slackWebhook, channel: '#emm-alerts' } },
+    langfuse: langfuseCredentials && { host: 'https://cloud.langfuse.com', credentials: langfuseCredentials, tracedAgents: [langgraphApi] },
   });
 }

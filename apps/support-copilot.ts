@@ -1,7 +1,8 @@
 import * as kplus from 'cdk8s-plus-28';
 import {
   AgentBatchJob, AgentMicroservice, AgentMode, type AgentAppDefinition, type AgentPlatform, EnvValue, ExternalEndpoint,
-  GpuInferencePool, InferenceFallback, QueueTrigger, RedisCacheStatefulSet, RedisUsage, ScalingMetric, SecretSource,
+  GpuInferencePool, InferenceFallback, ObservabilityMode, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage,
+  ScalingMetric, SecretSource,
 } from '../lib';
 import { standardEnvironments } from './environments';
 
@@ -12,12 +13,15 @@ const DATABASE = ExternalEndpoint.cidr('10.20.0.0/16', { ports: [5432], hosts: [
  * The support copilot of seed 002 ("Lightweight Example: What You'll Deploy"): a stateless agent
  * API behind an Ingress with TLS and an HPA on latency, a background worker scaled by KEDA on the
  * queue length, a nightly embeddings reindex, ConfigMaps for plain config, External Secrets for
- * keys, NetworkPolicies that let egress reach only the LLM and the database, PDBs, and a
- * self-hosted LLM on GPUs in staging and prod (a small CPU model in dev).
+ * keys, NetworkPolicies that let egress reach only the LLM and the database, PDBs, a
+ * self-hosted LLM on GPUs in staging and prod (a small CPU model in dev), and in prod the
+ * monitors and alert rules of the cluster's Prometheus Operator.
  */
 export const supportCopilot: AgentAppDefinition = {
   name: 'support-copilot',
-  environments: standardEnvironments('support-copilot'),
+  // Production runs on a cluster with kube-prometheus-stack: ServiceMonitors, PodMonitors,
+  // PrometheusRules and dashboards for its Grafana sidecar instead of servers of our own.
+  environments: standardEnvironments('support-copilot', { prod: { observability: { mode: ObservabilityMode.OPERATOR } } }),
   build: buildSupportCopilot,
 };
 
@@ -94,4 +98,7 @@ function buildSupportCopilot(platform: AgentPlatform): void {
     resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
     activeDeadlineSeconds: 4 * 3600,
   });
+
+  // Last: in operator mode the stack writes one monitor per workload created before it.
+  new ObservabilityStack(platform, 'observability', { otlpEndpoint: 'http://otel-collector.monitoring.svc:4317' });
 }

@@ -84,7 +84,12 @@ describe('emm', () => {
   test.each(envNames)('%s: everything in namespace agentic-ai', (env) => {
     const s = objectsOf('emm', env);
     expect(s.get('Namespace', 'agentic-ai')).toBeDefined();
-    expect(new Set(s.objects.filter((o) => o.kind !== 'Namespace').map((o) => o.metadata.namespace))).toEqual(new Set(['agentic-ai']));
+    // Cluster-scoped: the Namespace, and Prometheus' read-only node access for cAdvisor.
+    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'];
+    expect(new Set(s.objects.filter((o) => !clusterScoped.includes(o.kind)).map((o) => o.metadata.namespace))).toEqual(new Set(['agentic-ai']));
+    expect(s.objects.filter((o) => clusterScoped.includes(o.kind)).map((o) => [o.kind, o.metadata.name, o.metadata.namespace])).toEqual([
+      ['Namespace', 'agentic-ai', undefined], ['ClusterRole', 'agentic-ai-prometheus-kubelet', undefined], ['ClusterRoleBinding', 'agentic-ai-prometheus-kubelet', undefined],
+    ]);
   });
 
   test.each(envNames)('%s: the three agents and the LangGraph API, seven MCP tools, the Redis StatefulSet', (env) => {
@@ -92,7 +97,7 @@ describe('emm', () => {
     const byComponent = (component: string) => s.all('Deployment').filter((d) => labelOf(d, 'app.kubernetes.io/component') === component).map((d) => d.metadata.name).sort();
     expect(byComponent('agent')).toEqual(AGENTS);
     expect(byComponent('mcp-tool')).toEqual(TOOLS);
-    expect(s.all('StatefulSet').map((o) => o.metadata.name)).toEqual(['redis-cache']);
+    expect(s.all('StatefulSet').filter((o) => labelOf(o, 'app.kubernetes.io/component') === 'cache').map((o) => o.metadata.name)).toEqual(['redis-cache']);
   });
 
   test.each(envNames)('%s: content-classifier 2Gi / 1 to 4Gi / 2 and jd-classifier 128Mi / 100m to 256Mi / 500m (explicit, never scaled)', (env) => {
@@ -101,8 +106,9 @@ describe('emm', () => {
     expect(at(container(s.get('Deployment', 'jd-classifier')), 'resources')).toEqual({ requests: { memory: '128Mi', cpu: '100m' }, limits: { memory: '256Mi', cpu: '500m' } });
   });
 
-  test.each(envNames)('%s: every Deployment has a readiness probe on /health over port http', (env) => {
-    for (const deployment of objectsOf('emm', env).all('Deployment')) {
+  test.each(envNames)('%s: every Deployment of the app has a readiness probe on /health over port http', (env) => {
+    // The observability servers probe their own health endpoints (test/observability).
+    for (const deployment of objectsOf('emm', env).all('Deployment').filter((d) => labelOf(d, 'app.kubernetes.io/component') !== 'observability')) {
       expect({ name: deployment.metadata.name, probe: at(container(deployment), 'readinessProbe.httpGet') })
         .toEqual({ name: deployment.metadata.name, probe: { path: '/health', port: 'http', scheme: 'HTTP' } });
     }

@@ -24,6 +24,10 @@ const DOMAINS: Record<string, string> = { dev: 'dev.agents.example.com', staging
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 const CLUSTERS_WITH_GPUS = ['staging', 'prod'] as const;
 
+/** Prod runs the observability stack in operator mode: the cluster's Prometheus and collector live in `monitoring`. */
+const scrapedBy = (env: string, port: number): string[] => (env === 'prod' ? [namespacePath('monitoring', port)] : []);
+const tracesTo = (env: string): string[] => (env === 'prod' ? [namespacePath('monitoring', 4317), namespacePath('monitoring', 4318)] : []);
+
 /** Most replicas a Deployment or StatefulSet can run: its ScaledObject's or HPA's maximum, else its replicas. */
 function maxReplicas(s: Synthesized, workload: KubeObject): number {
   const targets = (kind: string) => s.all(kind).filter((o) => at(o, 'spec.scaleTargetRef.name') === workload.metadata.name && at(o, 'spec.scaleTargetRef.kind') === workload.kind);
@@ -72,30 +76,30 @@ describe.each(ENVIRONMENTS)('support-copilot in %s', (name) => {
     expect(at(ingress, 'spec.tls')).toEqual([{ hosts: [host], secretName: 'copilot-api-tls' }]);
     expect(at(ingress, 'spec.rules.0.host')).toBe(host);
     expect(at(ingress, 'spec.rules.0.http.paths.0.backend')).toEqual({ service: { name: 'copilot-api', port: { name: 'http' } } });
-    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-api'))).toEqual([namespacePath('ingress-nginx', 8080)]);
+    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-api'))).toEqual([namespacePath('ingress-nginx', 8080), ...scrapedBy(name, 8080)].sort());
   });
 
-  test('the worker has no Service and no Ingress, and nobody may connect to it', () => {
+  test('the worker has no Service and no Ingress, and nobody may connect to it but the scrapers (prod)', () => {
     expect(s.find('Service', 'copilot-worker')).toBeUndefined();
     expect(s.find('Ingress', 'copilot-worker')).toBeUndefined();
-    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual([]);
+    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual(scrapedBy(name, 8080));
   });
 
-  test('egress of the API and the worker: DNS, the LLM on 8000, the Redis queue on 6379, the database range on 5432, no internet', () => {
+  test('egress of the API and the worker: DNS, the LLM on 8000, the Redis queue on 6379, the database range on 5432, traces (prod), no internet', () => {
     for (const agent of ['copilot-api', 'copilot-worker']) {
-      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, podPath('task-queue', 6379), podPath('llm', 8000)));
+      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, podPath('task-queue', 6379), podPath('llm', 8000), ...tracesTo(name)));
     }
   });
 
-  test('egress of the nightly job: DNS, the LLM on 8000 and the database range on 5432, not the queue', () => {
-    expect(egressPaths(s.get('NetworkPolicy', 'embeddings-reindex'))).toEqual(withDns(DATABASE, podPath('llm', 8000)));
+  test('egress of the nightly job: DNS, the LLM on 8000 and the database range on 5432, traces (prod), not the queue', () => {
+    expect(egressPaths(s.get('NetworkPolicy', 'embeddings-reindex'))).toEqual(withDns(DATABASE, podPath('llm', 8000), ...tracesTo(name)));
   });
 
   test('the LLM pool admits the API, the worker and the job on 8000; it reaches the internet on 443 only to download the model', () => {
-    expect(ingressPaths(s.get('NetworkPolicy', 'llm'))).toEqual([podPath('copilot-api', 8000), podPath('copilot-worker', 8000), podPath('embeddings-reindex', 8000)]);
+    expect(ingressPaths(s.get('NetworkPolicy', 'llm'))).toEqual([podPath('copilot-api', 8000), podPath('copilot-worker', 8000), podPath('embeddings-reindex', 8000), ...scrapedBy(name, 8000)].sort());
     const downloads = podSpec(s.get('Deployment', 'llm')).initContainers ?? [];
     expect(downloads.map((c) => c.command?.slice(0, 2))).toEqual([['huggingface-cli', 'download']]);
-    expect(egressPaths(s.get('NetworkPolicy', 'llm'))).toEqual(withDns(INTERNET_HTTPS));
+    expect(egressPaths(s.get('NetworkPolicy', 'llm'))).toEqual(withDns(INTERNET_HTTPS, ...tracesTo(name)));
     // AND no other workload may reach the internet
     const others = s.all('NetworkPolicy').filter((o) => o.metadata.name !== 'llm');
     expect(others.flatMap((o) => egressPaths(o).filter((p) => p.includes('0.0.0.0/0')).map((p) => `${o.metadata.name}: ${p}`))).toEqual([]);
@@ -174,7 +178,7 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
     expect(at(s.get('TriggerAuthentication', 'copilot-worker-redis'), 'spec')).toEqual({ secretTargetRef: [{ parameter: 'password', name: 'task-queue-auth', key: 'password' }] });
     expect(s.find('HorizontalPodAutoscaler', 'copilot-worker')).toBeUndefined();
     expect(at(s.get('Deployment', 'copilot-worker'), 'spec')).not.toHaveProperty('replicas');
-    expect(ingressPaths(s.get('NetworkPolicy', 'task-queue'))).toEqual([namespacePath('keda', 6379), podPath('copilot-api', 6379), podPath('copilot-worker', 6379)]);
+    expect(ingressPaths(s.get('NetworkPolicy', 'task-queue'))).toEqual([namespacePath('keda', 6379), podPath('copilot-api', 6379), podPath('copilot-worker', 6379), ...scrapedBy(name, 9121)].sort());
     expect(envOf(mainContainer(s.get('Deployment', 'copilot-worker'))).TASK_QUEUE).toEqual({ value: 'support-tasks' });
   });
 

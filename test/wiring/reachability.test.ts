@@ -1,6 +1,9 @@
-import { AgentMicroservice, type KubeObject, McpToolService, RedisCacheStatefulSet, renderApps, type RenderedEnvironment } from '../../lib';
+import {
+  AgentMicroservice, type ExternalEndpoint, type KubeObject, McpToolService, ObservabilityStack, RedisCacheStatefulSet, renderApps, type RenderedEnvironment,
+  ScrapeMethod,
+} from '../../lib';
 import { emm } from '../../apps/emm';
-import { edgeDiff, edgeKey, type Endpoint, type ExternalHost, NetworkModel, namespacesOf, type Pod, podsOf, policiesOf } from './network-model';
+import { cidrContains, edgeDiff, edgeKey, type Endpoint, type ExternalHost, NetworkModel, namespacesOf, type Pod, podsOf, policiesOf } from './network-model';
 
 /**
  * The NetworkPolicies of the emm app must allow exactly the declared wiring: computed from the
@@ -76,6 +79,71 @@ function allowedEdges(model: NetworkModel, sources: readonly Pod[], destinations
   return edges;
 }
 
+/** The app's ObservabilityStack (self-hosted in every environment of emm). */
+function stackOf(env: RenderedEnvironment): ObservabilityStack {
+  const stack = env.platform.node.findAll().find((c): c is ObservabilityStack => c instanceof ObservabilityStack);
+  if (!stack) {
+    throw new Error(`emm/${env.environment} has no ObservabilityStack`);
+  }
+  return stack;
+}
+
+/** The stack's servers, which must be there in self-hosted mode. */
+function serversOf(env: RenderedEnvironment) {
+  const { prometheus, grafana, tempo, collector, alertmanager } = stackOf(env);
+  if (!prometheus || !grafana || !tempo || !collector || !alertmanager) {
+    throw new Error(`emm/${env.environment}: the stack is not self-hosted`);
+  }
+  return { prometheus, grafana, tempo, collector, alertmanager };
+}
+
+/**
+ * The monitoring paths, from the stack's public API, never from the policies: Prometheus to every
+ * scrape target's metrics port (itself excepted: localhost), every telemetry client to the
+ * collector on OTLP gRPC and HTTP, and the servers' own paths.
+ */
+function observabilityEdges(env: RenderedEnvironment): Set<string> {
+  const stack = stackOf(env);
+  const { prometheus, grafana, tempo, collector, alertmanager } = serversOf(env);
+  const edges = new Set<string>();
+  for (const target of stack.scrapeTargets().filter((t) => t.method !== ScrapeMethod.SELF)) {
+    edges.add(edgeKey(prometheus.name, target.workload.name, target.endpoint.port));
+  }
+  for (const client of stack.telemetryClients()) {
+    edges.add(edgeKey(client.name, collector.name, collector.otlpGrpcPort));
+    edges.add(edgeKey(client.name, collector.name, collector.otlpHttpPort));
+  }
+  edges.add(edgeKey(collector.name, tempo.name, tempo.otlpGrpcPort));
+  edges.add(edgeKey(grafana.name, prometheus.name, prometheus.port));
+  edges.add(edgeKey(grafana.name, tempo.name, tempo.httpPort));
+  edges.add(edgeKey(prometheus.name, alertmanager.name, alertmanager.port));
+  return edges;
+}
+
+/** Endpoints outside the pods the stack's servers and traced agents may reach, by workload (from the stack's API). */
+function observabilityEndpoints(env: RenderedEnvironment): Record<string, ExternalEndpoint[]> {
+  const stack = stackOf(env);
+  const out: Record<string, ExternalEndpoint[]> = {};
+  const add = (name: string, endpoint: ExternalEndpoint | undefined) => {
+    if (endpoint) {
+      out[name] = [...(out[name] ?? []), endpoint];
+    }
+  };
+  add(serversOf(env).alertmanager.name, serversOf(env).alertmanager.slackEndpoint);
+  for (const client of stack.kubernetesApiClients) {
+    add(client.name, stack.kubernetesApi);
+  }
+  add(serversOf(env).prometheus.name, stack.kubelets);
+  const langfuse = stack.langfuseRule?.peer;
+  for (const traced of stack.langfuseTracedWorkloads) {
+    add(traced.name, langfuse as ExternalEndpoint | undefined);
+  }
+  return out;
+}
+
+/** Whether an endpoint's CIDR (minus its exceptions) holds an address. */
+const holds = (endpoint: ExternalEndpoint, ip: string) => cidrContains(endpoint.block, ip) && !(endpoint.options.except ?? []).some((e) => cidrContains(e, ip));
+
 /** The declared wiring, from the constructs' public data and the tables above; never from the policies. */
 function declaredEdges(env: RenderedEnvironment): Set<string> {
   const constructs = env.platform.node.findAll();
@@ -108,6 +176,9 @@ function declaredEdges(env: RenderedEnvironment): Set<string> {
       edges.add(edgeKey(caller, callee, server.port));
     }
   }
+  for (const edge of observabilityEdges(env)) {
+    edges.add(edge);
+  }
   return edges;
 }
 
@@ -129,12 +200,19 @@ const intruder = (namespace: string): Pod => ({
 describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s', (_name, env) => {
   const cluster = clusterOf(env);
   const workloads = cluster.pods;
+  const SERVERS = stackOf(env).servers.map((s) => s.name);
+  /** Internet egress by workload: the app's table plus what the stack's API says, on the probed ports. */
+  const internetEgress: Record<string, readonly number[]> = { ...INTERNET_EGRESS };
+  for (const [name, endpoints] of Object.entries(observabilityEndpoints(env))) {
+    const ports = endpoints.filter((e) => holds(e, PUBLIC_HOST.ip)).flatMap((e) => e.ports.map((p) => p.port)).filter((p) => PROBE_PORTS.includes(p));
+    internetEgress[name] = [...new Set([...(internetEgress[name] ?? []), ...ports])].sort((a, b) => a - b);
+  }
 
   test('the environment renders every workload of the app, with NetworkPolicies', () => {
     // GIVEN the rendered environment
     // THEN there is one pod template per workload and a policy per workload plus the default deny
-    expect(workloads.map((p) => p.name).sort()).toEqual([...TOOLS, ...AGENTS, CACHE].sort());
-    expect(cluster.model.policies.map((p) => p.name).sort()).toEqual(['default-deny', ...TOOLS, ...AGENTS, CACHE].sort());
+    expect(workloads.map((p) => p.name).sort()).toEqual([...TOOLS, ...AGENTS, CACHE, ...SERVERS].sort());
+    expect(cluster.model.policies.map((p) => p.name).sort()).toEqual(['default-deny', ...TOOLS, ...AGENTS, CACHE, ...SERVERS].sort());
     expect(workloads.every((p) => p.namespace === NAMESPACE)).toBe(true);
   });
 
@@ -151,15 +229,16 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     const allowed = allowedEdges(cluster.model, workloads, workloads);
     // THEN nothing declared is blocked and nothing undeclared is allowed
     expect(edgeDiff(declared, allowed)).toBe('');
-    expect(declared.size).toBe(4 + 4 + 4 + CACHE_USERS.length + 3);
+    expect(declared.size).toBe(4 + 4 + 4 + CACHE_USERS.length + 3 + observabilityEdges(env).size);
   });
 
-  test('the redis exporter port (9121) is reachable by no workload', () => {
-    // GIVEN the redis pod with its exporter port
+  test('the redis exporter port (9121) is reachable by the scraper the stack declares, and by nothing else', () => {
+    // GIVEN the redis pod with its exporter port, and the stack's scrape target on it
     const redis = workloads.find((p) => p.name === CACHE);
     expect(redis?.ports.map((p) => `${p.name}:${p.port}`)).toEqual(['redis:6379', 'metrics:9121']);
-    // THEN no workload reaches 9121 (no scraper is declared in this environment)
-    expect(workloads.filter((src) => redis && cluster.model.allows(src, redis, 9121)).map((p) => p.name)).toEqual([]);
+    expect(stackOf(env).scrapeTargets().filter((t) => t.workload.name === CACHE).map((t) => t.endpoint.port)).toEqual([9121]);
+    // THEN only Prometheus reaches 9121
+    expect(workloads.filter((src) => redis && cluster.model.allows(src, redis, 9121)).map((p) => p.name)).toEqual([serversOf(env).prometheus.name]);
   });
 
   test('the comparison is sensitive: a dropped rule shows as blocked, a widened rule as undeclared', () => {
@@ -227,16 +306,22 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     const egress = Object.fromEntries(workloads
       .map((src) => [src.name, PROBE_PORTS.filter((port) => cluster.model.allows(src, PUBLIC_HOST, port))] as const)
       .filter(([, ports]) => ports.length > 0));
-    // THEN it is exactly the declared table
-    expect(egress).toEqual(INTERNET_EGRESS);
+    // THEN it is exactly the declared table (the app's, and the stack's: Slack, Langfuse, the API server)
+    expect(egress).toEqual(internetEgress);
   });
 
-  test('no workload reaches a private, link-local or carrier-NAT address outside the pods', () => {
-    // THEN the private ranges are excluded from every internet rule
+  test('no workload reaches a private, link-local or carrier-NAT address outside the pods, but the stack\'s API server and kubelet paths', () => {
+    // GIVEN the endpoints the stack declares (the API server may well be a private address)
+    const endpoints = observabilityEndpoints(env);
+    const declared = Object.entries(endpoints).flatMap(([name, list]) => PRIVATE_HOSTS.flatMap((host) => [...new Set(list
+      .filter((e) => holds(e, host.ip)).flatMap((e) => e.ports.map((p) => p.port)).filter((p) => PROBE_PORTS.includes(p)))]
+      .map((port) => `${name} -> ${host.name}:${port}`)));
+    // THEN the private ranges are excluded from every internet rule; only those paths reach them
     const reached = workloads.flatMap((src) => PRIVATE_HOSTS.flatMap((host) => PROBE_PORTS
       .filter((port) => cluster.model.allows(src, host, port))
       .map((port) => `${src.name} -> ${host.name}:${port}`)));
-    expect(reached).toEqual([]);
+    expect(reached.sort()).toEqual(declared.sort());
+    expect(reached.every((edge) => stackOf(env).kubernetesApiClients.some((c) => edge.startsWith(`${c.name} -> `)))).toBe(true);
   });
 
   test('every 0.0.0.0/0 ipBlock excludes all private ranges and sits in the policy of a workload that declared it', () => {
@@ -244,15 +329,24 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     const blocks = cluster.model.policies.flatMap((p) => (p.egress ?? []).flatMap((rule) => (rule.to ?? [])
       .filter((peer) => peer.ipBlock)
       .map((peer) => ({ policy: p.name, cidr: peer.ipBlock?.cidr, except: peer.ipBlock?.except ?? [], ports: (rule.ports ?? []).map((x) => x.port) }))));
-    // THEN
-    expect(blocks.length).toBeGreaterThan(0);
-    for (const block of blocks) {
+    // AND the blocks the stack declares for the API server and the kubelets (cluster addresses, possibly private)
+    const stack = stackOf(env);
+    const clusterEndpoints = [stack.kubernetesApi, ...(stack.kubelets ? [stack.kubelets] : [])];
+    const isClusterEndpoint = (b: (typeof blocks)[number]) => stack.kubernetesApiClients.some((c) => c.name === b.policy)
+      && clusterEndpoints.some((e) => e.block === b.cidr && JSON.stringify(e.options.except ?? []) === JSON.stringify(b.except) && JSON.stringify(e.ports.map((p) => p.port)) === JSON.stringify(b.ports));
+    const internet = blocks.filter((b) => !isClusterEndpoint(b));
+    // THEN every other block is the internet without the private ranges, in the policy of a workload that declared it
+    expect(blocks.filter(isClusterEndpoint).length).toBe(stack.kubernetesApiClients.length + (stack.kubelets ? 1 : 0));
+    expect(internet.length).toBeGreaterThan(0);
+    for (const block of internet) {
       expect(block.cidr).toBe('0.0.0.0/0');
       expect(block.except).toEqual(expect.arrayContaining(PRIVATE_RANGES));
-      expect(Object.keys(INTERNET_EGRESS)).toContain(block.policy);
+      expect(Object.keys(internetEgress)).toContain(block.policy);
     }
-    const ports = Object.fromEntries(Object.keys(INTERNET_EGRESS).map((name) => [name, blocks.filter((b) => b.policy === name).flatMap((b) => b.ports).sort((a, b) => Number(a) - Number(b))]));
-    expect(ports).toEqual(INTERNET_EGRESS);
+    const owners = [...new Set(internet.map((b) => b.policy))].sort();
+    const ports = Object.fromEntries(owners.map((name) => [name, [...new Set(internet.filter((b) => b.policy === name).flatMap((b) => b.ports))].sort((a, b) => Number(a) - Number(b))]));
+    const apiOnly = new Set(stack.kubernetesApiClients.map((c) => c.name).filter((name) => !owners.includes(name)));
+    expect(ports).toEqual(Object.fromEntries(Object.entries(internetEgress).filter(([name]) => !apiOnly.has(name))));
   });
 
   test('pod IPs are not internet: the internet rules admit no pod-to-pod traffic', () => {

@@ -1,4 +1,4 @@
-import { NAME_LABEL, COMPONENT_LABEL } from '../../core/labels';
+import { COMPONENT_LABEL, NAME_LABEL, WorkloadComponent } from '../../core/labels';
 import { type AlertGroup } from '../alerts';
 
 /** Kubernetes pod labels as Prometheus service discovery names them. */
@@ -52,7 +52,7 @@ export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unk
   const jobs: Record<string, unknown>[] = [
     {
       job_name: 'prometheus',
-      static_configs: [{ targets: [`localhost:${o.selfPort}`], labels: { namespace: o.namespace, workload: o.selfName, component: 'observability' } }],
+      static_configs: [{ targets: [`localhost:${o.selfPort}`], labels: { namespace: o.namespace, workload: o.selfName, component: WorkloadComponent.OBSERVABILITY } }],
     },
     {
       job_name: 'kubernetes-pods',
