@@ -1,5 +1,5 @@
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct, type IConstruct } from 'constructs';
 import { type EnvironmentConfig, environmentConfigSchema, Environments } from './environment';
 import { type PropIssue, reportIssues } from './core/errors';

@@ -1,5 +1,5 @@
 import { Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { EnvValue, type ISecretSource } from './core/env-value';
@@ -8,6 +8,7 @@ import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyVio
 import { toValuesKey, WorkloadComponent } from './core/labels';
 import { NamespacePeer, Protocol } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
+import { persistentStatefulSetSpec } from './core/stateful';
 import { checkProps } from './core/props';
 import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
@@ -323,15 +324,10 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
 
   private statefulSetSpec(): k8s.StatefulSetSpec {
     const tmp = tmpVolume('64Mi');
-    const storageClassName = this.config.storageClassName ?? this.environment.storage.storageClassName;
-    return {
-      replicas: 1,
-      serviceName: `${this.name}-headless`,
-      podManagementPolicy: 'OrderedReady',
-      updateStrategy: { type: 'RollingUpdate' },
-      revisionHistoryLimit: 5,
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-      selector: { matchLabels: { ...this.selectorLabels } },
+    return persistentStatefulSetSpec({
+      name: this.name,
+      selectorLabels: this.selectorLabels,
+      storage: { size: this.storageSize, storageClassName: this.config.storageClassName ?? this.environment.storage.storageClassName },
       template: {
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
@@ -343,15 +339,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
           terminationGracePeriodSeconds: 60,
         }),
       },
-      volumeClaimTemplates: [{
-        metadata: { name: 'data', labels: { ...this.selectorLabels } },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(this.storageSize) } },
-        },
-      }],
-    };
+    });
   }
 
   private podAnnotations(): Record<string, string> {

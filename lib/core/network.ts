@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { z } from 'zod';
 import { cidr, port as portSchema } from './schemas';
 
@@ -140,6 +140,7 @@ export interface IConnectable {
 export class Connections {
   private readonly ingress: PolicyRule[] = [];
   private readonly egress: PolicyRule[] = [];
+  private readonly known = new Set<string>();
 
   /**
    * @param peer how other policies select this workload's pods
@@ -161,12 +162,21 @@ export class Connections {
 
   /** Admits traffic from a peer that is not a workload of this app (a namespace, a CIDR). */
   public allowIngress(peer: INetworkPeer, ports: readonly NetworkPort[]): void {
-    addRule(this.ingress, peer, ports);
+    this.addRule('in', this.ingress, peer, ports);
   }
 
   /** Allows traffic to a peer that is not a workload of this app (an external API, a namespace). */
   public allowEgress(peer: INetworkPeer, ports: readonly NetworkPort[]): void {
-    addRule(this.egress, peer, ports);
+    this.addRule('out', this.egress, peer, ports);
+  }
+
+  /** Adds a rule unless the same peer already has it on the same ports (constant time: a shared tool gets one rule per agent). */
+  private addRule(direction: string, rules: PolicyRule[], peer: INetworkPeer, ports: readonly NetworkPort[]): void {
+    const key = `${direction} ${peerId(peer)} ${portsKey(ports)}`;
+    if (!this.known.has(key)) {
+      this.known.add(key);
+      rules.push({ peer, ports: [...ports] });
+    }
   }
 
   public get ingressRules(): readonly PolicyRule[] {
@@ -178,15 +188,21 @@ export class Connections {
   }
 }
 
-function samePorts(a: readonly NetworkPort[], b: readonly NetworkPort[]): boolean {
-  const key = (ports: readonly NetworkPort[]) => ports.map((p) => `${p.protocol ?? Protocol.TCP}/${p.port}`).sort().join(',');
-  return key(a) === key(b);
+const PEER_IDS = new WeakMap<INetworkPeer, number>();
+let nextPeerId = 0;
+
+/** A number per peer object: rules name peers by identity. */
+function peerId(peer: INetworkPeer): number {
+  let id = PEER_IDS.get(peer);
+  if (id === undefined) {
+    id = nextPeerId++;
+    PEER_IDS.set(peer, id);
+  }
+  return id;
 }
 
-function addRule(rules: PolicyRule[], peer: INetworkPeer, ports: readonly NetworkPort[]): void {
-  if (!rules.some((r) => r.peer === peer && samePorts(r.ports, ports))) {
-    rules.push({ peer, ports: [...ports] });
-  }
+function portsKey(ports: readonly NetworkPort[]): string {
+  return ports.map((p) => `${p.protocol ?? Protocol.TCP}/${p.port}`).sort().join(',');
 }
 
 function toPolicyPorts(ports: readonly NetworkPort[]): k8s.NetworkPolicyPort[] {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { httpPath, positiveInt } from './schemas';
 
 /** Readiness, liveness and startup probes over HTTP. */

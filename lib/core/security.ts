@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type k8s } from 'cdk8s-plus-28';
+import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { nonNegativeInt } from './schemas';
 
 /** User and filesystem settings of the restricted security context. */

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { type ApiObject, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from '../core/helm-values';
@@ -8,6 +8,7 @@ import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyVio
 import { toValuesKey, WorkloadComponent } from '../core/labels';
 import { Protocol } from '../core/network';
 import { podMetadata, renderContainer, renderPodSpec } from '../core/pod';
+import { persistentStatefulSetSpec } from '../core/stateful';
 import { type ContainerProbes } from '../core/probes';
 import { formatBytes, formatCpu, parseQuantity } from '../core/quantity';
 import { type ResolvedResources, type ResourceQuantities, resourceIssues, ResourceProfile } from '../core/resources';
@@ -229,24 +230,12 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
 
   private statefulSetSpec(): k8s.StatefulSetSpec {
     const persistence = this.spec.persistence;
-    return {
-      replicas: 1,
-      serviceName: `${this.name}-headless`,
-      podManagementPolicy: 'OrderedReady',
-      updateStrategy: { type: 'RollingUpdate' },
-      revisionHistoryLimit: 5,
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-      selector: { matchLabels: { ...this.selectorLabels } },
+    return persistentStatefulSetSpec({
+      name: this.name,
+      selectorLabels: this.selectorLabels,
       template: this.podTemplate(),
-      volumeClaimTemplates: persistence ? [{
-        metadata: { name: 'data', labels: { ...this.selectorLabels } },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: persistence.storageClassName ?? this.environment.storage.storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(persistence.size) } },
-        },
-      }] : undefined,
-    };
+      storage: persistence && { size: persistence.size, storageClassName: persistence.storageClassName ?? this.environment.storage.storageClassName },
+    });
   }
 
   public metricsEndpoints(): MetricsEndpoint[] {
