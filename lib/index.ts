@@ -7,7 +7,7 @@ export { ImageTagPolicy, type ImageReference } from './core/image';
 export { type AutoscalingOptions, type ResolvedAutoscaling } from './core/autoscaling';
 export { type HealthCheckOptions } from './core/probes';
 export { type SecurityOptions } from './core/security';
-export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, type SharedVolumeMount, ServiceWorkload } from './core/service-workload';
+export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, type SharedVolumeMount, type ISharedVolume, ServiceWorkload } from './core/service-workload';
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';

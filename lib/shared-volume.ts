@@ -7,6 +7,7 @@ import { checkProps } from './core/props';
 import { parseQuantity } from './core/quantity';
 import { dnsSubdomain, resourceName, storageQuantity } from './core/schemas';
 import { contextOf, type IQuotaConsumer, type QuotaDemand } from './core/workload';
+import { type ISharedVolume } from './core/service-workload';
 import { type EnvironmentConfig, PodSecurityLevel } from './environment';
 
 /** Props of a `SharedVolume`. */
@@ -47,7 +48,7 @@ export const sharedVolumeSchema = z.object({
  * everywhere else a ReadWriteMany PersistentVolumeClaim (e.g. storage class `efs-sc`), which
  * pods on any node can mount at once.
  */
-export class SharedVolume extends Construct implements IQuotaConsumer {
+export class SharedVolume extends Construct implements IQuotaConsumer, ISharedVolume {
   public readonly name: string;
   /** Whether pods mount a node folder instead of the claim. */
   public readonly usesHostPath: boolean;

@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { type Construct } from 'constructs';
+import { type Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
@@ -20,7 +20,6 @@ import { type SecurityOptions, securityOptionsSchema } from './security';
 import { type MetricsEndpoint, type QuotaDemand, Workload, type WorkloadOptions } from './workload';
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
 import { ObservabilityMode } from '../environment';
-import { type SharedVolume } from '../shared-volume';
 import { type IRedisCache, wire } from './wiring';
 
 /** Where Prometheus finds the workload's metrics. */
@@ -188,9 +187,17 @@ export interface ServiceWorkloadProps extends WorkloadOptions {
   readonly sharedVolumes?: SharedVolumeMount[];
 }
 
+/** Files several pods mount at once (implemented by `SharedVolume`). */
+export interface ISharedVolume extends IConstruct {
+  /** Name of the volume, unique in the namespace. */
+  readonly name: string;
+  /** The pod volume, named `volumeName`. */
+  toVolume(volumeName: string): k8s.Volume;
+}
+
 /** A shared volume and where the main container sees it. */
 export interface SharedVolumeMount {
-  readonly volume: SharedVolume;
+  readonly volume: ISharedVolume;
   /** Path in the container. */
   readonly mountPath: string;
   /**
@@ -240,7 +247,7 @@ export const serviceWorkloadSchema = z.object({
     error: 'must be a RedisCacheStatefulSet (a typed reference, not a name)',
   }).optional(),
   sharedVolumes: z.array(z.object({
-    volume: z.custom<SharedVolume>((v) => typeof v === 'object' && v !== null && 'toVolume' in v, { error: 'must be a SharedVolume' }),
+    volume: z.custom<ISharedVolume>((v) => typeof v === 'object' && v !== null && 'toVolume' in v, { error: 'must be a SharedVolume' }),
     mountPath: z.string().regex(/^\/[^\0]*$/, { error: 'must be an absolute path, e.g. "/vault"' }),
     readOnly: z.boolean().optional(),
   }).strict()).optional(),
@@ -400,7 +407,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
    * Mounts a shared volume (a node folder in single-node development, a ReadWriteMany claim
    * elsewhere) into the main container.
    */
-  public mountSharedVolume(volume: SharedVolume, mountPath: string, options: { readOnly?: boolean } = {}): void {
+  public mountSharedVolume(volume: ISharedVolume, mountPath: string, options: { readOnly?: boolean } = {}): void {
     const volumeName = `shared-${volume.name}`;
     if (!this.volumes.some((v) => v.name === volumeName)) {
       this.addVolume(volume.toVolume(volumeName));
