@@ -1,6 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { AgentMicroservice, type AgentAppDefinition, ObservabilityMode, ObservabilityStack, renderApps, ScrapeMethod, SecretSource } from '../../lib';
-import { standardEnvironments } from '../../apps/environments';
+import { AgentMicroservice, ObservabilityStack, renderApps, ScrapeMethod, SecretSource } from '../../lib';
 import { supportCopilot } from '../../apps/support-copilot';
 import { at, problemsOf, Synthesized } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
@@ -83,18 +82,9 @@ test('a workload created after the stack is reported: it would have no monitor',
   expect(problems).toEqual([expect.stringContaining('workload "late" was created after the ObservabilityStack')]);
 });
 
-test('support-copilot on kube-prometheus-stack in prod: the lines its owner adds', () => {
-  // GIVEN support-copilot with operator mode in prod and the stack created last
-  const withMonitoring: AgentAppDefinition = {
-    ...supportCopilot,
-    environments: standardEnvironments('support-copilot', { prod: { observability: { mode: ObservabilityMode.OPERATOR } } }),
-    build: (platform) => {
-      supportCopilot.build(platform);
-      new ObservabilityStack(platform, 'observability', { otlpEndpoint: 'http://otel-collector.monitoring.svc:4317' });
-    },
-  };
-  // WHEN rendered
-  const rendered = renderApps([withMonitoring]);
+test('support-copilot runs on kube-prometheus-stack in prod: monitors, rules and dashboards, no servers', () => {
+  // GIVEN support-copilot (operator mode in prod, the stack created last) WHEN rendered
+  const rendered = renderApps([supportCopilot]);
   // THEN prod has monitors for every scraped workload, the rule and the dashboards, strictly valid; dev and staging nothing
   for (const env of rendered) {
     expectValidManifests(env.objects);
