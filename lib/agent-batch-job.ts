@@ -2,22 +2,20 @@ import { Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
-import { type EnvMap, EnvValue } from './core/env-value';
 import { type PropIssue } from './core/errors';
 import { containerPath, cronJobContainerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
-import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './core/image';
+import { formatImage, type ImageReference, parseImage, tagPolicyViolation } from './core/image';
 import { toValuesKey, WorkloadComponent } from './core/labels';
-import { type ExternalEndpoint } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { checkProps } from './core/props';
 import { cronProblem, isTimeZone } from './core/cron';
 import { parseQuantity } from './core/quantity';
-import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
-import { annotations as annotationsSchema, memoryQuantity, nonNegativeInt, positiveInt } from './core/schemas';
-import { type SecurityOptions, securityOptionsSchema } from './core/security';
+import { type ResolvedResources, resourceIssues, ResourcePreset, resolveResources } from './core/resources';
+import { nonNegativeInt, positiveInt } from './core/schemas';
 import { type WorkloadSignals } from './core/signals';
 import { type IRedisCache, type IWireable, wire } from './core/wiring';
-import { type MetricsEndpoint, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
+import { type MetricsEndpoint, type QuotaDemand, Workload } from './core/workload';
+import { type ContainerWorkloadProps, containerWorkloadShape } from './core/container-workload';
 import { type IInferenceEndpoint } from './gpu-inference-pool';
 import { type IMcpTool } from './mcp-tool-service';
 
@@ -32,9 +30,7 @@ export enum ConcurrencyPolicy {
 }
 
 /** Props of an `AgentBatchJob`. */
-export interface AgentBatchJobProps extends WorkloadOptions {
-  /** Container image, pinned outside development. */
-  readonly image: string;
+export interface AgentBatchJobProps extends ContainerWorkloadProps {
   /**
    * Cron schedule (`"0 2 * * *"` for nightly at 02:00); a CronJob. Without one, a Job that runs once.
    * @default - a one-off Job
@@ -45,26 +41,6 @@ export interface AgentBatchJobProps extends WorkloadOptions {
    * @default - the controller's time zone (UTC on most clusters)
    */
   readonly timeZone?: string;
-  /**
-   * Entrypoint override.
-   * @default - the image's entrypoint
-   */
-  readonly command?: string[];
-  /**
-   * Arguments.
-   * @default - the image's command
-   */
-  readonly args?: string[];
-  /**
-   * Environment variables (strings are literal; secrets through `EnvValue.fromSecret()`).
-   * @default - none
-   */
-  readonly env?: EnvMap;
-  /**
-   * Requests and limits.
-   * @default - the `tool-worker` preset: 128Mi / 0.25 CPU requested, 512Mi / 1 CPU limit
-   */
-  readonly resources?: ResourceOptions;
   /**
    * What a due run does while the previous one still runs.
    * @default ConcurrencyPolicy.FORBID
@@ -110,33 +86,13 @@ export interface AgentBatchJobProps extends WorkloadOptions {
    * @default - none
    */
   readonly inference?: IInferenceEndpoint;
-  /**
-   * Endpoints outside the cluster the job may call (a vector database, an API).
-   * @default - none
-   */
-  readonly externalEndpoints?: ExternalEndpoint[];
-  /**
-   * User and filesystem settings of the restricted security context.
-   * @default - UID/GID 10001, read-only root filesystem
-   */
-  readonly security?: SecurityOptions;
-  /**
-   * Size limit of the writable `/tmp`.
-   * @default "1Gi"
-   */
-  readonly tmpSizeLimit?: string;
-  /**
-   * Extra annotations on the pods.
-   * @default - none
-   */
-  readonly podAnnotations?: Record<string, string>;
 }
 
 const wireable = (kind: string) => z.custom<IWireable>((v) => typeof v === 'object' && v !== null && 'bindingEnv' in v, { error: `must be ${kind} (a typed reference, not a name)` });
 
 export const agentBatchJobSchema = z.object({
-  name: z.unknown().optional(),
-  image: imageSchema,
+  name: containerWorkloadShape.name,
+  image: containerWorkloadShape.image,
   schedule: z.string().superRefine((schedule, ctx) => {
     const problem = cronProblem(schedule);
     if (problem) {
@@ -144,10 +100,10 @@ export const agentBatchJobSchema = z.object({
     }
   }).optional(),
   timeZone: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as "Europe/Berlin" or "Etc/UTC"' }).optional(),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => v instanceof EnvValue)])).optional(),
-  resources: resourceOptionsSchema.optional(),
+  command: containerWorkloadShape.command,
+  args: containerWorkloadShape.args,
+  env: containerWorkloadShape.env,
+  resources: containerWorkloadShape.resources,
   concurrencyPolicy: z.enum(ConcurrencyPolicy, { error: 'must be one of Forbid, Allow, Replace' }).optional(),
   backoffLimit: nonNegativeInt.max(100, { error: 'must be at most 100' }).optional(),
   activeDeadlineSeconds: positiveInt.optional(),
@@ -157,10 +113,10 @@ export const agentBatchJobSchema = z.object({
   tools: z.array(wireable('an McpToolService')).optional(),
   cache: wireable('a RedisCacheStatefulSet').optional(),
   inference: wireable('a GpuInferencePool').optional(),
-  externalEndpoints: z.array(z.custom<ExternalEndpoint>((v) => typeof v === 'object' && v !== null && 'block' in v)).optional(),
-  security: securityOptionsSchema.optional(),
-  tmpSizeLimit: memoryQuantity.optional(),
-  podAnnotations: annotationsSchema.optional(),
+  externalEndpoints: containerWorkloadShape.externalEndpoints,
+  security: containerWorkloadShape.security,
+  tmpSizeLimit: containerWorkloadShape.tmpSizeLimit,
+  podAnnotations: containerWorkloadShape.podAnnotations,
 }).strict();
 
 type BatchConfig = z.output<typeof agentBatchJobSchema>;
@@ -169,6 +125,8 @@ type BatchConfig = z.output<typeof agentBatchJobSchema>;
  * Batch work of an agent system: a CronJob (a nightly embeddings reindex) or a one-off Job, with
  * a concurrency policy, retries, a deadline and clean-up of finished runs, the restricted
  * security context, and the same typed wiring to tools, caches and inference pools as agents.
+ *
+ * Defaults: the `tool-worker` preset (128Mi / 0.25 CPU requested, 512Mi / 1 CPU limit), a 1Gi `/tmp`.
  */
 export class AgentBatchJob extends Workload implements IHelmValuesProvider {
   public readonly image: ImageReference;

@@ -41,3 +41,4 @@ export { CollectorServer, type CollectorOptions } from './observability/servers/
 export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from './observability/servers/alertmanager';
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
+export { type ContainerWorkloadProps } from './core/container-workload';

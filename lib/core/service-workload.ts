@@ -4,20 +4,20 @@ import { type Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
-import { type EnvMap, EnvValue } from './env-value';
 import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
 import { type ParsedProps } from './props';
-import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './image';
+import { formatImage, type ImageReference, parseImage, tagPolicyViolation } from './image';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
 import { toValuesKey, type WorkloadComponent } from './labels';
-import { type ExternalEndpoint, NamespacePeer, Protocol } from './network';
+import { NamespacePeer, Protocol } from './network';
 import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
 import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
 import { parseQuantity } from './quantity';
-import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, type ResourcePreset, resolveResources } from './resources';
-import { annotations as annotationsSchema, dnsSubdomain, httpPath, memoryQuantity, nonNegativeInt, port, positiveInt } from './schemas';
-import { type SecurityOptions, securityOptionsSchema } from './security';
-import { type MetricsEndpoint, type QuotaDemand, Workload, type WorkloadOptions } from './workload';
+import { type ResolvedResources, resourceIssues, type ResourcePreset, resolveResources } from './resources';
+import { annotations as annotationsSchema, dnsSubdomain, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
+import { type SecurityOptions } from './security';
+import { type MetricsEndpoint, type QuotaDemand, Workload } from './workload';
+import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
 import { ObservabilityMode } from '../environment';
 import { type IRedisCache, wire } from './wiring';
@@ -71,12 +71,7 @@ export interface IngressOptions {
 }
 
 /** Props shared by every HTTP service: agents, MCP tools, inference pools. */
-export interface ServiceWorkloadProps extends WorkloadOptions {
-  /**
-   * Container image, `[registry/]repository[:tag][@digest]`. Outside development it must be
-   * pinned: a version tag other than `latest`, or a digest.
-   */
-  readonly image: string;
+export interface ServiceWorkloadProps extends ContainerWorkloadProps {
   /**
    * Port the container listens on.
    * @default 8080
@@ -87,26 +82,6 @@ export interface ServiceWorkloadProps extends WorkloadOptions {
    * @default - the same as `port`
    */
   readonly servicePort?: number;
-  /**
-   * Entrypoint override.
-   * @default - the image's entrypoint
-   */
-  readonly command?: string[];
-  /**
-   * Arguments.
-   * @default - the image's command
-   */
-  readonly args?: string[];
-  /**
-   * Environment variables: strings are literal, `EnvValue.fromSecret()` / `fromConfigMap()` reference keys.
-   * @default - none
-   */
-  readonly env?: EnvMap;
-  /**
-   * Requests and limits: a preset with any quantity overridden.
-   * @default - the construct's preset
-   */
-  readonly resources?: ResourceOptions;
   /**
    * HTTP readiness, liveness and startup probes.
    * @default - `/health`, with a startup budget that covers model warm-up
@@ -122,11 +97,6 @@ export interface ServiceWorkloadProps extends WorkloadOptions {
    * @default - the environment's autoscaling defaults (CPU and memory targets; none in dev)
    */
   readonly autoscaling?: AutoscalingOptions;
-  /**
-   * User and filesystem settings of the restricted security context.
-   * @default - UID/GID 10001, read-only root filesystem
-   */
-  readonly security?: SecurityOptions;
   /**
    * Seconds between SIGTERM and SIGKILL, for in-flight LLM calls to finish.
    * @default 60
@@ -153,21 +123,6 @@ export interface ServiceWorkloadProps extends WorkloadOptions {
    * @default false
    */
   readonly automountServiceAccountToken?: boolean;
-  /**
-   * Endpoints outside the cluster the workload may call (LLM APIs, SaaS), admitted by its NetworkPolicy.
-   * @default - none
-   */
-  readonly externalEndpoints?: ExternalEndpoint[];
-  /**
-   * Size limit of the writable `/tmp` emptyDir.
-   * @default "512Mi"
-   */
-  readonly tmpSizeLimit?: string;
-  /**
-   * Extra annotations on the pods.
-   * @default - none
-   */
-  readonly podAnnotations?: Record<string, string>;
   /**
    * Scale on queues with KEDA (a ScaledObject, down to zero by default) instead of an HPA.
    * A workload cannot have both: KEDA owns the HPA it creates.
@@ -207,28 +162,22 @@ export interface SharedVolumeMount {
   readonly readOnly?: boolean;
 }
 
-const externalEndpointSchema = z.custom<ExternalEndpoint>((v) => typeof v === 'object' && v !== null && 'block' in v && 'ports' in v, {
-  error: 'must be an ExternalEndpoint, e.g. ExternalEndpoint.https("api.openai.com")',
-});
-
-const envMapSchema = z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => v instanceof EnvValue)], {
-  error: 'must be a string or an EnvValue (EnvValue.fromSecret(), EnvValue.fromConfigMap(), ...)',
-}));
+const shared = containerWorkloadShape;
 
 export const serviceWorkloadSchema = z.object({
-  name: z.unknown().optional(),
-  image: imageSchema,
+  name: shared.name,
+  image: shared.image,
   port: port.optional(),
   servicePort: port.optional(),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  env: envMapSchema.optional(),
-  resources: resourceOptionsSchema.optional(),
+  command: shared.command,
+  args: shared.args,
+  env: shared.env,
+  resources: shared.resources,
   healthCheck: healthCheckSchema.optional(),
   replicas: positiveInt.max(1000, { error: 'must be at most 1000' }).optional(),
   autoscaling: autoscalingSchema.optional(),
   queueScaling: queueScalingSchema.optional(),
-  security: securityOptionsSchema.optional(),
+  security: shared.security,
   terminationGracePeriodSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
   preStopDelaySeconds: nonNegativeInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
   metrics: z.object({ enabled: z.boolean().optional(), port: port.optional(), path: httpPath.optional() }).strict().optional(),
@@ -240,9 +189,9 @@ export const serviceWorkloadSchema = z.object({
     annotations: annotationsSchema.optional(),
   }).strict().optional(),
   automountServiceAccountToken: z.boolean().optional(),
-  externalEndpoints: z.array(externalEndpointSchema).optional(),
-  tmpSizeLimit: memoryQuantity.optional(),
-  podAnnotations: annotationsSchema.optional(),
+  externalEndpoints: shared.externalEndpoints,
+  tmpSizeLimit: shared.tmpSizeLimit,
+  podAnnotations: shared.podAnnotations,
   cache: z.custom<IRedisCache>((v) => typeof v === 'object' && v !== null && 'passwordSecret' in v && 'connections' in v, {
     error: 'must be a RedisCacheStatefulSet (a typed reference, not a name)',
   }).optional(),
