@@ -4,17 +4,16 @@ import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type PropIssue } from './core/errors';
 import { containerPath, cronJobContainerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
-import { formatImage, type ImageReference, parseImage, tagPolicyViolation } from './core/image';
+import { formatImage, type ImageReference, parseImage } from './core/image';
 import { toValuesKey, WorkloadComponent } from './core/labels';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { checkProps } from './core/props';
 import { cronProblem, isTimeZone } from './core/cron';
-import { parseQuantity } from './core/quantity';
 import { type ResolvedResources, resourceIssues, ResourcePreset, resolveResources } from './core/resources';
 import { nonNegativeInt, positiveInt } from './core/schemas';
 import { type WorkloadSignals } from './core/signals';
 import { type IRedisCache, type IWireable, wire } from './core/wiring';
-import { type MetricsEndpoint, type QuotaDemand, Workload } from './core/workload';
+import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './core/workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './core/container-workload';
 import { type IInferenceEndpoint } from './gpu-inference-pool';
 import { type IMcpTool } from './mcp-tool-service';
@@ -142,9 +141,8 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
     this.config = parsed.value ?? { image: 'invalid' };
     this.image = parseImage(this.config.image) ?? { repository: 'invalid' };
     this.resources = resolveResources(this.config.resources, ResourcePreset.TOOL_WORKER, this.environment.resourceProfile);
-    const violation = tagPolicyViolation(this.image, this.environment.images.tagPolicy);
-    if (violation && this.config.image !== 'invalid') {
-      this.issues.push({ field: 'image', value: this.config.image, message: violation });
+    if (this.config.image !== 'invalid') {
+      this.checkImagePolicy('image', this.image, this.config.image);
     }
     this.issues.push(...resourceIssues(this.resources), ...this.scheduleOnlyIssues());
     this.addEnvMap(this.config.env);
@@ -254,16 +252,6 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
   }
 
   public quotaDemand(): QuotaDemand {
-    const concurrent = this.config.concurrencyPolicy === ConcurrencyPolicy.ALLOW ? 2 : 1;
-    return {
-      pods: concurrent,
-      cpuRequest: parseQuantity(this.resources.requests.cpu),
-      memoryRequest: parseQuantity(this.resources.requests.memory),
-      cpuLimit: parseQuantity(this.resources.limits.cpu),
-      memoryLimit: parseQuantity(this.resources.limits.memory),
-      gpus: 0,
-      volumeClaims: 0,
-      storageBytes: 0,
-    };
+    return podDemand(this.config.concurrencyPolicy === ConcurrencyPolicy.ALLOW ? 2 : 1, [this.resources]);
   }
 }

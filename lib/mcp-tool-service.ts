@@ -13,7 +13,7 @@ import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
 import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
-import { formatImage, parseImage, tagPolicyViolation } from './core/image';
+import { formatImage, parseImage } from './core/image';
 
 /** How an MCP client talks to the server over HTTP. */
 export enum McpTransport {
@@ -144,10 +144,7 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     if (this.bridge) {
       this.addBridgeShare(this.bridge.serverPath ?? '/app');
       const bridgeImage = this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE;
-      const violation = tagPolicyViolation(parseImage(bridgeImage) ?? { repository: 'invalid' }, this.environment.images.tagPolicy);
-      if (violation) {
-        this.issues.push({ field: 'stdioBridge.bridgeImage', value: bridgeImage, message: violation });
-      }
+      this.checkImagePolicy('stdioBridge.bridgeImage', parseImage(bridgeImage) ?? { repository: 'invalid' }, bridgeImage);
     }
   }
 

@@ -473,15 +473,8 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
   /** Prometheus reaches each target's metrics port: egress on Prometheus, ingress on the target; annotations tell it where. */
   private scrapeSide(workload: Workload, ingress: PolicyRule[], egress: PolicyRule[], annotations: Record<string, string>): void {
     const prometheus = this.prometheus;
-    if (this.mode === ObservabilityMode.OPERATOR) {
-      const scrapers = new NamespacePeer(contextOf(this).environment.observability.monitoringNamespace);
-      const open = new OpenPaths(workload.namespace, workload.connections.ingressRules);
-      for (const target of this.targetsOf(workload)) {
-        open.open(ingress, scrapers, target.endpoint.port);
-      }
-      return;
-    }
-    if (!prometheus) {
+    // In operator mode every workload admits the cluster's Prometheus itself (Workload base).
+    if (this.mode === ObservabilityMode.OPERATOR || !prometheus) {
       return;
     }
     if (workload === prometheus) {

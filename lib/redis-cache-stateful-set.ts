@@ -4,9 +4,9 @@ import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
-import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from './core/image';
+import { formatImage, type ImageReference, imageSchema, parseImage } from './core/image';
 import { toValuesKey, WorkloadComponent } from './core/labels';
-import { NamespacePeer, Protocol } from './core/network';
+import { Protocol } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { persistentStatefulSetSpec } from './core/stateful';
 import { checkProps } from './core/props';
@@ -14,9 +14,8 @@ import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
 import { memoryQuantity, storageQuantity, dnsSubdomain, positiveInt } from './core/schemas';
 import { type IRedisCache } from './core/wiring';
-import { type MetricsEndpoint, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
+import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
 import { REDIS_SIGNALS, type WorkloadSignals } from './core/signals';
-import { ObservabilityMode } from './environment';
 import { SecretSource } from './secret-source';
 
 /** What the Redis holds; decides what happens when it is full. */
@@ -187,15 +186,11 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     if (this.environment.availability.podDisruptionBudgets) {
       this.createDisruptionBudget();
     }
-    this.admitScrapers();
     this.createNetworkPolicy();
   }
 
   private checkConfig(limit: number): void {
-    const violation = tagPolicyViolation(this.image, this.environment.images.tagPolicy);
-    if (violation) {
-      this.issues.push({ field: 'image', value: this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE, message: violation });
-    }
+    this.checkImagePolicy('image', this.image, this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE);
     this.issues.push(...resourceIssues(this.resources));
     if (this.maxMemoryBytes > limit * MAX_MEMORY_SHARE) {
       this.issues.push({
@@ -357,25 +352,9 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     return this.exporterEnabled ? [{ port: EXPORTER_PORT, portName: 'metrics', path: '/metrics' }] : [];
   }
 
-  private admitScrapers(): void {
-    const observability = this.environment.observability;
-    if (this.exporterEnabled && observability.mode === ObservabilityMode.OPERATOR) {
-      this.connections.allowIngress(new NamespacePeer(observability.monitoringNamespace), [{ port: EXPORTER_PORT, protocol: Protocol.TCP }]);
-    }
-  }
-
   public quotaDemand(): QuotaDemand {
-    const exporter = this.exporterEnabled ? EXPORTER_RESOURCES : { requests: { cpu: '0', memory: '0' }, limits: { cpu: '0', memory: '0' } };
-    return {
-      pods: 1,
-      cpuRequest: parseQuantity(this.resources.requests.cpu) + parseQuantity(exporter.requests.cpu),
-      memoryRequest: parseQuantity(this.resources.requests.memory) + parseQuantity(exporter.requests.memory),
-      cpuLimit: parseQuantity(this.resources.limits.cpu) + parseQuantity(exporter.limits.cpu),
-      memoryLimit: parseQuantity(this.resources.limits.memory) + parseQuantity(exporter.limits.memory),
-      gpus: 0,
-      volumeClaims: 1,
-      storageBytes: parseQuantity(this.storageSize),
-    };
+    const containers = this.exporterEnabled ? [this.resources, EXPORTER_RESOURCES] : [this.resources];
+    return podDemand(1, containers, { volumeClaims: 1, storageBytes: parseQuantity(this.storageSize) });
   }
 }
 

@@ -6,20 +6,18 @@ import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizont
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
 import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
 import { type ParsedProps } from './props';
-import { formatImage, type ImageReference, parseImage, tagPolicyViolation } from './image';
+import { formatImage, type ImageReference, parseImage } from './image';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
 import { toValuesKey, type WorkloadComponent } from './labels';
 import { NamespacePeer, Protocol } from './network';
 import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
 import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
-import { parseQuantity } from './quantity';
 import { type ResolvedResources, resourceIssues, type ResourcePreset, resolveResources } from './resources';
 import { annotations as annotationsSchema, dnsSubdomain, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
 import { type SecurityOptions } from './security';
-import { type MetricsEndpoint, type QuotaDemand, Workload } from './workload';
+import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
-import { ObservabilityMode } from '../environment';
 import { type IRedisCache, wire } from './wiring';
 
 /** Where Prometheus finds the workload's metrics. */
@@ -298,7 +296,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (this.environment.availability.podDisruptionBudgets && this.maxPods > 1) {
       this.createDisruptionBudget();
     }
-    this.admitScrapers();
     this.createNetworkPolicy();
     if (this.config.ingress && this.service) {
       this.createIngress(this.config.ingress);
@@ -306,9 +303,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private checkConfig(): void {
-    const violation = tagPolicyViolation(this.image, this.environment.images.tagPolicy);
-    if (violation && this.config.image !== 'invalid') {
-      this.issues.push({ field: 'image', value: this.config.image, message: violation });
+    if (this.config.image !== 'invalid') {
+      this.checkImagePolicy('image', this.image, this.config.image);
     }
     this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling, this.config.autoscaling));
     const grace = this.config.terminationGracePeriodSeconds ?? 60;
@@ -554,13 +550,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     });
   }
 
-  private admitScrapers(): void {
-    const observability = this.environment.observability;
-    if (this.metricsEnabled && observability.mode === ObservabilityMode.OPERATOR) {
-      this.connections.allowIngress(new NamespacePeer(observability.monitoringNamespace), [{ port: this.metricsPort, protocol: Protocol.TCP }]);
-    }
-  }
-
   private createIngress(options: IngressOptions): k8s.KubeIngress {
     const host = options.host ?? `${this.name}.${this.environment.ingress.domain ?? 'invalid'}`;
     const tls = options.tls ?? true;
@@ -615,16 +604,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   public quotaDemand(): QuotaDemand {
-    return {
-      pods: this.maxPods + 1,
-      cpuRequest: parseQuantity(this.resources.requests.cpu),
-      memoryRequest: parseQuantity(this.resources.requests.memory),
-      cpuLimit: parseQuantity(this.resources.limits.cpu),
-      memoryLimit: parseQuantity(this.resources.limits.memory),
-      gpus: Object.values(this.extendedResources()).reduce((sum, n) => sum + n, 0),
-      extendedResources: this.extendedResources(),
-      volumeClaims: 0,
-      storageBytes: 0,
-    };
+    const extended = this.extendedResources();
+    return podDemand(this.maxPods + 1, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
   }
 }

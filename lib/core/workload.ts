@@ -1,10 +1,13 @@
 import { Chart, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig, Environments, EnvironmentTier } from '../environment';
+import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
 import { type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
-import { Connections, type ExternalEndpoint, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule } from './network';
+import { Connections, type ExternalEndpoint, NamespacePeer, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule, Protocol } from './network';
+import { type ImageReference, tagPolicyViolation } from './image';
+import { parseQuantity } from './quantity';
+import { type ResolvedResources } from './resources';
 import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
 import { resourceName } from './schemas';
 import { type WorkloadSignals } from './signals';
@@ -25,6 +28,22 @@ export interface QuotaDemand {
   /** Persistent volume claims and their bytes, in total. */
   readonly volumeClaims: number;
   readonly storageBytes: number;
+}
+
+/** What `pods` pods of the given containers ask of the quota (GPUs and claims in `extra`). */
+export function podDemand(pods: number, containers: readonly ResolvedResources[], extra: Partial<QuotaDemand> = {}): QuotaDemand {
+  const sum = (pick: (c: ResolvedResources) => string) => containers.reduce((total, c) => total + parseQuantity(pick(c)), 0);
+  return {
+    pods,
+    cpuRequest: sum((c) => c.requests.cpu),
+    memoryRequest: sum((c) => c.requests.memory),
+    cpuLimit: sum((c) => c.limits.cpu),
+    memoryLimit: sum((c) => c.limits.memory),
+    gpus: 0,
+    volumeClaims: 0,
+    storageBytes: 0,
+    ...extra,
+  };
 }
 
 /** Anything that runs pods and can be counted against a quota. */
@@ -183,6 +202,27 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     return [`name: "${this.name}" is already used by ${first.node.path}; every workload of a namespace needs its own name (set the name prop)`];
   }
 
+  /** Refuses an image the environment's tag policy forbids (`latest` or no tag outside dev). */
+  protected checkImagePolicy(field: string, image: ImageReference, given: string): void {
+    const violation = tagPolicyViolation(image, this.environment.images.tagPolicy);
+    if (violation) {
+      this.issues.push({ field, value: given, message: violation });
+    }
+  }
+
+  /**
+   * In operator mode the cluster's Prometheus, in the monitoring namespace, scrapes every metrics
+   * port of every workload (with or without an ObservabilityStack writing its monitors).
+   */
+  private operatorScrapeRules(): PolicyRule[] {
+    const observability = this.environment.observability;
+    if (observability.mode !== ObservabilityMode.OPERATOR) {
+      return [];
+    }
+    const scrapers = new NamespacePeer(observability.monitoringNamespace);
+    return this.metricsEndpoints().map((e) => ({ peer: scrapers, ports: [{ port: e.port, protocol: Protocol.TCP }] }));
+  }
+
   /** @internal Records a problem found by shared wiring code; reported with all others at synth time. */
   public _reportIssue(issue: PropIssue): void {
     this.issues.push(issue);
@@ -299,7 +339,10 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
       spec: Lazy.any({
         produce: () => {
           const contributions = this.contributions();
-          const extra = { ingress: contributions.flatMap((c) => c.ingress ?? []), egress: contributions.flatMap((c) => c.egress ?? []) };
+          const extra = {
+            ingress: [...this.operatorScrapeRules(), ...contributions.flatMap((c) => c.ingress ?? [])],
+            egress: contributions.flatMap((c) => c.egress ?? []),
+          };
           return networkPolicySpec(this.connections, { ...this.selectorLabels }, this.namespace, dns, extra);
         },
       }),

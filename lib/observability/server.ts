@@ -4,7 +4,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from '../core/helm-values';
-import { formatImage, type ImageReference, imageSchema, parseImage, tagPolicyViolation } from '../core/image';
+import { formatImage, type ImageReference, imageSchema, parseImage } from '../core/image';
 import { toValuesKey, WorkloadComponent } from '../core/labels';
 import { Protocol } from '../core/network';
 import { podMetadata, renderContainer, renderPodSpec } from '../core/pod';
@@ -14,7 +14,7 @@ import { formatBytes, formatCpu, parseQuantity } from '../core/quantity';
 import { type ResolvedResources, type ResourceQuantities, resourceIssues, ResourceProfile } from '../core/resources';
 import { cpuQuantity, dnsSubdomain, memoryQuantity, storageQuantity } from '../core/schemas';
 import { type WorkloadSignals } from '../core/signals';
-import { type MetricsEndpoint, type QuotaDemand, Workload } from '../core/workload';
+import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from '../core/workload';
 
 /** Requests and limits of one server, field by field over its defaults. */
 export interface ServerResources {
@@ -127,10 +127,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
     super(scope, id, { name: id, component: WorkloadComponent.OBSERVABILITY });
     this.image = parseImage(image ?? defaultImage) ?? { repository: 'invalid' };
     this.resources = serverResources(defaults, this.environment.resourceProfile, options?.resources);
-    const violation = tagPolicyViolation(this.image, this.environment.images.tagPolicy);
-    if (violation) {
-      this.issues.push({ field: 'image', value: image ?? defaultImage, message: violation });
-    }
+    this.checkImagePolicy('image', this.image, image ?? defaultImage);
     this.issues.push(...resourceIssues(this.resources));
   }
 
@@ -255,16 +252,9 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
 
   public quotaDemand(): QuotaDemand {
     const persistence = this.spec?.persistence;
-    return {
-      // A Deployment surges one pod during a rollout; a StatefulSet replaces its pod in place.
-      pods: persistence ? 1 : 2,
-      cpuRequest: parseQuantity(this.resources.requests.cpu),
-      memoryRequest: parseQuantity(this.resources.requests.memory),
-      cpuLimit: parseQuantity(this.resources.limits.cpu),
-      memoryLimit: parseQuantity(this.resources.limits.memory),
-      gpus: 0,
-      volumeClaims: persistence ? 1 : 0,
-      storageBytes: persistence ? parseQuantity(persistence.size) : 0,
-    };
+    // A Deployment surges one pod during a rollout; a StatefulSet replaces its pod in place.
+    return persistence
+      ? podDemand(1, [this.resources], { volumeClaims: 1, storageBytes: parseQuantity(persistence.size) })
+      : podDemand(2, [this.resources]);
   }
 }
