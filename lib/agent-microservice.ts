@@ -1,6 +1,7 @@
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type EnvValue } from './core/env-value';
+import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
 import { ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
@@ -83,6 +84,7 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
       startupTimeoutSeconds: 300,
       service: !worker,
     });
+    brand(this, BrandKind.AGENT);
     this.mode = worker ? AgentMode.WORKER : AgentMode.API;
     this.wireName = `agent ${this.name}`;
     if (worker && parsed.value?.ingress) {

@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct, type IConstruct } from 'constructs';
 import { type EnvironmentConfig, environmentConfigSchema, Environments } from './environment';
+import { brand, BrandKind, hasBrand } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
 import { contextLabels } from './core/labels';
 import { mergeDeep } from './core/merge';
@@ -26,8 +27,6 @@ export interface AgentPlatformProps {
   readonly environment?: EnvironmentConfig;
 }
 
-const PLATFORM_SYMBOL = Symbol.for('cdk8s-agents.AgentPlatform');
-
 function isQuotaConsumer(construct: IConstruct): construct is IConstruct & IQuotaConsumer {
   return typeof (construct as Partial<IQuotaConsumer>).quotaDemand === 'function';
 }
@@ -41,7 +40,7 @@ export class AgentPlatform extends Chart {
   /** The nearest `AgentPlatform` above `scope`, if any. */
   public static find(scope: Construct): AgentPlatform | undefined {
     for (let node: Construct | undefined = scope; node; node = node.node.scope as Construct | undefined) {
-      if (PLATFORM_SYMBOL in node) {
+      if (hasBrand(node, BrandKind.AGENT_PLATFORM)) {
         return node as unknown as AgentPlatform;
       }
     }
@@ -66,7 +65,7 @@ export class AgentPlatform extends Chart {
     reportIssues(this, [...issues, ...(nameCheck.success ? [] : [{ field: 'appName', value: appName, message: nameCheck.error.issues[0].message }])]);
     this.node.addValidation({ validate: () => duplicateObjects(this) });
     provideContext(this, { environment, partOf: appName });
-    Object.defineProperty(this, PLATFORM_SYMBOL, { value: true });
+    brand(this, BrandKind.AGENT_PLATFORM);
     new NamespaceResources(this, 'namespace', environment);
   }
 
@@ -94,7 +93,7 @@ function duplicateObjects(chart: Chart): string[] {
 
 /** Two workloads with one name: each workload reports that itself, once. */
 function sameNamedWorkloads(a: ApiObject, b: ApiObject): boolean {
-  const owner = (o: ApiObject) => o.node.scopes.find((s): s is Workload => s instanceof Workload);
+  const owner = (o: ApiObject) => o.node.scopes.find((s): s is Workload => Workload.isWorkload(s));
   const x = owner(a);
   const y = owner(b);
   return x !== undefined && y !== undefined && x !== y && x.name === y.name;

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingSchema } from './core/autoscaling';
 import { EnvValue, type ISecretSource } from './core/env-value';
+import { brand, BrandKind, hasBrand } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
 import { imageSchema } from './core/image';
 import { toKubernetesName } from './core/labels';
@@ -49,11 +50,18 @@ export class InferenceFallback {
     return new InferenceFallback('external', options.model, options);
   }
 
+  /** Whether `value` is an `InferenceFallback` of any copy of the library. */
+  public static isInferenceFallback(value: unknown): value is InferenceFallback {
+    return hasBrand(value, BrandKind.INFERENCE_FALLBACK);
+  }
+
   private constructor(
     public readonly kind: 'cpu' | 'external',
     public readonly model: string,
     public readonly options: { image?: string; maxModelLength?: number; resources?: ResourceOptions; baseUrl?: string; apiKey?: SecretKeyReference; endpoint?: ExternalEndpoint },
-  ) {}
+  ) {
+    brand(this, BrandKind.INFERENCE_FALLBACK);
+  }
 }
 
 /** Props of a `GpuInferencePool`. */
@@ -222,7 +230,7 @@ export const gpuInferencePoolSchema = z.object({
   autoscaling: autoscalingSchema.optional(),
   queueScaling: queueScalingSchema.optional(),
   startupTimeoutSeconds: positiveInt.max(7200, { error: 'must be at most 7200 seconds' }).optional(),
-  fallback: z.custom<InferenceFallback>((v) => v instanceof InferenceFallback, { error: 'must be an InferenceFallback (InferenceFallback.cpuModel() or .external())' }).optional(),
+  fallback: z.custom<InferenceFallback>((v) => InferenceFallback.isInferenceFallback(v), { error: 'must be an InferenceFallback (InferenceFallback.cpuModel() or .external())' }).optional(),
 }).strict();
 
 type PoolConfig = z.output<typeof gpuInferencePoolSchema>;
@@ -252,6 +260,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
 
   constructor(scope: Construct, id: string, props: GpuInferencePoolProps) {
     super(scope, id);
+    brand(this, BrandKind.INFERENCE_ENDPOINT);
     const parsed = checkProps(gpuInferencePoolSchema, props);
     const issues: PropIssue[] = [...parsed.issues];
     reportIssues(this, issues);

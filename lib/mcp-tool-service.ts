@@ -1,6 +1,7 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
 import { ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
@@ -133,6 +134,7 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       // A stdio bridge serves MCP only, no /metrics.
       metricsByDefault: parsed.value?.stdioBridge === undefined,
     });
+    brand(this, BrandKind.MCP_TOOL);
     const config = parsed.value;
     this.toolName = this.name;
     this.wireName = `MCP tool ${this.name}`;
@@ -260,6 +262,7 @@ class ExternalMcpTool extends Construct implements IMcpTool {
 
   constructor(scope: Construct, id: string, options: ExternalMcpToolOptions) {
     super(scope, id);
+    brand(this, BrandKind.MCP_TOOL);
     const { issues } = checkProps(externalToolSchema, options);
     this.node.addValidation({ validate: () => issues.map((i) => `${i.field}: ${i.message}`) });
     const port = options.port ?? 8080;

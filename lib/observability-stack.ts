@@ -2,6 +2,7 @@ import { Chart, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { brand, BrandKind, hasBrand } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
 import { type EnvValue, type ISecretSource } from './core/env-value';
 import { contextLabels } from './core/labels';
@@ -224,6 +225,7 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps = {}) {
     super(scope, id);
+    brand(this, BrandKind.OBSERVABILITY_STACK);
     const { value, issues } = checkProps(observabilityStackSchema, props);
     this.issues.push(...issues);
     reportIssues(this, this.issues);
@@ -243,7 +245,7 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
     if (this.mode === ObservabilityMode.NONE) {
       return;
     }
-    if (Chart.of(this).node.findAll().some((c) => c !== this && c instanceof ObservabilityStack)) {
+    if (Chart.of(this).node.findAll().some((c) => c !== this && hasBrand(c, BrandKind.OBSERVABILITY_STACK))) {
       this.issues.push({ field: '(stack)', message: 'the chart already has an ObservabilityStack; create one per app' });
       return;
     }

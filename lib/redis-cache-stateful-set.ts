@@ -9,6 +9,7 @@ import { toValuesKey, WorkloadComponent } from './core/labels';
 import { Protocol } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { persistentStatefulSetSpec } from './core/stateful';
+import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
 import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
@@ -153,6 +154,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
 
   constructor(scope: Construct, id: string, props: RedisCacheStatefulSetProps = {}) {
     super(scope, id, { name: props?.name, component: WorkloadComponent.CACHE, maxNameLength: 50 });
+    brand(this, BrandKind.REDIS_CACHE);
     const parsed = checkProps(redisCacheSchema, props);
     this.issues.push(...parsed.issues);
     this.config = parsed.value ?? {};

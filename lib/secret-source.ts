@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy } from '../imports/external-secrets.io';
 import { SealedSecret } from '../imports/bitnami.com';
 import { EnvironmentTier, SecretBackend } from './environment';
+import { brand, BrandKind } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { contextOf } from './core/workload';
@@ -78,6 +79,7 @@ export class SecretSource extends Construct implements ISecretSource {
 
   constructor(scope: Construct, id: string, props: SecretSourceProps) {
     super(scope, id);
+    brand(this, BrandKind.SECRET_SOURCE);
     const { value, issues } = checkProps(secretSourceSchema, props);
     const problems: PropIssue[] = [...issues];
     const environment = contextOf(this).environment;
@@ -186,5 +188,6 @@ function unknownKeyIssues(keys: readonly string[], map: Record<string, string> |
 class ExistingSecret extends Construct implements ISecretSource {
   constructor(scope: Construct, id: string, public readonly secretName: string, public readonly keys: readonly string[]) {
     super(scope, id);
+    brand(this, BrandKind.SECRET_SOURCE);
   }
 }

@@ -1,5 +1,6 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { brand, BrandKind } from './core/brand';
 import { z } from 'zod';
 import { type PropIssue, reportIssues } from './core/errors';
 import { contextLabels, toKubernetesName } from './core/labels';
@@ -58,6 +59,7 @@ export class SharedVolume extends Construct implements IQuotaConsumer, ISharedVo
 
   constructor(scope: Construct, id: string, props: SharedVolumeProps = {}) {
     super(scope, id);
+    brand(this, BrandKind.SHARED_VOLUME);
     const { value, issues } = checkProps(sharedVolumeSchema, props);
     const problems: PropIssue[] = [...issues];
     this.environment = contextOf(this).environment;

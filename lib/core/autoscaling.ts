@@ -1,6 +1,7 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { z } from 'zod';
 import { type AutoscalingDefaults } from '../environment';
+import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
 import { nonNegativeInt, percentage, positiveInt } from './schemas';
 import { isQuantity, parseQuantity } from './quantity';
@@ -34,7 +35,14 @@ export class ScalingMetric {
     }, averageValue);
   }
 
-  private constructor(public readonly description: string, public readonly spec: k8s.MetricSpecV2, public readonly target: string) {}
+  /** Whether `value` is a `ScalingMetric` of any copy of the library. */
+  public static isScalingMetric(value: unknown): value is ScalingMetric {
+    return hasBrand(value, BrandKind.SCALING_METRIC);
+  }
+
+  private constructor(public readonly description: string, public readonly spec: k8s.MetricSpecV2, public readonly target: string) {
+    brand(this, BrandKind.SCALING_METRIC);
+  }
 }
 
 /** HorizontalPodAutoscaler settings. Giving any target replaces the environment's default targets. */
@@ -83,7 +91,7 @@ export const autoscalingSchema = z.object({
   cpuUtilization: percentage.optional(),
   memoryUtilization: percentage.optional(),
   scaleDownStabilizationSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
-  metrics: z.array(z.custom<ScalingMetric>((v) => v instanceof ScalingMetric, { error: 'must be a ScalingMetric, e.g. ScalingMetric.podsAverage("http_requests_in_flight", "10")' })).optional(),
+  metrics: z.array(z.custom<ScalingMetric>((v) => ScalingMetric.isScalingMetric(v), { error: 'must be a ScalingMetric, e.g. ScalingMetric.podsAverage("http_requests_in_flight", "10")' })).optional(),
 }).strict();
 
 /** A metric target must be a quantity above 0: an HPA cannot aim at 0. */

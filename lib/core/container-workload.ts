@@ -60,7 +60,7 @@ export const externalEndpointSchema = z.custom<ExternalEndpoint>((v) => typeof v
   error: 'must be an ExternalEndpoint, e.g. ExternalEndpoint.https("api.openai.com")',
 });
 
-export const envMapSchema = z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => v instanceof EnvValue)], {
+export const envMapSchema = z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => EnvValue.isEnvValue(v))], {
   error: 'must be a string or an EnvValue (EnvValue.fromSecret(), EnvValue.fromConfigMap(), ...)',
 }));
 

@@ -1,5 +1,6 @@
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type IConstruct } from 'constructs';
+import { brand, BrandKind, hasBrand } from './brand';
 
 /** A Secret that environment variables and volumes can read keys from. */
 export interface ISecretSource extends IConstruct {
@@ -19,6 +20,11 @@ export interface IConfigMapReference {
  * Literal values must not be secrets: use `EnvValue.fromSecret()`.
  */
 export class EnvValue {
+  /** Whether `value` is an `EnvValue` of any copy of the library. */
+  public static isEnvValue(value: unknown): value is EnvValue {
+    return hasBrand(value, BrandKind.ENV_VALUE);
+  }
+
   /** A literal value, rendered into the manifest. */
   public static fromValue(value: string): EnvValue {
     return new EnvValue({ value });
@@ -44,6 +50,7 @@ export class EnvValue {
 
   private constructor(private readonly source: Omit<k8s.EnvVar, 'name'>, secretKey?: { secret: ISecretSource; key: string }) {
     this._secretKey = secretKey;
+    brand(this, BrandKind.ENV_VALUE);
   }
 
   /** The literal value, when this is one. */

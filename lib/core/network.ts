@@ -1,5 +1,6 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { z } from 'zod';
+import { brand, BrandKind, hasBrand } from './brand';
 import { cidr, port as portSchema } from './schemas';
 
 /** Transport protocol of a port. */
@@ -111,7 +112,13 @@ export class ExternalEndpoint implements INetworkPeer {
   public readonly peerName: string;
   public readonly ports: readonly NetworkPort[];
 
+  /** Whether `value` is an `ExternalEndpoint` of any copy of the library. */
+  public static isExternalEndpoint(value: unknown): value is ExternalEndpoint {
+    return hasBrand(value, BrandKind.EXTERNAL_ENDPOINT);
+  }
+
   private constructor(public readonly block: string, public readonly options: ExternalEndpointOptions) {
+    brand(this, BrandKind.EXTERNAL_ENDPOINT);
     this.ports = (options.ports ?? [443]).map((p) => ({ port: p, protocol: Protocol.TCP }));
     this.peerName = options.hosts && options.hosts.length > 0 ? options.hosts.join(', ') : block;
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ScaledObjectSpecTriggers, type TriggerAuthenticationSpec, TriggerAuthenticationSpecPodIdentityIdentityOwner, TriggerAuthenticationSpecPodIdentityProvider } from '../../imports/keda.sh';
 import { type ISecretSource } from './env-value';
+import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
 import { NamespacePeer, Protocol } from './network';
 import { nonNegativeInt, positiveInt } from './schemas';
@@ -39,6 +40,11 @@ function thresholdIssue(field: string, value: number, integer = true): PropIssue
  * the work one replica should handle; 0 is refused.
  */
 export abstract class QueueTrigger {
+  /** Whether `value` is a `QueueTrigger` of any copy of the library. */
+  public static isQueueTrigger(value: unknown): value is QueueTrigger {
+    return hasBrand(value, BrandKind.QUEUE_TRIGGER);
+  }
+
   /**
    * The length of a Redis list in a `RedisCacheStatefulSet`; KEDA authenticates with the cache's
    * password Secret through a TriggerAuthentication, and the cache admits the KEDA namespace.
@@ -92,6 +98,10 @@ export abstract class QueueTrigger {
 
   /** Opens the network paths KEDA needs to read the queue (the namespace of the KEDA operator). */
   public admitKeda(_kedaNamespace: string): void {}
+
+  protected constructor() {
+    brand(this, BrandKind.QUEUE_TRIGGER);
+  }
 }
 
 class GenericTrigger extends QueueTrigger {
@@ -182,7 +192,7 @@ export interface QueueScalingOptions {
 }
 
 export const queueScalingSchema = z.object({
-  triggers: z.array(z.custom<QueueTrigger>((v) => v instanceof QueueTrigger, { error: 'must be a QueueTrigger, e.g. QueueTrigger.redisList(cache, { listName: "tasks" })' }))
+  triggers: z.array(z.custom<QueueTrigger>((v) => QueueTrigger.isQueueTrigger(v), { error: 'must be a QueueTrigger, e.g. QueueTrigger.redisList(cache, { listName: "tasks" })' }))
     .min(1, { error: 'must list at least one trigger' }),
   minReplicas: nonNegativeInt.max(1000, { error: 'must be at most 1000' }).optional(),
   maxReplicas: positiveInt.max(1000, { error: 'must be at most 1000' }).optional(),

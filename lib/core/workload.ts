@@ -2,6 +2,7 @@ import { Chart, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
+import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
 import { Connections, type ExternalEndpoint, NamespacePeer, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule, Protocol } from './network';
@@ -125,7 +126,7 @@ function firstWorkloadNamed(chart: Chart, name: string): Workload | undefined {
   if (!index) {
     index = new Map();
     for (const construct of chart.node.findAll()) {
-      if (construct instanceof Workload && !index.has(construct.name)) {
+      if (Workload.isWorkload(construct) && !index.has(construct.name)) {
         index.set(construct.name, construct);
       }
     }
@@ -149,6 +150,11 @@ export interface WorkloadOptions {
  * environment variables and the checks shared by all of them.
  */
 export abstract class Workload extends Construct implements IQuotaConsumer {
+  /** Whether `value` is a workload of any copy of the library (`instanceof` fails across copies). */
+  public static isWorkload(value: unknown): value is Workload {
+    return hasBrand(value, BrandKind.WORKLOAD);
+  }
+
   /** Kubernetes name of the workload's objects. */
   public readonly name: string;
   /** Namespace of the workload's objects (undefined: the chart has none). */
@@ -171,6 +177,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
 
   protected constructor(scope: Construct, id: string, options: { name?: unknown; component: WorkloadComponent; maxNameLength?: number }) {
     super(scope, id);
+    brand(this, BrandKind.WORKLOAD);
     const context = contextOf(this);
     this.environment = context.environment;
     this.namespace = Chart.of(this).namespace;

@@ -10,4 +10,4 @@ export const secretSourceRef = z.custom<ISecretSource>((v) => typeof v === 'obje
 
 export const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be a Secret key: letters, digits, "-", "_" and "."' });
 
-export const externalEndpoint = (example: string) => z.custom<ExternalEndpoint>((v) => v instanceof ExternalEndpoint, { error: `must be an ExternalEndpoint, e.g. ${example}` });
+export const externalEndpoint = (example: string) => z.custom<ExternalEndpoint>((v) => ExternalEndpoint.isExternalEndpoint(v), { error: `must be an ExternalEndpoint, e.g. ${example}` });

@@ -28,7 +28,7 @@ export interface ScrapeTarget {
 
 /** Every workload of the chart of `scope`, in construction order. */
 export function chartWorkloads(scope: IConstruct): Workload[] {
-  return Chart.of(scope).node.findAll().filter((c): c is Workload => c instanceof Workload);
+  return Chart.of(scope).node.findAll().filter((c): c is Workload => Workload.isWorkload(c));
 }
 
 const CONTROLLER_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];

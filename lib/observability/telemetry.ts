@@ -51,7 +51,7 @@ export const langfuseOptionsSchema = z.object({
   credentials: secretSourceRef,
   publicKeyKey: secretKey.optional(),
   secretKeyKey: secretKey.optional(),
-  tracedAgents: z.array(z.custom<Workload>((v) => v instanceof Workload, { error: 'must be a workload of the app (an AgentMicroservice...)' })).optional(),
+  tracedAgents: z.array(z.custom<Workload>((v) => Workload.isWorkload(v), { error: 'must be a workload of the app (an AgentMicroservice...)' })).optional(),
   exportFromCollector: z.boolean().optional(),
   endpoint: externalEndpoint("ExternalEndpoint.https('langfuse.acme.io')").optional(),
 }).strict();
