@@ -6,6 +6,7 @@ import { EnvValue, type ISecretSource } from './core/env-value';
 import { brand, BrandKind, hasBrand } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
 import { imageSchema } from './core/image';
+import { PLACEHOLDER } from './core/placeholder';
 import { toKubernetesName } from './core/labels';
 import { Connections, ExternalEndpoint } from './core/network';
 import { checkProps, type ParsedProps } from './core/props';
@@ -267,7 +268,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
     const environment = contextOf(this).environment;
     this.name = typeof props?.name === 'string' ? props.name : toKubernetesName(id);
     this.wireName = `inference pool ${this.name}`;
-    const config: PoolConfig = parsed.value ?? { model: 'invalid' };
+    const config: PoolConfig = parsed.value ?? { model: PLACEHOLDER };
     const fallback = environment.gpu.available ? undefined : config.fallback;
     if (!environment.gpu.available && !config.fallback) {
       issues.push({ field: 'fallback', message: `environment "${environment.name}" has no GPUs (gpu.available is false): give a fallback, e.g. InferenceFallback.cpuModel({ model: "Qwen/Qwen2.5-0.5B-Instruct" }) or InferenceFallback.external({ baseUrl, model })` });
@@ -316,7 +317,7 @@ function parseBaseUrl(baseUrl: string | undefined, issues: PropIssue[]): URL {
     // reported below
   }
   issues.push({ field: 'fallback.baseUrl', value: baseUrl, message: 'must be an absolute http(s) URL of an OpenAI-compatible API, e.g. "https://api.openai.com/v1"' });
-  return new URL('https://invalid.example');
+  return new URL(`https://${PLACEHOLDER}.example`);
 }
 
 /** The port the URL connects to: its own, or the scheme's. */

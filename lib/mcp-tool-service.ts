@@ -14,7 +14,8 @@ import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
 import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
-import { formatImage, parseImage } from './core/image';
+import { formatImage } from './core/image';
+import { parseImageOrPlaceholder } from './core/placeholder';
 
 /** How an MCP client talks to the server over HTTP. */
 export enum McpTransport {
@@ -146,7 +147,7 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     if (this.bridge) {
       this.addBridgeShare(this.bridge.serverPath ?? '/app');
       const bridgeImage = this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE;
-      this.checkImagePolicy('stdioBridge.bridgeImage', parseImage(bridgeImage) ?? { repository: 'invalid' }, bridgeImage);
+      this.checkImagePolicy('stdioBridge.bridgeImage', parseImageOrPlaceholder(bridgeImage), bridgeImage);
     }
   }
 
@@ -189,7 +190,7 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       super.addHelmImages(builder);
       return;
     }
-    const bridgeImage = parseImage(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' };
+    const bridgeImage = parseImageOrPlaceholder(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE);
     builder
       .image(['image'], this.image, this.deployment, containerPath('copy-server', true), 'Image of the stdio MCP server (copied into the bridge)')
       .image(['bridge', 'image'], bridgeImage, this.deployment, containerPath(this.name), 'Image of the stdio-to-HTTP bridge');
@@ -205,7 +206,7 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       : ['--outputTransport', 'streamableHttp', '--streamableHttpPath', this.mcpPath, ...(this.statefulSessions ? ['--stateful'] : [])];
     const tcp = { tcpSocket: { port: k8s.IntOrString.fromString('http') } };
     const probes = spec.probes;
-    const bridgeImage = parseImage(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' };
+    const bridgeImage = parseImageOrPlaceholder(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE);
     return {
       ...spec,
       image: formatImage(bridgeImage, this.environment.images.registry),

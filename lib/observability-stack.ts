@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { brand, BrandKind, hasBrand } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
+import { PLACEHOLDER } from './core/placeholder';
 import { type EnvValue, type ISecretSource } from './core/env-value';
 import { contextLabels } from './core/labels';
 import { ExternalEndpoint, type INetworkPeer, NamespacePeer, Protocol, type NetworkPort, type PolicyRule } from './core/network';
@@ -514,7 +515,7 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
     } else {
       const port = parseUrl(endpoint)?.port;
       const ports = [...OTLP_PORTS, ...(port !== undefined && port !== OTLP_GRPC_PORT && port !== OTLP_HTTP_PORT ? [TCP(port)] : [])];
-      egress.push({ peer: new NamespacePeer(inClusterNamespace(endpoint) ?? 'invalid'), ports });
+      egress.push({ peer: new NamespacePeer(inClusterNamespace(endpoint) ?? PLACEHOLDER), ports });
     }
   }
 

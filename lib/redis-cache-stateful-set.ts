@@ -4,7 +4,8 @@ import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
-import { formatImage, type ImageReference, imageSchema, parseImage } from './core/image';
+import { formatImage, type ImageReference, imageSchema } from './core/image';
+import { parseImageOrPlaceholder } from './core/placeholder';
 import { toValuesKey, WorkloadComponent } from './core/labels';
 import { Protocol } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
@@ -159,7 +160,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     this.issues.push(...parsed.issues);
     this.config = parsed.value ?? {};
     this.wireName = `Redis ${this.name}`;
-    this.image = parseImage(this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE) ?? { repository: 'invalid' };
+    this.image = parseImageOrPlaceholder(this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE);
     this.resources = resolveResources(this.config.resources, ResourcePreset.CONTEXT_CACHE, this.environment.resourceProfile);
     const limit = parseQuantity(this.resources.limits.memory);
     this.maxMemoryBytes = this.config.maxMemory ? parseQuantity(this.config.maxMemory) : Math.floor((limit * 0.75) / 2 ** 20) * 2 ** 20;
@@ -286,7 +287,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   }
 
   private get exporterImage(): ImageReference {
-    return parseImage(this.config.exporterImage ?? RedisCacheStatefulSet.DEFAULT_EXPORTER_IMAGE) ?? { repository: 'invalid' };
+    return parseImageOrPlaceholder(this.config.exporterImage ?? RedisCacheStatefulSet.DEFAULT_EXPORTER_IMAGE);
   }
 
   /** The chart values: Redis image and resources, and the exporter image. */

@@ -6,7 +6,8 @@ import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizont
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
 import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
 import { type ParsedProps } from './props';
-import { formatImage, type ImageReference, parseImage } from './image';
+import { formatImage, type ImageReference } from './image';
+import { isPlaceholder, parseImageOrPlaceholder, PLACEHOLDER } from './placeholder';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
 import { toValuesKey, type WorkloadComponent } from './labels';
 import { NamespacePeer, Protocol } from './network';
@@ -262,8 +263,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     super(scope, id, { name: rawName, component: defaults.component });
     this.issues.push(...parsed.issues);
     this.defaults = defaults;
-    this.config = parsed.value ?? { image: 'invalid' };
-    this.image = parseImage(this.config.image) ?? { repository: 'invalid' };
+    this.config = parsed.value ?? { image: PLACEHOLDER };
+    this.image = parseImageOrPlaceholder(this.config.image);
     this.port = this.config.port ?? DEFAULT_PORT;
     this.servicePort = this.config.servicePort ?? this.port;
     this.resources = resolveResources(this.config.resources, defaults.resourcePreset, this.environment.resourceProfile);
@@ -303,7 +304,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private checkConfig(): void {
-    if (this.config.image !== 'invalid') {
+    if (!isPlaceholder(this.config.image)) {
       this.checkImagePolicy('image', this.image, this.config.image);
     }
     this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling, this.config.autoscaling));
@@ -551,7 +552,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private createIngress(options: IngressOptions): k8s.KubeIngress {
-    const host = options.host ?? `${this.name}.${this.environment.ingress.domain ?? 'invalid'}`;
+    const host = options.host ?? `${this.name}.${this.environment.ingress.domain ?? PLACEHOLDER}`;
     const tls = options.tls ?? true;
     const issuer = this.environment.ingress.clusterIssuer;
     this.connections.allowIngress(new NamespacePeer(this.environment.ingress.controllerNamespace), [{ port: this.port, protocol: Protocol.TCP }]);

@@ -7,6 +7,7 @@ import { type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
 import { Connections, type ExternalEndpoint, NamespacePeer, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule, Protocol } from './network';
 import { type ImageReference, tagPolicyViolation } from './image';
+import { PLACEHOLDER } from './placeholder';
 import { parseQuantity } from './quantity';
 import { type ResolvedResources } from './resources';
 import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
@@ -118,21 +119,32 @@ function contributorsOf(scope: Construct): readonly IWorkloadContributor[] {
   return (Chart.of(scope) as unknown as Record<symbol, IWorkloadContributor[] | undefined>)[CONTRIBUTORS_SYMBOL] ?? [];
 }
 
-const NAME_INDEX = new WeakMap<Chart, Map<string, Workload>>();
+/** The workloads of each chart in creation order, and an index by name rebuilt when one is added. */
+const CHART_WORKLOADS = new WeakMap<Chart, { workloads: Workload[]; index?: Map<string, Workload> }>();
 
-/** The first workload of the chart with that name; the index is built once, at validation time. */
+function registerWorkload(workload: Workload): void {
+  const chart = Chart.of(workload);
+  const entry = CHART_WORKLOADS.get(chart) ?? { workloads: [] };
+  entry.workloads.push(workload);
+  entry.index = undefined;
+  CHART_WORKLOADS.set(chart, entry);
+}
+
+/** The first workload of the chart with that name. */
 function firstWorkloadNamed(chart: Chart, name: string): Workload | undefined {
-  let index = NAME_INDEX.get(chart);
-  if (!index) {
-    index = new Map();
-    for (const construct of chart.node.findAll()) {
-      if (Workload.isWorkload(construct) && !index.has(construct.name)) {
-        index.set(construct.name, construct);
+  const entry = CHART_WORKLOADS.get(chart);
+  if (!entry) {
+    return undefined;
+  }
+  if (!entry.index) {
+    entry.index = new Map();
+    for (const workload of entry.workloads) {
+      if (!entry.index.has(workload.name)) {
+        entry.index.set(workload.name, workload);
       }
     }
-    NAME_INDEX.set(chart, index);
   }
-  return index.get(name);
+  return entry.index.get(name);
 }
 
 /** Options every workload accepts. */
@@ -187,6 +199,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     this.labels = workloadLabels(this.name, options.component, contextLabels(context.partOf, this.environment.name));
     this.connections = new Connections(new PodPeer(this.name, { ...this.selectorLabels }, this.namespace), this.servicePorts);
     reportIssues(this, this.issues);
+    registerWorkload(this);
     this.node.addValidation({ validate: () => this.nameClash() });
   }
 
@@ -195,7 +208,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     const result = resourceName(maxLength).safeParse(name);
     if (!result.success) {
       this.issues.push({ field: 'name', value: name, message: result.error.issues[0].message });
-      return typeof name === 'string' && name.length > 0 ? name : toKubernetesName(id) || 'invalid';
+      return typeof name === 'string' && name.length > 0 ? name : toKubernetesName(id) || PLACEHOLDER;
     }
     return result.data;
   }

@@ -4,7 +4,8 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from '../core/helm-values';
-import { formatImage, type ImageReference, imageSchema, parseImage } from '../core/image';
+import { formatImage, type ImageReference, imageSchema } from '../core/image';
+import { parseImageOrPlaceholder } from '../core/placeholder';
 import { toValuesKey, WorkloadComponent } from '../core/labels';
 import { Protocol } from '../core/network';
 import { podMetadata, renderContainer, renderPodSpec } from '../core/pod';
@@ -125,7 +126,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
 
   protected constructor(scope: Construct, id: string, image: string | undefined, defaultImage: string, defaults: ResolvedResources, options: ServerOptions | undefined) {
     super(scope, id, { name: id, component: WorkloadComponent.OBSERVABILITY });
-    this.image = parseImage(image ?? defaultImage) ?? { repository: 'invalid' };
+    this.image = parseImageOrPlaceholder(image ?? defaultImage);
     this.resources = serverResources(defaults, this.environment.resourceProfile, options?.resources);
     this.checkImagePolicy('image', this.image, image ?? defaultImage);
     this.issues.push(...resourceIssues(this.resources));

@@ -6,7 +6,7 @@ import { AgentPlatform } from '../agent-platform';
 import { type EnvironmentConfig } from '../environment';
 import { collectProblems, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
-import { renderApiObject } from './render';
+import { ApiObjectRenderer } from './render';
 import { toYamlDocuments } from './yaml';
 
 /** A Kubernetes object as written to the manifests. */
@@ -133,20 +133,48 @@ function fileNameOf(owner: IConstruct): string {
   return `${typeof named === 'string' ? named : toKubernetesName(owner.node.id)}.yaml`;
 }
 
-/** Renders the objects of a validated chart (an `AgentPlatform` or any cdk8s Chart), one file per top-level construct. */
+/**
+ * Validates a chart (an `AgentPlatform` or any cdk8s Chart) as `App.synth()` does, then renders
+ * its objects, one file per top-level construct.
+ * @throws SynthesisError listing every problem of the chart; nothing is rendered then
+ */
 export function renderPlatform(platform: Chart): ManifestFile[] {
+  const problems = collectProblems(platform);
+  if (problems.length > 0) {
+    throw new SynthesisError(problems);
+  }
+  const { files, problems: renderProblems } = renderValidated(platform);
+  if (renderProblems.length > 0) {
+    throw new SynthesisError(renderProblems);
+  }
+  return files;
+}
+
+/**
+ * Renders the objects of a chart whose validation passed, one file per top-level construct.
+ * Render failures come back as problems, each naming the construct path.
+ */
+function renderValidated(platform: Chart): { files: ManifestFile[]; problems: string[] } {
+  const renderer = new ApiObjectRenderer(platform);
+  const problems: string[] = [];
   const files = new Map<string, { objects: KubeObject[]; sources: ApiObject[] }>();
   for (const owner of orderedOwners(platform)) {
     const sources = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
     if (sources.length > 0) {
       // Constructs sharing a name (a SecretSource and the agent it serves) share a file.
       const file = files.get(fileNameOf(owner)) ?? { objects: [], sources: [] };
-      file.objects.push(...sources.map(renderApiObject));
-      file.sources.push(...sources);
+      for (const source of sources) {
+        try {
+          file.objects.push(renderer.render(source));
+          file.sources.push(source);
+        } catch (error) {
+          problems.push(error instanceof Error ? error.message : String(error));
+        }
+      }
       files.set(fileNameOf(owner), file);
     }
   }
-  return [...files.entries()].map(([fileName, f]) => ({ fileName, objects: f.objects, sources: f.sources }));
+  return { files: [...files.entries()].map(([fileName, f]) => ({ fileName, objects: f.objects, sources: f.sources })), problems };
 }
 
 /**
@@ -165,12 +193,9 @@ export function renderApps(definitions: readonly AgentAppDefinition[]): Rendered
   }
   const rendered: RenderedEnvironment[] = [];
   for (const { definition, env, platform } of built) {
-    try {
-      const files = renderPlatform(platform);
-      rendered.push({ app: definition.name, environment: env.name, platform, files, objects: files.flatMap((f) => f.objects) });
-    } catch (error) {
-      problems.push(`[${definition.name}/${env.name}] ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const result = renderValidated(platform);
+    problems.push(...result.problems.map((p) => `[${definition.name}/${env.name}] ${p}`));
+    rendered.push({ app: definition.name, environment: env.name, platform, files: result.files, objects: result.files.flatMap((f) => f.objects) });
   }
   if (problems.length > 0) {
     throw new SynthesisError(problems);

@@ -1,9 +1,10 @@
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import {
   AgentMicroservice, AgentPlatform, collectProblems, Environments, type IMcpTool, type IRedisCache, type KubeObject, McpToolService,
   McpTransport, RedisCacheStatefulSet, renderPlatform,
 } from '../../lib';
 import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
+import { ApiObjectRenderer } from '../../lib/synth/render';
 
 // Wiring: one call on the consumer gives it the connection settings (env vars), opens the path in
 // both NetworkPolicies (egress on the client, ingress on the server, on the server's container
@@ -231,8 +232,11 @@ describe('agent -> agent', () => {
     expect(loop.callAgent(loop)).toBe(loop);
     // THEN one problem names the mistake
     expect(collectProblems(platform)).toEqual(['[test/loop] calls: an agent cannot be wired to itself']);
-    // AND nothing was wired
-    const objects = renderPlatform(platform).flatMap((f) => f.objects);
+    // AND rendering refuses the app
+    expect(() => renderPlatform(platform)).toThrow('calls: an agent cannot be wired to itself');
+    // AND nothing was wired (the objects as they would render, read without validation)
+    const renderer = new ApiObjectRenderer(platform);
+    const objects = platform.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => renderer.render(o));
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'loop');
     expect(at(policy, 'spec.egress')).toEqual([DNS_RULE]);
     expect(at(policy, 'spec.ingress')).toEqual([]);
