@@ -119,23 +119,36 @@ function contributorsOf(scope: Construct): readonly IWorkloadContributor[] {
   return (Chart.of(scope) as unknown as Record<symbol, IWorkloadContributor[] | undefined>)[CONTRIBUTORS_SYMBOL] ?? [];
 }
 
-/** The workloads of each chart in creation order, and an index by name rebuilt when one is added. */
-const CHART_WORKLOADS = new WeakMap<Chart, { workloads: Workload[]; index?: Map<string, Workload> }>();
+/**
+ * The workloads of each chart in creation order, and an index by name rebuilt when one is added.
+ * Kept on the chart under a registered symbol, so that every copy of the library shares it.
+ */
+const WORKLOADS_SYMBOL = Symbol.for('cdk8s-agents.ChartWorkloads');
+
+interface ChartWorkloads {
+  readonly workloads: Workload[];
+  index?: Map<string, Workload>;
+}
+
+function chartWorkloads(chart: Chart): ChartWorkloads {
+  const holder = chart as unknown as Record<symbol, ChartWorkloads | undefined>;
+  let entry = holder[WORKLOADS_SYMBOL];
+  if (!entry) {
+    entry = { workloads: [] };
+    Object.defineProperty(chart, WORKLOADS_SYMBOL, { value: entry });
+  }
+  return entry;
+}
 
 function registerWorkload(workload: Workload): void {
-  const chart = Chart.of(workload);
-  const entry = CHART_WORKLOADS.get(chart) ?? { workloads: [] };
+  const entry = chartWorkloads(Chart.of(workload));
   entry.workloads.push(workload);
   entry.index = undefined;
-  CHART_WORKLOADS.set(chart, entry);
 }
 
 /** The first workload of the chart with that name. */
 function firstWorkloadNamed(chart: Chart, name: string): Workload | undefined {
-  const entry = CHART_WORKLOADS.get(chart);
-  if (!entry) {
-    return undefined;
-  }
+  const entry = chartWorkloads(chart);
   if (!entry.index) {
     entry.index = new Map();
     for (const workload of entry.workloads) {
