@@ -8,6 +8,9 @@ export { type AutoscalingOptions, type ResolvedAutoscaling } from './core/autosc
 export { type HealthCheckOptions } from './core/probes';
 export { type SecurityOptions } from './core/security';
 export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, type SharedVolumeMount, type ISharedVolume, ServiceWorkload } from './core/service-workload';
+export { type ResolvedMetrics, type ResolvedIngress, type ResolvedServiceSettings } from './core/service-workload';
+export { PodVolume, type ContainerMount, type VolumeMountOptions, type EmptyDirOptions, type ConfigMapVolumeOptions, type SecretVolumeOptions, type IConfigMapVolumeSource } from './core/volumes';
+export { type ContainerOptions, type SidecarOptions, type SidecarPort, type SidecarMetricsOptions, type InitContainerOptions } from './core/containers';
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';

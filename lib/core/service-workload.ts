@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { type Construct, type IConstruct } from 'constructs';
+import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
@@ -12,14 +12,21 @@ import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmVal
 import { toValuesKey, type WorkloadComponent } from './labels';
 import { NamespacePeer, Protocol } from './network';
 import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
-import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
+import { type ContainerProbes, type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
 import { type ResolvedResources, resourceIssues, type ResourcePreset, resolveResources } from './resources';
 import { annotations as annotationsSchema, dnsSubdomain, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
-import { type SecurityOptions } from './security';
+import { containerSecurityContext, type SecurityOptions } from './security';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
 import { type IRedisCache, wire } from './wiring';
+import { type ContainerContext, containerImage, type InitContainerOptions, resolveContainer, type ResolvedContainer, type SidecarOptions } from './containers';
+import { type ContainerMount, type ISharedVolume, PodVolume, type VolumeMountOptions, volumeMountOptionsSchema } from './volumes';
+import { type EnvironmentConfig } from '../environment';
+import { checkProps } from './props';
+import { type PropIssue } from './errors';
+
+export { type ISharedVolume } from './volumes';
 
 /** Where Prometheus finds the workload's metrics. */
 export interface MetricsOptions {
@@ -141,14 +148,6 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
   readonly sharedVolumes?: SharedVolumeMount[];
 }
 
-/** Files several pods mount at once (implemented by `SharedVolume`). */
-export interface ISharedVolume extends IConstruct {
-  /** Name of the volume, unique in the namespace. */
-  readonly name: string;
-  /** The pod volume, named `volumeName`. */
-  toVolume(volumeName: string): k8s.Volume;
-}
-
 /** A shared volume and where the main container sees it. */
 export interface SharedVolumeMount {
   readonly volume: ISharedVolume;
@@ -223,10 +222,80 @@ const HTTP_PORT_NAME = 'http';
 const METRICS_PORT_NAME = 'metrics';
 const DEFAULT_PORT = 8080;
 
+/** Where the main container serves Prometheus metrics. */
+export interface ResolvedMetrics {
+  /** Container port. */
+  readonly port: number;
+  /** Name of the container port: `http` when it is the service port, else `metrics`. */
+  readonly portName: string;
+  /** HTTP path. */
+  readonly path: string;
+}
+
+/** The Ingress, with its defaults applied. */
+export interface ResolvedIngress {
+  readonly host: string;
+  readonly path: string;
+  readonly tls: boolean;
+  /** The TLS Secret, when TLS is on. */
+  readonly tlsSecretName?: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every setting of a service workload with its default applied, resolved once in the
+ * constructor (as cdk8s-plus resolves a pod's): rendering and checks read only from it.
+ */
+export interface ResolvedServiceSettings {
+  readonly port: number;
+  readonly servicePort: number;
+  readonly terminationGracePeriodSeconds: number;
+  readonly preStopDelaySeconds: number;
+  readonly automountServiceAccountToken: boolean;
+  readonly tmpSizeLimit: string;
+  /** Undefined when the main container is not scraped. */
+  readonly metrics: ResolvedMetrics | undefined;
+  readonly probes: ContainerProbes;
+  readonly ingress: ResolvedIngress | undefined;
+  readonly security: SecurityOptions | undefined;
+}
+
+/** Applies each documented default of the props once. */
+export function resolveServiceSettings(config: ServiceWorkloadConfig, defaults: ServiceWorkloadDefaults, environment: EnvironmentConfig, name: string): ResolvedServiceSettings {
+  const port = config.port ?? DEFAULT_PORT;
+  const metricsEnabled = config.metrics?.enabled ?? defaults.metricsByDefault ?? true;
+  const metricsPort = config.metrics?.port ?? port;
+  const ingress = config.ingress;
+  const tls = ingress?.tls ?? true;
+  return {
+    port,
+    servicePort: config.servicePort ?? port,
+    terminationGracePeriodSeconds: config.terminationGracePeriodSeconds ?? 60,
+    preStopDelaySeconds: config.preStopDelaySeconds ?? 5,
+    automountServiceAccountToken: config.automountServiceAccountToken ?? false,
+    tmpSizeLimit: config.tmpSizeLimit ?? '512Mi',
+    metrics: metricsEnabled
+      ? { port: metricsPort, portName: metricsPort === port ? HTTP_PORT_NAME : METRICS_PORT_NAME, path: config.metrics?.path ?? '/metrics' }
+      : undefined,
+    probes: httpProbes(config.healthCheck, HTTP_PORT_NAME, { startupTimeoutSeconds: defaults.startupTimeoutSeconds }),
+    ingress: ingress && {
+      host: ingress.host ?? `${name}.${environment.ingress.domain ?? PLACEHOLDER}`,
+      path: ingress.path ?? '/',
+      tls,
+      tlsSecretName: tls ? ingress.tlsSecretName ?? `${name}-tls` : undefined,
+      annotations: { ...(tls && environment.ingress.clusterIssuer ? { 'cert-manager.io/cluster-issuer': environment.ingress.clusterIssuer } : {}), ...ingress.annotations },
+    },
+    security: config.security as SecurityOptions | undefined,
+  };
+}
+
+/** A container added with `addInitContainer`: the library's options, or a spec a subclass renders itself. */
+type InitContainer = { readonly resolved: ResolvedContainer } | { readonly spec: ContainerSpec };
+
 /**
  * A Deployment of an HTTP service with its Service, ServiceAccount, HPA, PodDisruptionBudget,
  * NetworkPolicy and optional Ingress. Every object renders lazily, so wiring added after
- * construction (`addEnv`, `connections.allowFrom`, ...) still reaches the manifests.
+ * construction (`addEnv`, `connections.allowFrom`, `addSidecar`, ...) still reaches the manifests.
  */
 export abstract class ServiceWorkload extends Workload implements IHelmValuesProvider {
   /** The container image, split into the parts Helm values can override. */
@@ -241,6 +310,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly autoscaling: ResolvedAutoscaling | undefined;
   /** Replicas when there is no HPA. */
   public readonly replicas: number;
+  /** Seconds between SIGTERM and SIGKILL. */
+  public readonly terminationGracePeriodSeconds: number;
+  /** Seconds a stopping pod keeps serving (0: no preStop hook). */
+  public readonly preStopDelaySeconds: number;
+  /** Whether the ServiceAccount token is mounted into the pods. */
+  public readonly automountServiceAccountToken: boolean;
+  /** Where the main container serves metrics; undefined when it is not scraped. */
+  public readonly metrics: ResolvedMetrics | undefined;
+  /** The Ingress settings, when there is one. */
+  public readonly ingress: ResolvedIngress | undefined;
   /** The Deployment. */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service (undefined for workers). */
@@ -253,20 +332,27 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly scaledObject: ScaledObject | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
-  private readonly defaults: ServiceWorkloadDefaults;
-  private readonly volumes: k8s.Volume[] = [];
+  /** Every setting with its default applied; rendering reads only from here. */
+  protected readonly settings: ResolvedServiceSettings;
+  private readonly volumes = new Map<string, k8s.Volume | PodVolume>();
   private readonly volumeMounts: k8s.VolumeMount[] = [];
-  private readonly initContainers: ContainerSpec[] = [];
+  private readonly initContainers: InitContainer[] = [];
+  private readonly typedSidecars: ResolvedContainer[] = [];
   private cache?: IRedisCache;
 
   protected constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, rawName: unknown, defaults: ServiceWorkloadDefaults) {
     super(scope, id, { name: rawName, component: defaults.component });
     this.issues.push(...parsed.issues);
-    this.defaults = defaults;
     this.config = parsed.value ?? { image: PLACEHOLDER };
+    this.settings = resolveServiceSettings(this.config, defaults, this.environment, this.name);
     this.image = parseImageOrPlaceholder(this.config.image);
-    this.port = this.config.port ?? DEFAULT_PORT;
-    this.servicePort = this.config.servicePort ?? this.port;
+    this.port = this.settings.port;
+    this.servicePort = this.settings.servicePort;
+    this.terminationGracePeriodSeconds = this.settings.terminationGracePeriodSeconds;
+    this.preStopDelaySeconds = this.settings.preStopDelaySeconds;
+    this.automountServiceAccountToken = this.settings.automountServiceAccountToken;
+    this.metrics = this.settings.metrics;
+    this.ingress = this.settings.ingress;
     this.resources = resolveResources(this.config.resources, defaults.resourcePreset, this.environment.resourceProfile);
     const queue = this.config.queueScaling;
     this.queueScaling = queue && this.environment.autoscaling.enabled ? resolveQueueScaling(queue, this.environment.autoscaling.maxReplicas) : undefined;
@@ -277,7 +363,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     this.exposePorts({ port: this.port, protocol: Protocol.TCP });
     this.addEnvMap(this.config.env);
     this.allowExternal(...(this.config.externalEndpoints ?? []));
-    const tmp = tmpVolume(this.config.tmpSizeLimit ?? '512Mi');
+    const tmp = tmpVolume(this.settings.tmpSizeLimit);
     this.addVolume(tmp.volume, tmp.mount);
 
     if (this.config.cache) {
@@ -286,7 +372,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     for (const mount of this.config.sharedVolumes ?? []) {
       this.mountSharedVolume(mount.volume, mount.mountPath, { readOnly: mount.readOnly });
     }
-    this.createServiceAccount(this.config.automountServiceAccountToken ?? false);
+    this.createServiceAccount(this.settings.automountServiceAccountToken);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: this.metadata(),
       spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
@@ -298,8 +384,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.createDisruptionBudget();
     }
     this.createNetworkPolicy();
-    if (this.config.ingress && this.service) {
-      this.createIngress(this.config.ingress);
+    if (this.settings.ingress && this.service) {
+      this.createIngress(this.settings.ingress);
     }
   }
 
@@ -308,8 +394,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.checkImagePolicy('image', this.image, this.config.image);
     }
     this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling, this.config.autoscaling));
-    const grace = this.config.terminationGracePeriodSeconds ?? 60;
-    const preStop = this.config.preStopDelaySeconds ?? 5;
+    const { terminationGracePeriodSeconds: grace, preStopDelaySeconds: preStop } = this.settings;
     if (preStop > 0 && preStop >= grace) {
       this.issues.push({
         field: 'preStopDelaySeconds',
@@ -341,11 +426,29 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return this.autoscaling !== undefined || this.queueScaling !== undefined;
   }
 
-  /** Adds a pod volume, mounted into the main container when `mount` is given. */
-  public addVolume(volume: k8s.Volume, mount?: k8s.VolumeMount): void {
-    this.volumes.push(volume);
+  /**
+   * Adds a volume to the pod, mounted into the main container when `mount` is given (a volume
+   * is added once, however many containers mount it):
+   * `addVolume(PodVolume.emptyDir('cache', { sizeLimit: '1Gi' }), { mountPath: '/cache' })`.
+   */
+  public addVolume(volume: PodVolume, mount?: VolumeMountOptions): void;
+  /** @internal A Kubernetes volume a subclass builds itself (kept for subclasses written before PodVolume). */
+  public addVolume(volume: k8s.Volume, mount?: k8s.VolumeMount): void;
+  public addVolume(volume: PodVolume | k8s.Volume, mount?: VolumeMountOptions | k8s.VolumeMount): void {
+    if (PodVolume.isPodVolume(volume)) {
+      this.addPodVolume(volume, 'volumes');
+      if (mount) {
+        const options = checkProps(volumeMountOptionsSchema, mount, `volumes.${volume.name}`);
+        this.issues.push(...options.issues);
+        const mounts = [{ volume, ...(options.value ?? { mountPath: '/' }) }];
+        this.issues.push(...mountIssues(mounts, `volumes.${volume.name}`));
+        this.volumeMounts.push(...this.renderMounts(mounts));
+      }
+      return;
+    }
+    this.claimVolumeName(volume.name, volume, 'volumes');
     if (mount) {
-      this.volumeMounts.push(mount);
+      this.volumeMounts.push(mount as k8s.VolumeMount);
     }
   }
 
@@ -354,12 +457,105 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
    * elsewhere) into the main container.
    */
   public mountSharedVolume(volume: ISharedVolume, mountPath: string, options: { readOnly?: boolean } = {}): void {
-    const volumeName = `shared-${volume.name}`;
-    if (!this.volumes.some((v) => v.name === volumeName)) {
-      this.addVolume(volume.toVolume(volumeName));
-      this.node.addDependency(volume);
+    this.addVolume(PodVolume.fromSharedVolume(volume), { mountPath, readOnly: options.readOnly });
+  }
+
+  /**
+   * Adds a container beside the main one, of the library's own shape: the restricted security
+   * context, requests and limits (counted in the namespace quota), probes on its ports, its
+   * metrics scraped and its external endpoints admitted by the NetworkPolicy, its image pinned
+   * like the main one and in the chart values.
+   */
+  public addSidecar(options: SidecarOptions): void {
+    const container = this.resolveExtraContainer('sidecar', options, 'sidecars');
+    if (container) {
+      this.typedSidecars.push(container);
     }
-    this.volumeMounts.push({ name: volumeName, mountPath, readOnly: options.readOnly });
+  }
+
+  /**
+   * Adds a container that runs to completion before the main container starts (in the order
+   * added), with the same security context and resource rules; the namespace quota counts the
+   * largest init container when it needs more than the running containers together.
+   */
+  public addInitContainer(options: InitContainerOptions): void;
+  /** @internal A container spec a subclass renders itself (kept for subclasses written before InitContainerOptions). */
+  public addInitContainer(spec: ContainerSpec): void;
+  public addInitContainer(container: InitContainerOptions | ContainerSpec): void {
+    if (isContainerSpec(container)) {
+      this.initContainers.push({ spec: container });
+      return;
+    }
+    const resolved = this.resolveExtraContainer('init', container, 'initContainers');
+    if (resolved) {
+      this.initContainers.push({ resolved });
+    }
+  }
+
+  private resolveExtraContainer(kind: 'sidecar' | 'init', options: unknown, field: string): ResolvedContainer | undefined {
+    const name = (options as { name?: unknown } | null)?.name;
+    const prefix = `${field}.${typeof name === 'string' && name !== '' ? name : String(kind === 'sidecar' ? this.typedSidecars.length : this.initContainers.length)}.`;
+    const { container, issues } = resolveContainer(kind, options, this.containerContext(), prefix);
+    this.issues.push(...issues);
+    if (!container) {
+      return undefined;
+    }
+    if (this.containerNames().includes(container.name)) {
+      this.issues.push({ field: `${prefix}name`, value: container.name, message: `is already the name of a container of this pod (${this.containerNames().join(', ')}); give each container its own name` });
+    }
+    for (const p of container.ports) {
+      if (p.port === this.port || p.port === this.settings.metrics?.port || this.typedSidecars.some((s) => s.ports.some((q) => q.port === p.port || q.name === p.name)) || [HTTP_PORT_NAME, METRICS_PORT_NAME].includes(p.name)) {
+        this.issues.push({ field: `${prefix}ports`, value: p, message: 'is already used by another container of this pod; the containers of a pod share its ports: use another port number and name' });
+      }
+    }
+    for (const mount of container.mounts) {
+      this.addPodVolume(mount.volume, prefix + 'mounts');
+    }
+    this.issues.push(...mountIssues(container.mounts, `${prefix}mounts`));
+    this.allowExternal(...container.externalEndpoints);
+    return container;
+  }
+
+  private containerContext(): ContainerContext {
+    return {
+      profile: this.environment.resourceProfile,
+      registry: this.environment.images.registry,
+      pullPolicy: this.environment.images.pullPolicy,
+      tagPolicy: this.environment.images.tagPolicy,
+      security: this.settings.security,
+      envIssues: (name, value, field) => this.envValueIssues(name, value, field),
+    };
+  }
+
+  private containerNames(): string[] {
+    const init = this.initContainers.map((c) => ('resolved' in c ? c.resolved.name : c.spec.name));
+    return [this.name, ...this.typedSidecars.map((c) => c.name), ...init];
+  }
+
+  /** Adds a library volume to the pod once, reporting its factory's problems and ordering it after what it reads. */
+  private addPodVolume(volume: PodVolume, field: string): void {
+    if (this.volumes.get(volume.name) === volume) {
+      return;
+    }
+    if (this.claimVolumeName(volume.name, volume, field)) {
+      this.issues.push(...volume._issues.map((i) => ({ ...i, field: `${field}.${volume.name}.${i.field}` })));
+      for (const dependency of volume._source.dependencies ?? []) {
+        this.node.addDependency(dependency);
+      }
+    }
+  }
+
+  private claimVolumeName(name: string, volume: k8s.Volume | PodVolume, field: string): boolean {
+    if (this.volumes.has(name)) {
+      this.issues.push({ field, value: name, message: 'is already the name of another volume of this pod; give each volume its own name' });
+      return false;
+    }
+    this.volumes.set(name, volume);
+    return true;
+  }
+
+  private renderMounts(mounts: readonly ContainerMount[]): k8s.VolumeMount[] {
+    return mounts.map((m) => ({ name: m.volume.name, mountPath: m.mountPath, readOnly: m.volume._source.readOnly || m.readOnly ? true : undefined, subPath: m.subPath }));
   }
 
   /** Wires this workload to a Redis: connection settings, NetworkPolicy paths, ordering. */
@@ -379,11 +575,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return this.cache;
   }
 
-  /** Adds a container that runs to completion before the main container starts. */
-  protected addInitContainer(spec: ContainerSpec): void {
-    this.initContainers.push(spec);
-  }
-
   /** The image reference a container gets, with the environment's registry. */
   public get imageName(): string {
     return formatImage(this.image, this.environment.images.registry);
@@ -395,18 +586,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return `http://${host}:${this.servicePort}`;
   }
 
-  private get metricsEnabled(): boolean {
-    return this.config.metrics?.enabled ?? this.defaults.metricsByDefault ?? true;
-  }
-
-  private get metricsPort(): number {
-    return this.config.metrics?.port ?? this.port;
-  }
-
   protected renderContainerPorts(): k8s.ContainerPort[] {
     const ports: k8s.ContainerPort[] = [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }];
-    if (this.metricsEnabled && this.metricsPort !== this.port) {
-      ports.push({ name: METRICS_PORT_NAME, containerPort: this.metricsPort, protocol: 'TCP' });
+    const metrics = this.settings.metrics;
+    if (metrics && metrics.port !== this.port) {
+      ports.push({ name: METRICS_PORT_NAME, containerPort: metrics.port, protocol: 'TCP' });
     }
     return ports;
   }
@@ -423,10 +607,10 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       env: this.renderEnv(),
       resources: this.resources,
       extendedResources: this.extendedResources(),
-      probes: httpProbes(this.config.healthCheck, HTTP_PORT_NAME, { startupTimeoutSeconds: this.defaults.startupTimeoutSeconds }),
-      security: this.config.security as SecurityOptions | undefined,
+      probes: this.settings.probes,
+      security: this.settings.security,
       volumeMounts: this.volumeMounts,
-      preStopDelaySeconds: this.config.preStopDelaySeconds ?? 5,
+      preStopDelaySeconds: this.settings.preStopDelaySeconds,
     };
   }
 
@@ -435,7 +619,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return {};
   }
 
-  /** Containers running beside the main one. */
+  /**
+   * Containers running beside the main one, built by a subclass as Kubernetes containers (kept
+   * for subclasses written before `addSidecar`). They get the restricted security context
+   * whatever they set, and their requests and limits count in the quota.
+   */
   protected sidecars(): k8s.Container[] {
     return [];
   }
@@ -446,33 +634,57 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private podAnnotations(): Record<string, string> {
-    const scrape: Record<string, string> = this.metricsEnabled
-      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.metricsPort), 'prometheus.io/path': this.metricsPath }
+    const [scraped] = this.metricsEndpoints();
+    const scrape: Record<string, string> = scraped
+      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(scraped.port), 'prometheus.io/path': scraped.path }
       : {};
-    return { ...scrape, ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
+    return { ...scrape, ...this.contentHashes(), ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
   }
 
-
-
-  private get metricsPath(): string {
-    return this.config.metrics?.path ?? '/metrics';
+  /** `checksum/<volume>` for every mounted volume whose content the app knows: a change rolls the pods. */
+  private contentHashes(): Record<string, string> {
+    const hashes: Record<string, string> = {};
+    for (const volume of this.volumes.values()) {
+      const hash = PodVolume.isPodVolume(volume) ? volume._source.contentHash?.() : undefined;
+      if (hash) {
+        hashes[`checksum/${volume.name}`] = hash;
+      }
+    }
+    return hashes;
   }
 
   public metricsEndpoints(): MetricsEndpoint[] {
-    if (!this.metricsEnabled) {
-      return [];
-    }
-    const portName = this.metricsPort === this.port ? HTTP_PORT_NAME : METRICS_PORT_NAME;
-    return [{ port: this.metricsPort, portName, path: this.metricsPath }];
+    const main = this.settings.metrics;
+    const sidecars = this.typedSidecars.flatMap((c) => (c.metrics ? [c.metrics] : []));
+    return [...(main ? [main] : []), ...sidecars];
   }
 
   /** HTTP services follow the OpenTelemetry HTTP server conventions; subclasses say otherwise. */
   public signals(): WorkloadSignals {
-    return this.metricsEnabled ? HTTP_SERVER_SIGNALS : { metrics: [] };
+    return this.settings.metrics ? HTTP_SERVER_SIGNALS : { metrics: [] };
   }
 
   public override get emitsTraces(): boolean {
     return true;
+  }
+
+  private renderSidecars(): k8s.Container[] {
+    const typed = this.typedSidecars.map((c) => renderContainer({
+      ...c.spec,
+      image: containerImage(c, this.containerContext()),
+      volumeMounts: this.renderMounts(c.mounts),
+    }));
+    const raw = this.sidecars().map((c) => ({
+      ...c,
+      securityContext: containerSecurityContext({ ...this.settings.security, readOnlyRootFilesystem: c.securityContext?.readOnlyRootFilesystem ?? true }),
+    }));
+    return [...typed, ...raw];
+  }
+
+  private renderInitContainers(): k8s.Container[] {
+    return this.initContainers.map((c) => ('spec' in c
+      ? renderContainer(c.spec)
+      : renderContainer({ ...c.resolved.spec, image: containerImage(c.resolved, this.containerContext()), volumeMounts: this.renderMounts(c.resolved.mounts) })));
   }
 
   private renderDeploymentSpec(): k8s.DeploymentSpec {
@@ -487,12 +699,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
           serviceAccountName: this.name,
-          automountServiceAccountToken: this.config.automountServiceAccountToken ?? false,
-          initContainers: this.initContainers.map(renderContainer),
-          containers: [renderContainer(this.mainContainerSpec()), ...this.sidecars()],
-          volumes: this.volumes,
-          security: this.config.security as SecurityOptions | undefined,
-          terminationGracePeriodSeconds: this.config.terminationGracePeriodSeconds ?? 60,
+          automountServiceAccountToken: this.settings.automountServiceAccountToken,
+          initContainers: this.renderInitContainers(),
+          containers: [renderContainer(this.mainContainerSpec()), ...this.renderSidecars()],
+          volumes: [...this.volumes.values()].map((v) => (PodVolume.isPodVolume(v) ? v._toVolume() : v)),
+          security: this.settings.security,
+          terminationGracePeriodSeconds: this.settings.terminationGracePeriodSeconds,
           topologySpreadConstraints: spread,
           ...this.podSpecExtras(),
         }),
@@ -551,23 +763,18 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     });
   }
 
-  private createIngress(options: IngressOptions): k8s.KubeIngress {
-    const host = options.host ?? `${this.name}.${this.environment.ingress.domain ?? PLACEHOLDER}`;
-    const tls = options.tls ?? true;
-    const issuer = this.environment.ingress.clusterIssuer;
+  private createIngress(ingress: ResolvedIngress): k8s.KubeIngress {
     this.connections.allowIngress(new NamespacePeer(this.environment.ingress.controllerNamespace), [{ port: this.port, protocol: Protocol.TCP }]);
     return new k8s.KubeIngress(this, 'Ingress', {
-      metadata: this.metadata('', {
-        annotations: { ...(tls && issuer ? { 'cert-manager.io/cluster-issuer': issuer } : {}), ...options.annotations },
-      }),
+      metadata: this.metadata('', { annotations: { ...ingress.annotations } }),
       spec: {
         ingressClassName: this.environment.ingress.className,
-        tls: tls ? [{ hosts: [host], secretName: options.tlsSecretName ?? `${this.name}-tls` }] : undefined,
+        tls: ingress.tls ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
         rules: [{
-          host,
+          host: ingress.host,
           http: {
             paths: [{
-              path: options.path ?? '/',
+              path: ingress.path,
               pathType: 'Prefix',
               backend: { service: { name: this.name, port: { name: HTTP_PORT_NAME } } },
             }],
@@ -579,7 +786,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   /**
    * The chart values of this workload: image, replicas (or autoscaling bounds) and resources of
-   * the main container.
+   * the main container, and the images of its sidecars and init containers.
    */
   public helmValues(): HelmValueSection {
     const builder = new HelmSectionBuilder(toValuesKey(this.name), this.node.path);
@@ -599,13 +806,53 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return builder.build();
   }
 
-  /** Declares the images of the pod in the chart values; subclasses with more images add theirs. */
+  /** Declares the images of the pod in the chart values; subclasses with more images add theirs (and call this for the added containers). */
   protected addHelmImages(builder: HelmSectionBuilder): void {
     builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'Image of the main container');
+    this.addAddedContainerImages(builder);
   }
 
+  /** The images of the containers added with `addSidecar` and `addInitContainer(options)`. */
+  protected addAddedContainerImages(builder: HelmSectionBuilder): void {
+    for (const c of this.typedSidecars) {
+      builder.image(['sidecars', toValuesKey(c.name), 'image'], c.image, this.deployment, containerPath(c.name), `Image of the sidecar ${c.name}`);
+    }
+    for (const c of this.initContainers) {
+      if ('resolved' in c) {
+        builder.image(['initContainers', toValuesKey(c.resolved.name), 'image'], c.resolved.image, this.deployment, containerPath(c.resolved.name, true), `Image of the init container ${c.resolved.name}`);
+      }
+    }
+  }
+
+  /** What the pods ask of the quota: the main container, the sidecars and the largest init container, as Kubernetes counts them. */
   public quotaDemand(): QuotaDemand {
     const extended = this.extendedResources();
-    return podDemand(this.maxPods + 1, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
+    const sidecars = [...this.typedSidecars.map((c) => c.resources), ...this.sidecars().map(rawResources)];
+    const init = this.initContainers.map((c) => ('resolved' in c ? c.resolved.resources : c.spec.resources));
+    return podDemand(this.maxPods + 1, [this.resources, ...sidecars], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended }, init);
   }
+}
+
+/** A subclass's own container spec carries its resolved pull policy; the library's options never do. */
+function isContainerSpec(container: InitContainerOptions | ContainerSpec): container is ContainerSpec {
+  return typeof container === 'object' && container !== null && 'imagePullPolicy' in container;
+}
+
+/** Requests and limits of a Kubernetes container, zero where it sets none. */
+function rawResources(container: k8s.Container): ResolvedResources {
+  const value = (q: k8s.Quantity | undefined) => (q === undefined ? '0' : String(q.value));
+  const r = container.resources;
+  return {
+    requests: { cpu: value(r?.requests?.cpu), memory: value(r?.requests?.memory) },
+    limits: { cpu: value(r?.limits?.cpu), memory: value(r?.limits?.memory) },
+  };
+}
+
+/** Mounts of a read-only source (a ConfigMap, a Secret) that ask to be writable. */
+function mountIssues(mounts: readonly ContainerMount[], field: string): PropIssue[] {
+  return mounts.filter((m) => m.volume._source.readOnly && m.readOnly === false).map((m) => ({
+    field,
+    value: m.mountPath,
+    message: `volume "${m.volume.name}" is a ConfigMap or Secret, always mounted read-only; remove readOnly: false`,
+  }));
 }

@@ -32,15 +32,23 @@ export interface QuotaDemand {
   readonly storageBytes: number;
 }
 
-/** What `pods` pods of the given containers ask of the quota (GPUs and claims in `extra`). */
-export function podDemand(pods: number, containers: readonly ResolvedResources[], extra: Partial<QuotaDemand> = {}): QuotaDemand {
-  const sum = (pick: (c: ResolvedResources) => string) => containers.reduce((total, c) => total + parseQuantity(pick(c)), 0);
+/**
+ * What `pods` pods of the given containers ask of the quota (GPUs and claims in `extra`). As
+ * Kubernetes computes a pod's effective requests and limits, init containers, which run one at a
+ * time before the others, count with the largest of them when that is more than the sum of the
+ * other containers.
+ */
+export function podDemand(pods: number, containers: readonly ResolvedResources[], extra: Partial<QuotaDemand> = {}, initContainers: readonly ResolvedResources[] = []): QuotaDemand {
+  const effective = (pick: (c: ResolvedResources) => string) => Math.max(
+    containers.reduce((total, c) => total + parseQuantity(pick(c)), 0),
+    initContainers.reduce((largest, c) => Math.max(largest, parseQuantity(pick(c))), 0),
+  );
   return {
     pods,
-    cpuRequest: sum((c) => c.requests.cpu),
-    memoryRequest: sum((c) => c.requests.memory),
-    cpuLimit: sum((c) => c.limits.cpu),
-    memoryLimit: sum((c) => c.limits.memory),
+    cpuRequest: effective((c) => c.requests.cpu),
+    memoryRequest: effective((c) => c.requests.memory),
+    cpuLimit: effective((c) => c.limits.cpu),
+    memoryLimit: effective((c) => c.limits.memory),
     gpus: 0,
     volumeClaims: 0,
     storageBytes: 0,
@@ -286,24 +294,31 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   }
 
   private checkEnv(name: string, value: EnvValue, field: string): void {
+    this.issues.push(...this.envValueIssues(name, value, field));
+    if (this.env.has(name)) {
+      this.issues.push({ field, message: `environment variable "${name}" is set twice; each name may be set once` });
+    }
+  }
+
+  /** What is wrong with one environment variable of any container of the pod: a literal secret, an undeclared Secret key. */
+  protected envValueIssues(name: string, value: EnvValue, field: string): PropIssue[] {
+    const issues: PropIssue[] = [];
     const literal = value.literal;
     if (literal !== undefined && looksLikeSecretName(name) && !this.environment.secrets.allowLiteralValues) {
-      this.issues.push({
+      issues.push({
         field,
         message: `"${name}" looks like a secret, so a literal value is refused: it would be committed to Git in the manifests. Use EnvValue.fromSecret(secretSource, key); only a development environment with secrets.allowLiteralValues may render literals`,
       });
     }
     const secretKey = value._secretKey;
     if (secretKey && !secretKey.secret.keys.includes(secretKey.key)) {
-      this.issues.push({
+      issues.push({
         field,
         value: secretKey.key,
         message: `secret "${secretKey.secret.secretName}" declares no key "${secretKey.key}"; declared keys: ${secretKey.secret.keys.join(', ')}`,
       });
     }
-    if (this.env.has(name)) {
-      this.issues.push({ field, message: `environment variable "${name}" is set twice; each name may be set once` });
-    }
+    return issues;
   }
 
   /** The container's environment variables: its own in the order they were added, then the contributed ones it does not set itself. */
