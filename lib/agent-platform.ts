@@ -6,7 +6,7 @@ import { brand, BrandKind, hasBrand } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
 import { contextLabels } from './core/labels';
 import { mergeDeep } from './core/merge';
-import { toPropIssues } from './core/props';
+import { checkProps, toPropIssues } from './core/props';
 import { formatBytes, formatCpu, parseQuantity } from './core/quantity';
 import { quantityValue, resourceName } from './core/schemas';
 import { HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
@@ -26,6 +26,11 @@ export interface AgentPlatformProps {
    */
   readonly environment?: EnvironmentConfig;
 }
+
+export const agentPlatformSchema = z.object({
+  appName: resourceName(40).optional(),
+  environment: z.custom<EnvironmentConfig>((v) => typeof v === 'object' && v !== null, { error: 'must be an EnvironmentConfig, e.g. Environments.prod({ namespace: "agents" })' }).optional(),
+}).strict();
 
 function isQuotaConsumer(construct: IConstruct): construct is IConstruct & IQuotaConsumer {
   return typeof (construct as Partial<IQuotaConsumer>).quotaDemand === 'function';
@@ -61,8 +66,7 @@ export class AgentPlatform extends Chart {
     super(scope, id, { namespace: environment.namespace, labels: contextLabels(appName, environment.name), disableResourceNameHashes: true });
     this.environment = environment;
     this.appName = appName;
-    const nameCheck = resourceName(40).safeParse(appName);
-    reportIssues(this, [...issues, ...(nameCheck.success ? [] : [{ field: 'appName', value: appName, message: nameCheck.error.issues[0].message }])]);
+    reportIssues(this, [...issues, ...checkProps(agentPlatformSchema, props).issues.filter((i) => !i.field.startsWith('environment'))]);
     this.node.addValidation({ validate: () => duplicateObjects(this) });
     provideContext(this, { environment, partOf: appName });
     brand(this, BrandKind.AGENT_PLATFORM);

@@ -245,7 +245,7 @@ export interface ExternalMcpToolOptions {
   readonly transport?: McpTransport;
 }
 
-const externalToolSchema = z.object({
+export const externalToolSchema = z.object({
   name: resourceName(),
   namespace: namespaceName,
   port: portSchema.optional(),
