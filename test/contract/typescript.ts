@@ -38,3 +38,27 @@ export const CONSTRUCT_PROPS: readonly string[] = [
   'AgentBatchJobProps', 'SecretSourceProps', 'SharedVolumeProps', 'ObservabilityStackProps', 'PrometheusOptions', 'GrafanaOptions', 'TempoOptions',
   'CollectorOptions', 'AlertmanagerOptions', 'KubeStateMetricsOptions', 'SidecarOptions', 'InitContainerOptions',
 ];
+
+/** The optional props of an exported interface of lib/index.ts (its own and inherited ones), with their `@default` text. */
+export function documentedDefaults(interfaceName: string): Map<string, string> {
+  const program = libProgram();
+  const checker = program.getTypeChecker();
+  const index = program.getSourceFile(path.join(LIB, 'index.ts'));
+  const moduleSymbol = index && checker.getSymbolAtLocation(index);
+  const symbol = moduleSymbol && checker.getExportsOfModule(moduleSymbol)
+    .map((s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s))
+    .find((s) => s.name === interfaceName);
+  const declaration = symbol?.getDeclarations()?.[0];
+  if (!declaration) {
+    throw new Error(`${interfaceName} is not exported from lib/index.ts`);
+  }
+  const defaults = new Map<string, string>();
+  for (const property of checker.getPropertiesOfType(checker.getTypeAtLocation(declaration))) {
+    const signature = property.getDeclarations()?.find(ts.isPropertySignature);
+    if (signature?.questionToken) {
+      const tag = ts.getJSDocTags(signature).find((t) => t.tagName.text === 'default');
+      defaults.set(property.name, tag ? ts.getTextOfJSDocComment(tag.comment) ?? '' : '(undocumented)');
+    }
+  }
+  return defaults;
+}
