@@ -2,6 +2,7 @@
  * Cross-object rules: what the API server or the controllers would reject or silently break,
  * and that no schema can express. Each rule lives in its own small module.
  */
+import { checkContainerFields, checkCronSchedules, checkPolicyTypes, checkReplicaCounts, checkRollingUpdates } from './api-server';
 import { checkHorizontalPodAutoscalers, checkScaledObjects } from './autoscaling';
 import { createContext, type Context } from './context';
 import { checkDataKeys, checkDuplicates, checkLabelsAndSelectors, checkNamespaces, checkObjectNames } from './metadata';
@@ -29,6 +30,11 @@ const CHECKS: readonly ((ctx: Context) => void)[] = [
   checkPodDisruptionBudgets,
   checkNetworkPolicies,
   checkConfigMapReferences,
+  checkReplicaCounts,
+  checkRollingUpdates,
+  checkContainerFields,
+  checkCronSchedules,
+  checkPolicyTypes,
 ];
 
 export function validateSemantics(resources: readonly Resource[]): IndexedProblem[] {
