@@ -2,6 +2,7 @@ import { type KubeObject, manifestFiles, type RenderedEnvironment, renderApps } 
 import { apps } from '../../apps';
 import { at, Synthesized } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
+import { nonEmpty } from '../helpers/lists';
 
 // GIVEN every example app in every environment, rendered once
 const rendered = renderApps(apps);
@@ -108,7 +109,7 @@ describe('emm', () => {
 
   test.each(envNames)('%s: every Deployment of the app has a readiness probe on /health over port http', (env) => {
     // The observability servers probe their own health endpoints (test/observability).
-    for (const deployment of objectsOf('emm', env).all('Deployment').filter((d) => labelOf(d, 'app.kubernetes.io/component') !== 'observability')) {
+    for (const deployment of nonEmpty(objectsOf('emm', env).all('Deployment').filter((d) => labelOf(d, 'app.kubernetes.io/component') !== 'observability'))) {
       expect({ name: deployment.metadata.name, probe: at(container(deployment), 'readinessProbe.httpGet') })
         .toEqual({ name: deployment.metadata.name, probe: { path: '/health', port: 'http', scheme: 'HTTP' } });
     }

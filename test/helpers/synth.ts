@@ -1,6 +1,7 @@
-import { App, type Chart } from 'cdk8s';
+import { ApiObject, App, type Chart } from 'cdk8s';
 import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, renderPlatform, SynthesisError } from '../../lib';
 import { expectValidManifests } from '../validation';
+import { ApiObjectRenderer } from '../../lib/synth/render';
 
 /** The objects of one synthesized platform, with finders. */
 export class Synthesized {
@@ -82,4 +83,13 @@ export function synthesisErrorOf(fn: () => unknown): SynthesisError {
     return error as SynthesisError;
   }
   throw new Error('expected a SynthesisError, nothing was thrown');
+}
+
+/**
+ * Every object of a chart as it would render, without validating it first: for tests that look
+ * into what an app with problems contains (renderPlatform refuses such an app).
+ */
+export function renderUnvalidated(platform: Chart): KubeObject[] {
+  const renderer = new ApiObjectRenderer(platform);
+  return platform.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => renderer.render(o));
 }

@@ -5,6 +5,7 @@ import {
 import { at, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
 import { expectOneProblem } from '../inference/helpers';
 import { egressPaths, envOf, ingressPaths, mainContainer, nameLabel, podPath, podSpec, withDns } from '../inference/pods';
+import { nonEmpty } from '../helpers/lists';
 
 const WORKER = 'task-worker';
 const CACHE = 'task-queue';
@@ -49,7 +50,7 @@ describe('AgentMode.WORKER', () => {
   });
 
   test('the component label is `worker`, on every object of the worker and on its pods', () => {
-    for (const object of ownObjects(s)) {
+    for (const object of nonEmpty(ownObjects(s))) {
       expect((object.metadata.labels as Record<string, string>)['app.kubernetes.io/component']).toBe('worker');
     }
     expect((at(deployment(s), 'spec.template.metadata.labels') as Record<string, string>)['app.kubernetes.io/component']).toBe('worker');
