@@ -1,6 +1,8 @@
 import { NodeReservation, type PriceTable } from './price-table';
 
-const SEED = 'seed 001 ("Kubernetes Deployment for AI Agents: Real-World Experience with LangGraph", Igor Gorovyy), section "Cost Analysis - What it costs"';
+const ARTICLE = 'seed 001 ("Kubernetes Deployment for AI Agents: Real-World Experience with LangGraph", Igor Gorovyy';
+/** The label of each price: the article, its date as far as it gives one, and the section quoted. */
+const SEED = `${ARTICLE}; undated, August 2023 or later), section "Cost Analysis - What it costs"`;
 
 /**
  * An example price table: the prices seed 001 uses for EMM's production cluster (about $117 a
@@ -17,7 +19,7 @@ const SEED = 'seed 001 ("Kubernetes Deployment for AI Agents: Real-World Experie
 export const EXAMPLE_PRICE_TABLE: PriceTable = {
   currency: 'USD',
   source: {
-    name: SEED,
+    name: `${ARTICLE}), section "Cost Analysis - What it costs"`,
     date: 'undated; written for Kubernetes 1.28+ (released August 2023), so August 2023 or later',
   },
   hoursPerMonth: 730,
