@@ -32,8 +32,13 @@ class CostDocument {
   public render(): string {
     this.header();
     this.summary();
-    this.arithmetic('Arithmetic at the minimum', this.estimate.minimum);
-    this.arithmetic('Arithmetic at the maximum', this.estimate.maximum);
+    const { minimum, maximum } = this.estimate;
+    if (JSON.stringify(minimum.lines) === JSON.stringify(maximum.lines)) {
+      this.arithmetic('Arithmetic (the same at the minimum and the maximum)', minimum);
+    } else {
+      this.arithmetic('Arithmetic at the minimum', minimum);
+      this.arithmetic('Arithmetic at the maximum', maximum);
+    }
     this.unpriced();
     this.warnings();
     this.nodes();
