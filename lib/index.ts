@@ -44,7 +44,7 @@ export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
 export { type CostOptions, COST_FILE_NAME } from './cost/cost-options';
 export { estimateCost, type CostEstimate, type CostLine, type NodePoolEstimate, type NodeTypeUsed, type ScaleEstimate, type StorageEstimate, type UnpricedItem } from './cost/estimate';
-export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type Range, type WorkloadCount } from './cost/demand';
+export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type CountRange, type WorkloadCount } from './cost/demand';
 export { type PodRequests } from './cost/pod-requests';
 export { type NodeRoom } from './cost/packing';
 export { costMarkdown } from './cost/markdown';

@@ -12,7 +12,7 @@ import { asArray, asObject, type ContainerDefaults, onePerNode, podRequests, typ
 type Json = Record<string, unknown>;
 
 /** Fewest and most of something. */
-export interface Range {
+export interface CountRange {
   readonly min: number;
   readonly max: number;
 }
@@ -34,12 +34,12 @@ export interface WorkloadCount {
   readonly name: string;
   readonly namespace?: string;
   /** Replicas (LeaderWorkerSet: groups; ScaledJob: jobs) at the minimum and the maximum. */
-  readonly replicas: Range;
+  readonly replicas: CountRange;
   /** Why these numbers, e.g. `"HorizontalPodAutoscaler 3..10"`. */
   readonly how: string;
   readonly groups: readonly PodGroup[];
   /** Pods at the minimum and the maximum. */
-  readonly pods: Range;
+  readonly pods: CountRange;
 }
 
 /** Persistent storage claimed by one object. */
@@ -51,7 +51,7 @@ export interface ClaimCount {
   /** Bytes requested by each claim. */
   readonly bytes: number;
   /** Claims at the minimum and the maximum. */
-  readonly claims: Range;
+  readonly claims: CountRange;
 }
 
 /** A DaemonSet: one pod on every node. */
@@ -78,7 +78,7 @@ export interface Demand {
 }
 
 interface Scaler {
-  readonly range: Range;
+  readonly range: CountRange;
   readonly how: string;
 }
 
@@ -111,7 +111,7 @@ function integer(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback;
 }
 
-function describeRange(range: Range): string {
+function describeRange(range: CountRange): string {
   return range.min === range.max ? String(range.min) : `${range.min}..${range.max}`;
 }
 
@@ -371,7 +371,7 @@ class DemandReader {
     this.addWorkload(object, { range: jobs, how }, [this.group(object, asObject(jobSpec.template), 'pod', pods)]);
   }
 
-  private ephemeralClaims(object: KubeObject, podSpec: Json, pods: Range): void {
+  private ephemeralClaims(object: KubeObject, podSpec: Json, pods: CountRange): void {
     for (const volume of asArray(podSpec.volumes)) {
       const template = asObject(asObject(volume.ephemeral).volumeClaimTemplate);
       if (Object.keys(template).length > 0) {
@@ -380,7 +380,7 @@ class DemandReader {
     }
   }
 
-  private addClaim(source: string, claimSpec: Json, claims: Range): void {
+  private addClaim(source: string, claimSpec: Json, claims: CountRange): void {
     const storage = asObject(asObject(claimSpec.resources).requests).storage;
     if (typeof storage !== 'string' && typeof storage !== 'number') {
       this.warnings.push(`${source} requests no storage size; not counted`);

@@ -1,5 +1,5 @@
 import { formatCpu } from '../core/quantity';
-import { type Range, type WorkloadCount } from './demand';
+import { type CountRange, type WorkloadCount } from './demand';
 import { type CostEstimate, type CostLine, type NodeTypeUsed, type ScaleEstimate } from './estimate';
 import { formatCores, formatGiB, formatMemory, formatMoney, plural } from './format';
 
@@ -17,7 +17,7 @@ function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: r
   return [row(header), row(align.map((a) => (a === 'r' ? '---:' : '---'))), ...rows.map(row)];
 }
 
-function range(r: Range): string {
+function range(r: CountRange): string {
   return r.min === r.max ? String(r.min) : `${r.min}..${r.max}`;
 }
 
