@@ -20,9 +20,9 @@ import { httpProbes } from './core/probes';
 import { podDemand, type QuotaDemand } from './core/workload';
 import { McpTransport } from './mcp/transport';
 import {
-  BRIDGE_CONTAINER, BRIDGE_HEALTH_PATH, BRIDGE_RESOURCES, bridgeArgs, DEFAULT_RELAY_PORT, mcpInitializeProbeCommand, RELAY_DIR,
+  BRIDGE_CONTAINER, BRIDGE_HEALTH_PATH, BRIDGE_RESOURCES, BRIDGE_TRANSPORTS, bridgeArgs, DEFAULT_RELAY_PORT, mcpInitializeProbeCommand, RELAY_DIR,
   RELAY_INSTALL_CONTAINER, RELAY_INSTALL_RESOURCES, RELAY_PORT_NAME, RELAY_VOLUME, relayCommand, relayInstallCommand,
-  relaySleepCommand, SSE_MESSAGE_PATH, stdioCommandIssues,
+  relaySleepCommand, stdioCommandIssues,
 } from './mcp/stdio-bridge';
 
 export { McpTransport } from './mcp/transport';
@@ -52,8 +52,8 @@ export interface StdioBridgeOptions {
    */
   readonly command: string[];
   /**
-   * Bridge image (supergateway): speaks MCP over streamable HTTP or SSE and runs one stdio
-   * session per MCP session (or one for all SSE clients).
+   * Bridge image (supergateway): speaks MCP over streamable HTTP and runs one server process
+   * per MCP session (or per request when `statefulSessions` is false).
    * @default McpToolService.DEFAULT_BRIDGE_IMAGE
    */
   readonly bridgeImage?: string;
@@ -96,7 +96,8 @@ export interface McpToolServiceProps extends ServiceWorkloadProps {
    */
   readonly sessionAffinityTimeoutSeconds?: number;
   /**
-   * Run a stdio-only server, in its own image, behind an HTTP bridge; `image` is the server's image.
+   * Run a stdio-only server, in its own image, behind an HTTP bridge (streamable HTTP only);
+   * `image` is the server's image.
    * @default - the image speaks MCP over HTTP itself
    */
   readonly stdioBridge?: StdioBridgeOptions;
@@ -200,15 +201,17 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
         issues.push({ field: `healthCheck.${key}`, value: health[key], message: `cannot be set with stdioBridge: the probes are written for it (an MCP initialize through the relay, and the bridge's ${BRIDGE_HEALTH_PATH}); remove it (the timing options still apply)` });
       }
     }
-    if (this.transport === McpTransport.SSE && !this.statefulSessions) {
-      issues.push({ field: 'statefulSessions', value: false, message: 'cannot be false for an SSE stdio bridge: the bridge keeps each SSE stream and its session in memory, so every replica must pin its clients. Remove statefulSessions' });
+    if (!BRIDGE_TRANSPORTS.includes(this.transport)) {
+      issues.push({
+        field: 'transport', value: this.transport,
+        message: `is not served correctly by the stdio bridge, which speaks ${BRIDGE_TRANSPORTS.join(', ')}: in SSE mode supergateway runs one server process for all clients and sends every answer to every client, so concurrent agents would receive each other's results. Remove transport (streamable HTTP, one server process per session) and give the agents a streamable-HTTP MCP client`,
+      });
     }
     if (bridge.relayPort === this.port) {
       issues.push({ field: 'stdioBridge.relayPort', value: bridge.relayPort, message: `is the bridge's port ("port"); the relay and the bridge share the pod's network: choose another relayPort, e.g. ${bridge.relayPort === DEFAULT_RELAY_PORT ? DEFAULT_RELAY_PORT + 1 : DEFAULT_RELAY_PORT}` });
     }
-    const reserved = this.transport === McpTransport.SSE ? [BRIDGE_HEALTH_PATH, SSE_MESSAGE_PATH] : [BRIDGE_HEALTH_PATH];
-    if (reserved.includes(this.mcpPath)) {
-      issues.push({ field: 'mcpPath', value: this.mcpPath, message: `is a path the bridge serves itself (${reserved.join(', ')}): choose another, e.g. "${this.transport === McpTransport.SSE ? '/sse' : '/mcp'}"` });
+    if (this.mcpPath === BRIDGE_HEALTH_PATH) {
+      issues.push({ field: 'mcpPath', value: this.mcpPath, message: `is the bridge's health endpoint: choose another, e.g. "/mcp"` });
     }
     return issues;
   }

@@ -7,7 +7,7 @@
  * - the server's container keeps its image, runtime, files and environment, and runs that
  *   binary as a relay: `busybox nc -ll -p <relay port> -e <server command>` starts one server
  *   process per TCP connection, with the connection as its stdin and stdout (inetd style);
- * - a bridge container (supergateway) speaks MCP over streamable HTTP or SSE on the Service port
+ * - a bridge container (supergateway) speaks MCP over streamable HTTP on the Service port
  *   and runs, per MCP session, the stdio command `busybox nc 127.0.0.1 <relay port>`, which
  *   reaches the relay over the pod's loopback.
  *
@@ -32,8 +32,6 @@ export const RELAY_BINARY = `${RELAY_DIR}/busybox`;
 export const RELAY_IMAGE_BINARY = '/bin/busybox';
 /** supergateway's health endpoint: answers 200 while the bridge serves HTTP. */
 export const BRIDGE_HEALTH_PATH = '/healthz';
-/** supergateway's path for the messages an SSE client POSTs. */
-export const SSE_MESSAGE_PATH = '/message';
 export const DEFAULT_RELAY_PORT = 9000;
 /** Name of the relay's container port. */
 export const RELAY_PORT_NAME = 'mcp-relay';
@@ -43,16 +41,18 @@ export const BRIDGE_RESOURCES: ResolvedResources = { requests: { cpu: '50m', mem
 /** Copying one binary. */
 export const RELAY_INSTALL_RESOURCES: ResolvedResources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
 
-/** The transports supergateway serves for a stdio server, and its flags for each. */
-const BRIDGE_TRANSPORT_FLAGS: Readonly<Record<McpTransport, (path: string, stateful: boolean) => string[]>> = {
+/**
+ * The transports the bridge serves correctly for a stdio server, and its flags for each.
+ * supergateway's SSE output is left out on purpose: it runs one server process for every SSE
+ * client and sends each of its answers to every client, so concurrent agents receive each
+ * other's results (test/mcp/real-client.test.ts shows it).
+ */
+const BRIDGE_TRANSPORT_FLAGS: Readonly<Partial<Record<McpTransport, (path: string, stateful: boolean) => string[]>>> = {
   [McpTransport.STREAMABLE_HTTP]: (path, stateful) => ['--outputTransport', 'streamableHttp', '--streamableHttpPath', path, ...(stateful ? ['--stateful'] : [])],
-  [McpTransport.SSE]: (path) => ['--outputTransport', 'sse', '--ssePath', path, '--messagePath', SSE_MESSAGE_PATH],
 };
 
-/** Whether supergateway can serve `transport` for a stdio server. */
-export function bridgeSpeaks(transport: string): transport is McpTransport {
-  return Object.prototype.hasOwnProperty.call(BRIDGE_TRANSPORT_FLAGS, transport);
-}
+/** The transports a stdio bridge can serve. */
+export const BRIDGE_TRANSPORTS: readonly McpTransport[] = Object.values(McpTransport).filter((t) => BRIDGE_TRANSPORT_FLAGS[t] !== undefined);
 
 /** What the bridge container is told. */
 export interface BridgeArgsOptions {
@@ -70,11 +70,11 @@ export function relayClientCommand(relayPort: number): string {
 
 /** The arguments of supergateway's entrypoint in the bridge container. */
 export function bridgeArgs(options: BridgeArgsOptions): string[] {
-  const flags = BRIDGE_TRANSPORT_FLAGS[options.transport];
+  const flags = BRIDGE_TRANSPORT_FLAGS[options.transport] ?? BRIDGE_TRANSPORT_FLAGS[McpTransport.STREAMABLE_HTTP];
   return [
     '--stdio', relayClientCommand(options.relayPort),
     '--port', String(options.port),
-    ...flags(options.mcpPath, options.statefulSessions),
+    ...(flags?.(options.mcpPath, options.statefulSessions) ?? []),
     '--healthEndpoint', BRIDGE_HEALTH_PATH,
   ];
 }

@@ -292,15 +292,6 @@ describe('stdio bridge', () => {
     expect(serviceSpec(stateless, 'doc-search').sessionAffinity).toBeUndefined();
   });
 
-  test('SSE: the bridge serves the stream path and its message path', () => {
-    const s = synth(bridged({}, { transport: McpTransport.SSE }));
-    expect(named(podOf(s), 'mcp-bridge').args).toEqual([
-      '--stdio', '/mcp-relay/busybox nc 127.0.0.1 9000', '--port', '8080',
-      '--outputTransport', 'sse', '--ssePath', '/sse', '--messagePath', '/message', '--healthEndpoint', '/healthz',
-    ]);
-    expect(serviceSpec(s, 'doc-search').sessionAffinity).toBe('ClientIP');
-  });
-
   test('custom images, relay port and the environment registry', () => {
     // GIVEN
     const s = synth(
@@ -386,9 +377,9 @@ describe('stdio bridge refusals', () => {
     ]);
   });
 
-  test('stateless SSE', () => {
-    expect(refused({}, { transport: McpTransport.SSE, statefulSessions: false })).toEqual([
-      '[test/doc-search] statefulSessions: cannot be false for an SSE stdio bridge: the bridge keeps each SSE stream and its session in memory, so every replica must pin its clients. Remove statefulSessions (got false)',
+  test('SSE, which the bridge does not serve correctly', () => {
+    expect(refused({}, { transport: McpTransport.SSE })).toEqual([
+      '[test/doc-search] transport: is not served correctly by the stdio bridge, which speaks streamable-http: in SSE mode supergateway runs one server process for all clients and sends every answer to every client, so concurrent agents would receive each other\'s results. Remove transport (streamable HTTP, one server process per session) and give the agents a streamable-HTTP MCP client (got "sse")',
     ]);
   });
 
@@ -398,12 +389,9 @@ describe('stdio bridge refusals', () => {
     ]);
   });
 
-  test('a path the bridge serves itself', () => {
+  test('the bridge\'s health path as MCP path', () => {
     expect(refused({}, { mcpPath: '/healthz' })).toEqual([
-      '[test/doc-search] mcpPath: is a path the bridge serves itself (/healthz): choose another, e.g. "/mcp" (got "/healthz")',
-    ]);
-    expect(refused({}, { transport: McpTransport.SSE, mcpPath: '/message' })).toEqual([
-      '[test/doc-search] mcpPath: is a path the bridge serves itself (/healthz, /message): choose another, e.g. "/sse" (got "/message")',
+      '[test/doc-search] mcpPath: is the bridge\'s health endpoint: choose another, e.g. "/mcp" (got "/healthz")',
     ]);
   });
 
