@@ -255,7 +255,7 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     if (this.bridge) {
       builder
         .image(['bridge', 'image'], this.bridge.bridgeImage, this.deployment, containerPath(BRIDGE_CONTAINER), 'Image of the stdio-to-HTTP bridge (supergateway)')
-        .image(['bridge', 'relayImage'], this.bridge.relayImage, this.deployment, containerPath(RELAY_INSTALL_CONTAINER, true), 'Image providing the static BusyBox relay');
+        .image(['relay', 'image'], this.bridge.relayImage, this.deployment, containerPath(RELAY_INSTALL_CONTAINER, true), 'Image providing the static BusyBox relay');
     }
   }
 
