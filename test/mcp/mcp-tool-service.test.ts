@@ -217,7 +217,7 @@ describe('stdio bridge', () => {
     expect(serviceSpec(s, 'doc-search').ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]);
   });
 
-  test('env, resources and shared volumes go to the server container; kubectl defaults to it', () => {
+  test('env and resources go to the server container; kubectl defaults to it', () => {
     // GIVEN a server with env and custom resources
     const s = synth(bridged({}, { env: { INDEX_DIR: '/data/index' }, resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } } }));
     const pod = podOf(s);
@@ -308,7 +308,7 @@ describe('stdio bridge', () => {
 
   test('no Prometheus scraping by default', () => {
     const s = synth(bridged());
-    expect(at(s.get('Deployment', 'doc-search'), 'spec.template.metadata.annotations.prometheus\\.io/scrape')).toBeUndefined();
+    expect(Object.keys(at(s.get('Deployment', 'doc-search'), 'spec.template.metadata.annotations') as Record<string, string>)).toEqual(['kubectl.kubernetes.io/default-container']);
   });
 });
 
