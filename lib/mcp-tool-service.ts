@@ -144,6 +144,11 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     this.affinityTimeout = config?.sessionAffinityTimeoutSeconds ?? 10800;
     this.bridge = config?.stdioBridge;
     if (this.bridge) {
+      for (const field of ['command', 'path', 'livenessPath'] as const) {
+        if (config?.healthCheck?.[field] !== undefined) {
+          this.issues.push({ field: `healthCheck.${field}`, value: config.healthCheck[field], message: 'cannot be combined with stdioBridge: the bridge is probed on its TCP port (one handler per probe), and a command would run in the bridge image, not in your server; remove it' });
+        }
+      }
       this.addBridgeShare(this.bridge.serverPath ?? '/app');
       const bridgeImage = this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE;
       this.checkImagePolicy('stdioBridge.bridgeImage', parseImage(bridgeImage) ?? { repository: 'invalid' }, bridgeImage);

@@ -126,13 +126,15 @@ export function resolveAutoscaling(
   defaults: AutoscalingDefaults,
   extraMetrics: readonly k8s.MetricSpecV2[] = [],
   enabledByDefault = true,
+  cap = Number.MAX_SAFE_INTEGER,
 ): ResolvedAutoscaling | undefined {
   const enabled = options?.enabled ?? (enabledByDefault || options !== undefined);
   if (!defaults.enabled || !enabled) {
     return undefined;
   }
-  const maxReplicas = options?.maxReplicas ?? Math.max(defaults.maxReplicas, options?.minReplicas ?? 0);
-  const minReplicas = options?.minReplicas ?? Math.min(defaults.minReplicas, maxReplicas);
+  // The environment's replicas.max bounds both ends (a notice says so when it lowers them).
+  const maxReplicas = Math.min(options?.maxReplicas ?? Math.max(defaults.maxReplicas, options?.minReplicas ?? 0), cap);
+  const minReplicas = Math.min(options?.minReplicas ?? Math.min(defaults.minReplicas, maxReplicas), cap);
   const custom = [...extraMetrics, ...(options?.metrics ?? []).map((m) => m.spec)];
   const explicit = options?.cpuUtilization !== undefined || options?.memoryUtilization !== undefined || custom.length > 0;
   const cpu = explicit ? options?.cpuUtilization : defaults.cpuUtilization;
