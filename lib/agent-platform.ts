@@ -3,7 +3,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct, type IConstruct } from 'constructs';
 import { type EnvironmentConfig, environmentConfigSchema, Environments, overrideProblems } from './environment';
 import { brand, BrandKind, hasBrand } from './core/brand';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { contextLabels } from './core/labels';
 import { mergeDeep } from './core/merge';
 import { checkProps, safeParse, toPropIssues } from './core/props';
@@ -56,6 +56,7 @@ export class AgentPlatform extends Chart {
   public readonly appName: string;
 
   constructor(scope: Construct, id: string, props: AgentPlatformProps = {}) {
+    checkScope(scope, id, 'AgentPlatform', false);
     const parsed = checkProps(platformPropsSchema, props ?? {});
     const given = (parsed.value ?? {}) as AgentPlatformProps;
     const { environment, issues } = checkEnvironment(given.environment ?? Environments.DEFAULT);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingSchema } from './core/autoscaling';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { brand, BrandKind, hasBrand } from './core/brand';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { imageSchema } from './core/image';
 import { toKubernetesName } from './core/labels';
 import { Connections, ExternalEndpoint } from './core/network';
@@ -301,7 +301,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
   private readonly apiKey?: SecretKeyReference;
 
   constructor(scope: Construct, id: string, props: GpuInferencePoolProps) {
-    super(scope, id);
+    super(checkScope(scope, id, 'GpuInferencePool'), id);
     brand(this, BrandKind.INFERENCE_ENDPOINT);
     const parsed = checkProps(gpuInferencePoolSchema, props);
     const issues: PropIssue[] = [...parsed.issues];

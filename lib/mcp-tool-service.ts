@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
+import { checkScope } from './core/errors';
 import { ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
 import { Connections, NamespacePeer, Protocol } from './core/network';
@@ -266,7 +267,7 @@ class ExternalMcpTool extends Construct implements IMcpTool {
   public readonly wireName: string;
 
   constructor(scope: Construct, id: string, options: ExternalMcpToolOptions) {
-    super(scope, id);
+    super(checkScope(scope, id, 'McpToolService.fromServiceName()'), id);
     brand(this, BrandKind.MCP_TOOL);
     const { issues } = checkProps(externalToolSchema, options);
     this.node.addValidation({ validate: () => issues.map((i) => `${i.field}: ${i.message}`) });

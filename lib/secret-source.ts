@@ -5,7 +5,7 @@ import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpe
 import { SealedSecret } from '../imports/bitnami.com';
 import { EnvironmentTier, SecretBackend } from './environment';
 import { brand, BrandKind } from './core/brand';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { contextOf } from './core/workload';
 import { checkProps } from './core/props';
@@ -78,7 +78,7 @@ export class SecretSource extends Construct implements ISecretSource {
   public readonly backend: SecretBackend;
 
   constructor(scope: Construct, id: string, props: SecretSourceProps) {
-    super(scope, id);
+    super(checkScope(scope, id, 'SecretSource'), id);
     brand(this, BrandKind.SECRET_SOURCE);
     const { value, issues } = checkProps(secretSourceSchema, props);
     const problems: PropIssue[] = [...issues];
@@ -187,7 +187,7 @@ function unknownKeyIssues(keys: readonly string[], map: Record<string, string> |
 /** A Secret created outside the app. */
 class ExistingSecret extends Construct implements ISecretSource {
   constructor(scope: Construct, id: string, public readonly secretName: string, public readonly keys: readonly string[]) {
-    super(scope, id);
+    super(checkScope(scope, id, 'SecretSource.fromSecretName()'), id);
     brand(this, BrandKind.SECRET_SOURCE);
   }
 }

@@ -2,7 +2,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { brand, BrandKind } from './core/brand';
 import { z } from 'zod';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { contextLabels, toKubernetesName } from './core/labels';
 import { checkProps } from './core/props';
 import { parseQuantity } from './core/quantity';
@@ -58,7 +58,7 @@ export class SharedVolume extends Construct implements IQuotaConsumer, ISharedVo
   private readonly environment: EnvironmentConfig;
 
   constructor(scope: Construct, id: string, props: SharedVolumeProps = {}) {
-    super(scope, id);
+    super(checkScope(scope, id, 'SharedVolume'), id);
     brand(this, BrandKind.SHARED_VOLUME);
     const { value, issues } = checkProps(sharedVolumeSchema, props);
     const problems: PropIssue[] = [...issues];

@@ -1,4 +1,5 @@
-import { type IConstruct } from 'constructs';
+import { Chart } from 'cdk8s';
+import { Construct, type IConstruct } from 'constructs';
 
 /**
  * One problem with the input of a construct: which field, what was given, and what is allowed.
@@ -144,4 +145,39 @@ export function collectProblems(root: IConstruct): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * Checks the `scope` and `id` of a construct before the constructs library sees them (it would
+ * fail with a raw TypeError): a construct scope (inside a Chart when `inChart`), and an id that
+ * is a non-empty string not yet used by a sibling. Throws a `SynthesisError` otherwise.
+ */
+export function checkScope<T>(scope: T, id: unknown, kind: string, inChart = true): T {
+  const where = Construct.isConstruct(scope) ? `${kind} in ${scope.node.path || '(app)'}` : kind;
+  const problems: string[] = [];
+  if (!Construct.isConstruct(scope)) {
+    problems.push(`scope: must be a construct (an AgentPlatform, or a construct inside one) (got ${describeValue(scope)})`);
+  } else if (inChart && !isInChart(scope)) {
+    problems.push(`scope: must be inside a Chart, such as an AgentPlatform (got ${describeValue(scope)})`);
+  }
+  if (typeof id !== 'string' || id === '') {
+    problems.push(`id: must be a non-empty string (got ${describeValue(id)})`);
+  } else if (Construct.isConstruct(scope)) {
+    const sibling = scope.node.tryFindChild(id.replace(/\//g, '--'));
+    if (sibling) {
+      problems.push(`id: "${id}" is already used by ${sibling.node.path}; each construct needs an id of its own within its scope`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new SynthesisError(problems.map((p) => `[${where}] ${p}`));
+  }
+  return scope;
+}
+
+function isInChart(scope: IConstruct): boolean {
+  try {
+    return Chart.of(scope) !== undefined;
+  } catch {
+    return false;
+  }
 }

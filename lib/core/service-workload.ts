@@ -329,7 +329,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     } else if (!queue && hpa && this.autoscaling && env.replicas.max !== undefined && (hpa.maxReplicas ?? 0) > this.autoscaling.maxReplicas) {
       this.notice('autoscaling.maxReplicas', `up to ${hpa.maxReplicas} replicas`, `at most ${this.autoscaling.maxReplicas}`, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
     }
-    if (this.config.replicas !== undefined && this.config.replicas > this.replicas && !this.autoscaling && !this.queueScaling) {
+    if (this.config.replicas !== undefined && this.config.replicas > this.replicas && !hpa && !queue) {
       this.notice('replicas', String(this.config.replicas), rendered, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
     }
   }

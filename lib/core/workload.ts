@@ -3,7 +3,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
 import { brand, BrandKind, hasBrand } from './brand';
-import { describeValue, type PropIssue, reportIssues } from './errors';
+import { checkScope, describeValue, type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
 import { Connections, type ExternalEndpoint, NamespacePeer, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule, Protocol } from './network';
 import { type ImageReference, tagPolicyViolation } from './image';
@@ -180,7 +180,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   private readonly servicePorts: NetworkPort[] = [];
 
   protected constructor(scope: Construct, id: string, options: { name?: unknown; component: WorkloadComponent; maxNameLength?: number }) {
-    super(scope, id);
+    super(checkScope(scope, id, new.target.name), id);
     brand(this, BrandKind.WORKLOAD);
     const context = contextOf(this);
     this.environment = context.environment;
