@@ -53,7 +53,7 @@ const cpuFallbackSchema = z.object({
 
 const externalFallbackSchema = z.object({
   baseUrl: z.string({ error: BASE_URL_MESSAGE }).refine((url) => isHttpUrl(url), { error: BASE_URL_MESSAGE })
-    .refine(urlPortCheck, { error: URL_PORT_MESSAGE }),
+    .refine((url) => !isHttpUrl(url) || urlPortCheck(url), { error: URL_PORT_MESSAGE }),
   model: fallbackModel,
   apiKey: z.lazy(() => secretRefSchema).optional(),
   endpoint: brandedReference<ExternalEndpoint>(REFERENCES.EXTERNAL_ENDPOINT).optional(),

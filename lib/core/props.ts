@@ -92,7 +92,7 @@ function unknownKeyIssues(schema: z.ZodType, issue: ZodIssue & { keys: string[] 
     const hint = suggestion ? `did you mean "${suggestion}"? ` : '';
     return {
       field: fieldPath([...issue.path, key], prefix),
-      message: `unknown field ${JSON.stringify(key)}; ${hint}allowed fields here: ${known.length > 0 ? quotedList(known) : 'none'}`,
+      message: `unknown field ${JSON.stringify(key)}; ${hint}allowed fields here: ${known.length > 0 ? known.join(', ') : 'none'}`,
     };
   });
 }
@@ -136,7 +136,7 @@ export const allowedWording: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) {
-        return 'is required';
+        return `is required (${issue.expected === 'object' ? objectDescription(issue.inst as z.core.$ZodType | undefined) : TYPE_NAMES[issue.expected] ?? issue.expected})`;
       }
       return `must be ${issue.expected === 'object' ? objectDescription(issue.inst as z.core.$ZodType | undefined) : TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'too_small':

@@ -45,7 +45,8 @@ const secretKeyReference = z.object({
   key: configKey,
 }, { error: 'must be { secret: SecretSource, key: "..." }' }).strict();
 const HTTP_URL_MESSAGE = 'must be an http(s) URL such as "http://prometheus.monitoring.svc:9090"';
-const httpUrl = z.string({ error: HTTP_URL_MESSAGE }).regex(/^https?:\/\/[^\s/?#]+/i, { error: HTTP_URL_MESSAGE }).refine(urlPortCheck, { error: URL_PORT_MESSAGE });
+const HTTP_URL = /^https?:\/\/[^\s/?#]+/i;
+const httpUrl = z.string({ error: HTTP_URL_MESSAGE }).regex(HTTP_URL, { error: HTTP_URL_MESSAGE }).refine((url) => !HTTP_URL.test(url) || urlPortCheck(url), { error: URL_PORT_MESSAGE });
 const BOOTSTRAP_MESSAGE = 'must list brokers as "host:port" separated by commas, e.g. "kafka-0.kafka:9092,kafka-1.kafka:9092", each port between 1 and 65535';
 const bootstrapServers = z.string({ error: BOOTSTRAP_MESSAGE }).refine(
   (text) => text.split(',').every((broker) => /^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker) && isPort(Number(broker.split(':')[1]))),

@@ -141,6 +141,9 @@ export function quantityProblem(text: string, unit: { readonly text: string; rea
 
 function quantitySchema(pattern: RegExp, message: string, unit: { text: string; name: string }): z.ZodType<string> {
   return z.string({ error: message }).regex(pattern, { error: message }).superRefine((text, ctx) => {
+    if (!pattern.test(text)) {
+      return; // the grammar's own message says it
+    }
     const problem = quantityProblem(text, unit);
     if (problem) {
       ctx.addIssue({ code: 'custom', message: `${problem}: ${message.replace(/^must be /, 'use ')}` });
