@@ -94,7 +94,7 @@ function thrownProblems(where: string, error: unknown): string[] {
   if (SynthesisError.isSynthesisError(error)) {
     return [...error.problems];
   }
-  return [`[${where}] ${error instanceof Error ? error.message : describeValue(error)}`];
+  return [`[${where}] ${error instanceof Error ? error.message : typeof error === 'string' ? error : describeValue(error)}`];
 }
 
 /** The name of an environment for paths and messages, whatever it was given. */
