@@ -136,7 +136,11 @@ export class HelmChartWriter implements IOutputWriter {
           files.set(path.posix.join('helm', `${env.app}-${env.environment}`, file), content);
         }
       } catch (error) {
-        problems.push(`[${env.app}/${env.environment}] Helm chart: ${error instanceof Error ? error.message : String(error)}`);
+        if (SynthesisError.isSynthesisError(error)) {
+          problems.push(...error.problems);
+        } else {
+          problems.push(`[${env.app}/${env.environment}] Helm chart: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     }
     if (problems.length > 0) {
