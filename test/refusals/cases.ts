@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  AgentMicroservice, AgentMode, AgentPlatform, type AgentAppDefinition, collectProblems, EnvValue, Environments, ExternalEndpoint, GpuInferencePool,
+  AgentMicroservice, AgentMode, HelmChartWriter, AgentPlatform, type AgentAppDefinition, collectProblems, EnvValue, Environments, ExternalEndpoint, GpuInferencePool,
   InferenceFallback, McpToolService, ObservabilityMode, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage, renderApps, ScalingMetric,
   SecretSource, SharedVolume, SynthesisError, type EnvironmentConfig,
 } from '../../lib';
@@ -97,8 +97,6 @@ function app(name: string): AgentAppDefinition {
 }
 
 function renderHelm(name: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { HelmChartWriter } = require('../../lib') as typeof import('../../lib');
   const environments = renderApps([{ name: 'helm', environments: [prod()], build: (p) => new AgentMicroservice(p, 'x', { image: IMAGE, name }) }]);
   new HelmChartWriter({ version: '0.1.0' }).files(environments);
 }
