@@ -405,7 +405,7 @@ describe('stdio bridge refusals', () => {
   test('the removed serverPath option is refused, not ignored', () => {
     // The server is no longer copied out of its image: it runs in it.
     expect(refused({ serverPath: '/app' } as Partial<StdioBridgeOptions>)).toEqual([
-      '[test/doc-search] stdioBridge.serverPath: unknown field; allowed fields here: command, bridgeImage, relayImage, relayPort',
+      '[test/doc-search] stdioBridge.serverPath: unknown field "serverPath"; allowed fields here: command, bridgeImage, relayImage, relayPort',
     ]);
   });
 

@@ -65,7 +65,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     "[test/agent] healthCheck.path: cannot be combined with command: a probe runs one handler, so the path would be ignored; remove it, or remove command to probe over HTTP (got \"/health\")",
   ],
   "health command on a stdio bridge": [
-    "[test/tool] healthCheck.command: cannot be combined with stdioBridge: the bridge is probed on its TCP port (one handler per probe), and a command would run in the bridge image, not in your server; remove it (got [\"/bin/check\"])",
+    "[test/tool] healthCheck.command: cannot be set with stdioBridge: the probes are written for it (an MCP initialize through the relay, and the bridge's /healthz); remove it (the timing options still apply) (got [\"/bin/check\"])",
   ],
   "annotations over 256 KiB": [
     "[test/agent] podAnnotations: take 262147 bytes in total; Kubernetes refuses an object whose annotations (keys and values) exceed 262144 bytes (256 KiB): move large data into a ConfigMap (got {\"big\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...)",
