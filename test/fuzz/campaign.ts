@@ -95,8 +95,9 @@ function materialize(recipe: unknown, fixtures: Fixtures): unknown {
   if (Array.isArray(recipe)) {
     return recipe.map((item) => materialize(item, fixtures));
   }
-  if (recipe !== null && typeof recipe === 'object' && Object.getPrototypeOf(recipe) === Object.prototype) {
-    return Object.fromEntries(Object.entries(recipe).map(([k, v]) => [k, materialize(v, fixtures)]));
+  const prototype = recipe !== null && typeof recipe === 'object' ? Object.getPrototypeOf(recipe) as unknown : undefined;
+  if (prototype === Object.prototype || prototype === null) {
+    return Object.fromEntries(Object.entries(recipe as object).map(([k, v]) => [k, materialize(v, fixtures)]));
   }
   return recipe;
 }
@@ -172,6 +173,8 @@ export interface TargetStats {
   invalid: string[];
   helmChecked: number;
   helmFailures: string[];
+  /** How often each refusal (its message up to the given value) was seen: what the clean errors were. */
+  readonly refusals: Map<string, number>;
 }
 
 function seedOf(base: number, target: string, env: EnvName): number {
@@ -190,7 +193,7 @@ const PRESETS: Record<EnvName, () => EnvironmentConfig> = {
 /** Runs one target in one environment `runs` times; `helmEvery` > 0 checks every n-th success with both Helm majors. */
 export function runTarget(target: Target, env: EnvName, runs: number, baseSeed: number, helmEvery = 0): TargetStats {
   const seed = seedOf(baseSeed, target.name, env);
-  const stats: TargetStats = { target: target.name, env, seed, runs: 0, successes: 0, cleanErrors: 0, crashes: [], invalid: [], helmChecked: 0, helmFailures: [] };
+  const stats: TargetStats = { target: target.name, env, seed, runs: 0, successes: 0, cleanErrors: 0, crashes: [], invalid: [], helmChecked: 0, helmFailures: [], refusals: new Map() };
   const inputs = fc.sample(target.recipe, { seed, numRuns: runs });
   inputs.forEach((input, index) => {
     stats.runs++;
@@ -199,12 +202,18 @@ export function runTarget(target: Target, env: EnvName, runs: number, baseSeed: 
       const environment = target.environment ? target.environment(input, env, (p) => new Fixtures(p)) : PRESETS[env]();
       const platform = new AgentPlatform(new App({ outdir: '.' }), `fuzz-${env}`, { appName: 'fuzz', environment });
       // The ConfigMap the recipes reference by name, as an app would create it.
-      new k8s.KubeConfigMap(platform, 'app-config', { metadata: { name: 'app-config' }, data: { key: 'v', 'a.b': 'v' } });
+      for (const name of ['app-config', 'duck']) {
+        new k8s.KubeConfigMap(platform, `configmap-${name}`, { metadata: { name }, data: { key: 'v', 'a.b': 'v' } });
+      }
       const fixtures = new Fixtures(platform);
       target.apply(platform, input, fixtures);
       const problems = collectProblems(platform);
       if (problems.length > 0) {
         stats.cleanErrors++;
+        for (const problem of problems) {
+          const rule = problem.replace(/ \(got .*$/s, '');
+          stats.refusals.set(rule, (stats.refusals.get(rule) ?? 0) + 1);
+        }
         return;
       }
       const files = renderPlatform(platform);
