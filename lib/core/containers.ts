@@ -236,8 +236,8 @@ function sidecarProbes(healthCheck: HealthCheckOptions | undefined, ports: reado
     issues.push({ field: `${prefix}healthCheck`, message: 'an HTTP check needs a port: declare one in ports, or check with a command' });
     return undefined;
   }
-  const probes = httpProbes(healthCheck, first?.name ?? 'unused', { startupTimeoutSeconds: SIDECAR_STARTUP_SECONDS });
-  if (healthCheck || !first) {
+  const probes = httpProbes(healthCheck, first?.name, { startupTimeoutSeconds: SIDECAR_STARTUP_SECONDS });
+  if (!probes || healthCheck || !first) {
     return probes;
   }
   const tcp = { tcpSocket: { port: k8s.IntOrString.fromString(first.name) } };

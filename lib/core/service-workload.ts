@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
 import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
-import { type ParsedProps } from './props';
+import { allowedWording, type ParsedProps, toPropIssues } from './props';
 import { formatImage, type ImageReference } from './image';
 import { isPlaceholder, parseImageOrPlaceholder, PLACEHOLDER } from './placeholder';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
@@ -14,12 +14,13 @@ import { NamespacePeer, Protocol } from './network';
 import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
 import { type ContainerProbes, type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
 import { type ResolvedResources, resourceIssues, type ResourcePreset, resolveResources } from './resources';
-import { annotations as annotationsSchema, dnsSubdomain, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
+import { absolutePath, annotations as annotationsSchema, dnsSubdomain, envVarName, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
 import { containerSecurityContext, type SecurityOptions } from './security';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
-import { type IRedisCache, wire } from './wiring';
+import { crossPlatformIssue, type IRedisCache, wire } from './wiring';
+import { brandedReference, REFERENCES } from './references';
 import { type ContainerContext, containerImage, type InitContainerOptions, resolveContainer, type ResolvedContainer, type SidecarOptions } from './containers';
 import { type ContainerMount, type ISharedVolume, PodVolume, type VolumeMountOptions, volumeMountOptionsSchema } from './volumes';
 import { type EnvironmentConfig } from '../environment';
@@ -162,6 +163,12 @@ export interface SharedVolumeMount {
 
 const shared = containerWorkloadShape;
 
+const sharedVolumeMountSchema = z.object({
+  volume: brandedReference<ISharedVolume>(REFERENCES.SHARED_VOLUME),
+  mountPath: absolutePath('/vault'),
+  readOnly: z.boolean().optional(),
+}).strict();
+
 export const serviceWorkloadSchema = z.object({
   name: shared.name,
   image: shared.image,
@@ -190,14 +197,8 @@ export const serviceWorkloadSchema = z.object({
   externalEndpoints: shared.externalEndpoints,
   tmpSizeLimit: shared.tmpSizeLimit,
   podAnnotations: shared.podAnnotations,
-  cache: z.custom<IRedisCache>((v) => typeof v === 'object' && v !== null && 'passwordSecret' in v && 'connections' in v, {
-    error: 'must be a RedisCacheStatefulSet (a typed reference, not a name)',
-  }).optional(),
-  sharedVolumes: z.array(z.object({
-    volume: z.custom<ISharedVolume>((v) => typeof v === 'object' && v !== null && 'toVolume' in v, { error: 'must be a SharedVolume' }),
-    mountPath: z.string().regex(/^\/[^\0]*$/, { error: 'must be an absolute path, e.g. "/vault"' }),
-    readOnly: z.boolean().optional(),
-  }).strict()).optional(),
+  cache: brandedReference<IRedisCache>(REFERENCES.REDIS_CACHE).optional(),
+  sharedVolumes: z.array(z.lazy(() => sharedVolumeMountSchema)).optional(),
 }).strict();
 
 export type ServiceWorkloadConfig = z.output<typeof serviceWorkloadSchema>;
@@ -247,6 +248,8 @@ export interface ResolvedIngress {
  * constructor (as cdk8s-plus resolves a pod's): rendering and checks read only from it.
  */
 export interface ResolvedServiceSettings {
+  /** Whether the main container serves HTTP on `port` (false for a worker that names no port). */
+  readonly servesHttp: boolean;
   readonly port: number;
   readonly servicePort: number;
   readonly terminationGracePeriodSeconds: number;
@@ -255,7 +258,8 @@ export interface ResolvedServiceSettings {
   readonly tmpSizeLimit: string;
   /** Undefined when the main container is not scraped. */
   readonly metrics: ResolvedMetrics | undefined;
-  readonly probes: ContainerProbes;
+  /** Undefined for a worker without a port or a health command (which is refused). */
+  readonly probes: ContainerProbes | undefined;
   readonly ingress: ResolvedIngress | undefined;
   readonly security: SecurityOptions | undefined;
 }
@@ -263,11 +267,14 @@ export interface ResolvedServiceSettings {
 /** Applies each documented default of the props once. */
 export function resolveServiceSettings(config: ServiceWorkloadConfig, defaults: ServiceWorkloadDefaults, environment: EnvironmentConfig, name: string): ResolvedServiceSettings {
   const port = config.port ?? DEFAULT_PORT;
-  const metricsEnabled = config.metrics?.enabled ?? defaults.metricsByDefault ?? true;
+  const servesHttp = defaults.service || config.port !== undefined;
+  // A worker without a port is scraped only where it names a metrics port.
+  const metricsEnabled = config.metrics?.enabled ?? (servesHttp ? defaults.metricsByDefault ?? true : config.metrics?.port !== undefined);
   const metricsPort = config.metrics?.port ?? port;
   const ingress = config.ingress;
   const tls = ingress?.tls ?? true;
   return {
+    servesHttp,
     port,
     servicePort: config.servicePort ?? port,
     terminationGracePeriodSeconds: config.terminationGracePeriodSeconds ?? 60,
@@ -275,9 +282,9 @@ export function resolveServiceSettings(config: ServiceWorkloadConfig, defaults: 
     automountServiceAccountToken: config.automountServiceAccountToken ?? false,
     tmpSizeLimit: config.tmpSizeLimit ?? '512Mi',
     metrics: metricsEnabled
-      ? { port: metricsPort, portName: metricsPort === port ? HTTP_PORT_NAME : METRICS_PORT_NAME, path: config.metrics?.path ?? '/metrics' }
+      ? { port: metricsPort, portName: metricsPort === port && servesHttp ? HTTP_PORT_NAME : METRICS_PORT_NAME, path: config.metrics?.path ?? '/metrics' }
       : undefined,
-    probes: httpProbes(config.healthCheck, HTTP_PORT_NAME, { startupTimeoutSeconds: defaults.startupTimeoutSeconds }),
+    probes: httpProbes(config.healthCheck, servesHttp ? HTTP_PORT_NAME : undefined, { startupTimeoutSeconds: defaults.startupTimeoutSeconds }),
     ingress: ingress && {
       host: ingress.host ?? `${name}.${environment.ingress.domain ?? PLACEHOLDER}`,
       path: ingress.path ?? '/',
@@ -355,12 +362,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     this.ingress = this.settings.ingress;
     this.resources = resolveResources(this.config.resources, defaults.resourcePreset, this.environment.resourceProfile);
     const queue = this.config.queueScaling;
-    this.queueScaling = queue && this.environment.autoscaling.enabled ? resolveQueueScaling(queue, this.environment.autoscaling.maxReplicas) : undefined;
-    this.autoscaling = queue ? undefined : resolveAutoscaling(this.config.autoscaling, this.environment.autoscaling, defaults.extraMetrics, defaults.autoscaleByDefault ?? true);
-    this.replicas = Math.min(this.config.replicas ?? this.environment.replicas.default, this.environment.replicas.max ?? Number.MAX_SAFE_INTEGER);
+    const cap = this.environment.replicas.max;
+    this.queueScaling = queue && (queue.enabled ?? this.environment.autoscaling.enabled) ? resolveQueueScaling(queue, this.environment.autoscaling.maxReplicas, cap) : undefined;
+    this.autoscaling = queue ? undefined : resolveAutoscaling(this.config.autoscaling, this.environment.autoscaling, defaults.extraMetrics, defaults.autoscaleByDefault ?? true, cap);
+    this.replicas = Math.min(this.config.replicas ?? this.environment.replicas.default, cap ?? Number.MAX_SAFE_INTEGER);
     this.checkConfig();
+    this.reportEnvironmentChanges();
 
-    this.exposePorts({ port: this.port, protocol: Protocol.TCP });
+    if (this.settings.servesHttp) {
+      this.exposePorts({ port: this.port, protocol: Protocol.TCP });
+    }
     this.addEnvMap(this.config.env);
     this.allowExternal(...(this.config.externalEndpoints ?? []));
     const tmp = tmpVolume(this.settings.tmpSizeLimit);
@@ -389,7 +400,42 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     }
   }
 
+  /** What the environment changed in the scaling the props asked for: never silent. */
+  private reportEnvironmentChanges(): void {
+    const env = this.environment;
+    const rendered = `${this.replicas} replica${this.replicas === 1 ? '' : 's'}`;
+    const queue = this.config.queueScaling;
+    if (queue && !this.queueScaling) {
+      const asked = resolveQueueScaling(queue, env.autoscaling.maxReplicas);
+      this.notice('queueScaling', `KEDA scaling (${asked.minReplicas}..${asked.maxReplicas} replicas on ${asked.triggers.map((t) => t.type).join(', ')})`, `${rendered} without KEDA`,
+        `environment "${env.name}" has autoscaling.enabled false (set queueScaling.enabled: true to keep KEDA for this workload)`);
+    } else if (queue && this.queueScaling && env.replicas.max !== undefined && (queue.maxReplicas ?? env.autoscaling.maxReplicas) > this.queueScaling.maxReplicas) {
+      this.notice('queueScaling.maxReplicas', `up to ${queue.maxReplicas ?? env.autoscaling.maxReplicas} replicas`, `at most ${this.queueScaling.maxReplicas}`, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
+    }
+    const hpa = this.config.autoscaling;
+    if (!queue && hpa && hpa.enabled !== false && !this.autoscaling) {
+      this.notice('autoscaling', `an HPA${hpa.minReplicas !== undefined || hpa.maxReplicas !== undefined ? ` of ${hpa.minReplicas ?? '(default)'}..${hpa.maxReplicas ?? '(default)'} replicas` : ''}`, `${rendered} without an HPA, PDB or spread`,
+        `environment "${env.name}" has autoscaling.enabled false`);
+    } else if (!queue && hpa && this.autoscaling && env.replicas.max !== undefined && (hpa.maxReplicas ?? 0) > this.autoscaling.maxReplicas) {
+      this.notice('autoscaling.maxReplicas', `up to ${hpa.maxReplicas} replicas`, `at most ${this.autoscaling.maxReplicas}`, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
+    }
+    if (this.config.replicas !== undefined && this.config.replicas > this.replicas && !hpa && !queue) {
+      this.notice('replicas', String(this.config.replicas), rendered, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
+    }
+  }
+
   private checkConfig(): void {
+    const servesHttp = this.settings.servesHttp;
+    if (!servesHttp && !this.config.healthCheck?.command) {
+      this.issues.push({
+        field: 'healthCheck',
+        ...(this.config.healthCheck ? { value: this.config.healthCheck } : {}),
+        message: 'a worker without a port has no HTTP endpoint to probe: give healthCheck.command (a command whose exit code 0 means healthy), or set port to the port of its health server',
+      });
+    }
+    if (!servesHttp && this.config.metrics?.enabled === true && this.config.metrics.port === undefined) {
+      this.issues.push({ field: 'metrics.port', message: 'is required: a worker without a port serves metrics only on the port you name here' });
+    }
     if (!isPlaceholder(this.config.image)) {
       this.checkImagePolicy('image', this.image, this.config.image);
     }
@@ -403,7 +449,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       });
     }
     if (this.config.queueScaling) {
-      this.issues.push(...queueScalingIssues(resolveQueueScaling(this.config.queueScaling, this.environment.autoscaling.maxReplicas)));
+      this.issues.push(...queueScalingIssues(resolveQueueScaling(this.config.queueScaling, this.environment.autoscaling.maxReplicas), this));
       if (this.config.autoscaling && this.config.autoscaling.enabled !== false) {
         this.issues.push({
           field: 'autoscaling',
@@ -440,16 +486,28 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       if (mount) {
         const options = checkProps(volumeMountOptionsSchema, mount, `volumes.${volume.name}`);
         this.issues.push(...options.issues);
-        const mounts = [{ volume, ...(options.value ?? { mountPath: '/' }) }];
-        this.issues.push(...mountIssues(mounts, `volumes.${volume.name}`));
-        this.volumeMounts.push(...this.renderMounts(mounts));
+        if (options.value) {
+          const mounts = [{ volume, ...options.value }];
+          this.issues.push(...mountIssues(mounts, `volumes.${volume.name}`));
+          this.renderMounts(mounts).forEach((m) => this.addVolumeMount(m, `volumes.${volume.name}.mountPath`));
+        }
       }
       return;
     }
     this.claimVolumeName(volume.name, volume, 'volumes');
     if (mount) {
-      this.volumeMounts.push(mount as k8s.VolumeMount);
+      this.addVolumeMount(mount as k8s.VolumeMount, 'volumes');
     }
+  }
+
+  /** Kubernetes refuses a container that mounts two volumes at one path. */
+  private addVolumeMount(mount: k8s.VolumeMount, field: string): void {
+    const taken = this.volumeMounts.find((m) => m.mountPath === mount.mountPath);
+    if (taken) {
+      this.issues.push({ field, value: mount.mountPath, message: `is already the mount path of volume "${taken.name}"; Kubernetes refuses two mounts at one path: choose another mountPath` });
+      return;
+    }
+    this.volumeMounts.push(mount);
   }
 
   /**
@@ -457,7 +515,20 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
    * elsewhere) into the main container.
    */
   public mountSharedVolume(volume: ISharedVolume, mountPath: string, options: { readOnly?: boolean } = {}): void {
-    this.addVolume(PodVolume.fromSharedVolume(volume), { mountPath, readOnly: options.readOnly });
+    const field = 'sharedVolumes';
+    const mount = sharedVolumeMountSchema.safeParse({ volume, mountPath, ...(options?.readOnly !== undefined ? { readOnly: options.readOnly } : {}) }, { error: allowedWording });
+    if (!mount.success) {
+      this.issues.push(...toPropIssues(sharedVolumeMountSchema, mount.error.issues, { volume, mountPath, readOnly: options?.readOnly }, field));
+      return;
+    }
+    const crossing = crossPlatformIssue(this, volume, field, `shared volume "${volume.name}"`);
+    if (crossing) {
+      this.issues.push(crossing);
+      return;
+    }
+    const podVolume = PodVolume.fromSharedVolume(volume);
+    this.addPodVolume(podVolume, field);
+    this.addVolumeMount({ name: podVolume.name, mountPath, readOnly: options.readOnly }, `${field}.mountPath`);
   }
 
   /**
@@ -523,7 +594,10 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       pullPolicy: this.environment.images.pullPolicy,
       tagPolicy: this.environment.images.tagPolicy,
       security: this.settings.security,
-      envIssues: (name, value, field) => this.envValueIssues(name, value, field),
+      envIssues: (name, value, field) => {
+        const nameCheck = envVarName.safeParse(name);
+        return nameCheck.success ? this.envValueIssues(name, value, field) : [{ field, value: name, message: nameCheck.error.issues[0].message }];
+      },
     };
   }
 
@@ -564,7 +638,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.issues.push({ field: 'cache', message: `is already ${this.cache.wireName}; a workload uses one Redis (wire ${cache.wireName} elsewhere)` });
       return cache;
     }
-    if (wire(this, cache, { field: 'cache', kind: 'a RedisCacheStatefulSet' })) {
+    if (wire(this, cache, 'cache', REFERENCES.REDIS_CACHE)) {
       this.cache = cache;
     }
     return cache;
@@ -587,9 +661,9 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   protected renderContainerPorts(): k8s.ContainerPort[] {
-    const ports: k8s.ContainerPort[] = [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }];
+    const ports: k8s.ContainerPort[] = this.settings.servesHttp ? [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }] : [];
     const metrics = this.settings.metrics;
-    if (metrics && metrics.port !== this.port) {
+    if (metrics && (metrics.port !== this.port || !this.settings.servesHttp)) {
       ports.push({ name: METRICS_PORT_NAME, containerPort: metrics.port, protocol: 'TCP' });
     }
     return ports;
@@ -661,7 +735,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   /** HTTP services follow the OpenTelemetry HTTP server conventions; subclasses say otherwise. */
   public signals(): WorkloadSignals {
-    return this.settings.metrics ? HTTP_SERVER_SIGNALS : { metrics: [] };
+    return this.settings.metrics && this.settings.servesHttp ? HTTP_SERVER_SIGNALS : { metrics: [] };
   }
 
   public override get emitsTraces(): boolean {
@@ -824,12 +898,17 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     }
   }
 
+  /** Requests and limits of the first container of the pod (a subclass that puts another container first says so). */
+  protected mainContainerResources(): ResolvedResources {
+    return this.resources;
+  }
+
   /** What the pods ask of the quota: the main container, the sidecars and the largest init container, as Kubernetes counts them. */
   public quotaDemand(): QuotaDemand {
     const extended = this.extendedResources();
     const sidecars = [...this.typedSidecars.map((c) => c.resources), ...this.sidecars().map(rawResources)];
     const init = this.initContainers.map((c) => ('resolved' in c ? c.resolved.resources : c.spec.resources));
-    return podDemand(this.maxPods + 1, [this.resources, ...sidecars], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended }, init);
+    return podDemand(this.maxPods + 1, [this.mainContainerResources(), ...sidecars], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended }, init);
   }
 }
 
@@ -848,11 +927,18 @@ function rawResources(container: k8s.Container): ResolvedResources {
   };
 }
 
-/** Mounts of a read-only source (a ConfigMap, a Secret) that ask to be writable. */
+/** Mounts of a read-only source (a ConfigMap, a Secret) that ask to be writable, and two mounts at one path of one container. */
 function mountIssues(mounts: readonly ContainerMount[], field: string): PropIssue[] {
-  return mounts.filter((m) => m.volume._source.readOnly && m.readOnly === false).map((m) => ({
+  const issues: PropIssue[] = mounts.filter((m) => m.volume._source.readOnly && m.readOnly === false).map((m) => ({
     field,
     value: m.mountPath,
     message: `volume "${m.volume.name}" is a ConfigMap or Secret, always mounted read-only; remove readOnly: false`,
   }));
+  mounts.forEach((m, i) => {
+    const taken = mounts.slice(0, i).find((earlier) => earlier.mountPath === m.mountPath);
+    if (taken) {
+      issues.push({ field, value: m.mountPath, message: `is already the mount path of volume "${taken.volume.name}"; Kubernetes refuses two mounts at one path: choose another mountPath` });
+    }
+  });
+  return issues;
 }

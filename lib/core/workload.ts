@@ -3,7 +3,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
 import { brand, BrandKind, hasBrand } from './brand';
-import { type PropIssue, reportIssues } from './errors';
+import { checkScope, describeValue, type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
 import { Connections, type ExternalEndpoint, NamespacePeer, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule, Protocol } from './network';
 import { type ImageReference, tagPolicyViolation } from './image';
@@ -11,7 +11,11 @@ import { PLACEHOLDER } from './placeholder';
 import { parseQuantity } from './quantity';
 import { type ResolvedResources } from './resources';
 import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
-import { resourceName } from './schemas';
+import { envVarName, resourceName } from './schemas';
+import { addNotice } from './notices';
+import { fieldPath } from './props';
+import { referenceMessage, REFERENCES } from './references';
+import { crossPlatformIssue } from './wiring';
 import { type WorkloadSignals } from './signals';
 
 /** What a workload asks of its namespace's ResourceQuota at full scale. */
@@ -209,7 +213,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   private readonly servicePorts: NetworkPort[] = [];
 
   protected constructor(scope: Construct, id: string, options: { name?: unknown; component: WorkloadComponent; maxNameLength?: number }) {
-    super(scope, id);
+    super(checkScope(scope, id, new.target.name), id);
     brand(this, BrandKind.WORKLOAD);
     const context = contextOf(this);
     this.environment = context.environment;
@@ -281,7 +285,13 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
    */
   public addEnv(name: string, value: string | EnvValue): EnvValue {
     const envValue = toEnvValue(value);
-    this.checkEnv(name, envValue, `env.${name}`);
+    const field = fieldPath(['env', typeof name === 'string' ? name : describeValue(name)]);
+    const nameCheck = envVarName.safeParse(name);
+    if (!nameCheck.success) {
+      this.issues.push({ field, value: name, message: nameCheck.error.issues[0].message });
+      return envValue;
+    }
+    this.checkEnv(name, envValue, field);
     this.env.set(name, envValue);
     return envValue;
   }
@@ -300,9 +310,12 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     }
   }
 
-  /** What is wrong with one environment variable of any container of the pod: a literal secret, an undeclared Secret key. */
+  /**
+   * What is wrong with the value of one environment variable of any container of the pod: its
+   * own problems, a literal secret, a Secret of another platform or a key the Secret does not declare.
+   */
   protected envValueIssues(name: string, value: EnvValue, field: string): PropIssue[] {
-    const issues: PropIssue[] = [];
+    const issues: PropIssue[] = value._problems.map((problem) => ({ field, message: problem.message, ...('value' in problem ? { value: problem.value } : {}) }));
     const literal = value.literal;
     if (literal !== undefined && looksLikeSecretName(name) && !this.environment.secrets.allowLiteralValues) {
       issues.push({
@@ -311,7 +324,10 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
       });
     }
     const secretKey = value._secretKey;
-    if (secretKey && !secretKey.secret.keys.includes(secretKey.key)) {
+    const crossing = secretKey && crossPlatformIssue(this, secretKey.secret, field, `secret "${secretKey.secret.secretName}"`);
+    if (crossing) {
+      issues.push(crossing);
+    } else if (secretKey && !secretKey.secret.keys.includes(secretKey.key)) {
       issues.push({
         field,
         value: secretKey.key,
@@ -353,9 +369,20 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
 
   /** Allows calls to endpoints outside the cluster (LLM APIs, SaaS, databases). */
   public allowExternal(...endpoints: ExternalEndpoint[]): void {
-    for (const endpoint of endpoints) {
+    endpoints.forEach((endpoint, i) => {
+      const field = `externalEndpoints[${i}]`;
+      if (!hasBrand(endpoint, BrandKind.EXTERNAL_ENDPOINT)) {
+        this.issues.push({ field, value: endpoint, message: referenceMessage(REFERENCES.EXTERNAL_ENDPOINT) });
+        return;
+      }
+      this.issues.push(...endpoint._issues(field));
       this.connections.allowEgress(endpoint, endpoint.ports);
-    }
+    });
+  }
+
+  /** Records that the environment changed what the props asked for (reported in `SynthesisReport.notices`). */
+  protected notice(field: string, asked: string, rendered: string, why: string): void {
+    addNotice(this, { field, asked, rendered, why });
   }
 
   /** Whether the environment is development, where some production checks are relaxed. */

@@ -153,7 +153,7 @@ describe('addSidecar', () => {
     ['a request above its limit', (p) => agent(p).addSidecar({ ...PROXY, resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } }),
       ['[test/agent] sidecars.proxy.resources.requests.memory: the memory request is above the memory limit "512Mi"; a request must be at most its limit: lower the request or raise sidecars.proxy.resources.limits.memory (got "1Gi")']],
     ['an unknown option', (p) => agent(p).addSidecar({ ...PROXY, privileged: true } as unknown as SidecarOptions),
-      ['[test/agent] sidecars.proxy.privileged: unknown field; allowed fields here: name, image, command, args, env, resources, mounts, externalEndpoints, readOnlyRootFilesystem, ports, healthCheck, metrics']],
+      ['[test/agent] sidecars.proxy.privileged: unknown field "privileged"; allowed fields here: name, image, command, args, env, resources, mounts, externalEndpoints, readOnlyRootFilesystem, ports, healthCheck, metrics']],
     ['a raw Kubernetes volume in its mounts', (p) => agent(p).addSidecar({ ...PROXY, mounts: [{ volume: { name: 'x', emptyDir: {} } as unknown as PodVolume, mountPath: '/x' }] }),
       ['[test/agent] sidecars.proxy.mounts[0].volume: must be a PodVolume (PodVolume.emptyDir(), .fromConfigMap(), .fromSecret(), .fromSharedVolume()) (got {"name":"x","emptyDir":{}})']],
   ])('refuses %s, naming the field and the fix', (_name, build, expected) => {
@@ -178,7 +178,7 @@ describe('addInitContainer', () => {
 
   test('refuses probe settings and a pinned-policy violation', () => {
     expect(problemsOf((p) => agent(p).addInitContainer({ name: 'x', image: 'x', ports: [] } as unknown as SidecarOptions))).toEqual([
-      '[test/agent] initContainers.x.ports: unknown field; allowed fields here: name, image, command, args, env, resources, mounts, externalEndpoints, readOnlyRootFilesystem',
+      '[test/agent] initContainers.x.ports: unknown field "ports"; allowed fields here: name, image, command, args, env, resources, mounts, externalEndpoints, readOnlyRootFilesystem',
       '[test/agent] initContainers.x.image: has no tag, so it means "latest"; this environment\'s image tag policy is "pinned": use a version tag or a digest, e.g. "x:1.4.2" (only an environment with imageTagPolicy "any", such as dev, accepts it) (got "x")',
     ]);
   });

@@ -11,7 +11,7 @@
 import { type z } from 'zod';
 import { type AgentBatchJobProps, type agentBatchJobSchema } from '../../lib/agent-batch-job';
 import { type AgentMicroserviceProps, type agentMicroserviceSchema } from '../../lib/agent-microservice';
-import { type AgentPlatformProps, type agentPlatformSchema } from '../../lib/agent-platform';
+import { type AgentPlatformProps, type platformPropsSchema } from '../../lib/agent-platform';
 import { type AutoscalingOptions, type autoscalingSchema } from '../../lib/core/autoscaling';
 import { type InitContainerOptions, type initContainerOptionsSchema, type SidecarOptions, type sidecarOptionsSchema } from '../../lib/core/containers';
 import { type ExternalEndpointOptions, type externalEndpointOptionsSchema } from '../../lib/core/network';
@@ -67,7 +67,7 @@ type Field<S, K extends keyof Shape<S>> = Shape<S>[K] extends z.ZodType ? Shape<
 
 /** Every construct's props, and the options interfaces nested in them that have a schema of their own. */
 export const CONTRACTS: Readonly<Record<string, Agreement>> = {
-  AgentPlatform: contract<AgentPlatformProps, typeof agentPlatformSchema>(),
+  AgentPlatform: contract<AgentPlatformProps, typeof platformPropsSchema>(),
   AgentMicroservice: contract<AgentMicroserviceProps, typeof agentMicroserviceSchema>(),
   ServiceWorkload: contract<ServiceWorkloadProps, typeof serviceWorkloadSchema>(),
   McpToolService: contract<McpToolServiceProps, typeof mcpToolServiceSchema>(),

@@ -41,11 +41,11 @@ describe.each(ENVIRONMENTS)('%s', (_name, environment) => {
 
   describe('queueScaling.minReplicas against maxReplicas', () => {
     test.each([[0, 1], [1, 1], [5, 5]])('min %i, max %i is accepted', (min, max) => {
-      expect(problemsOf((p) => new AgentMicroservice(p, 'worker', { image: IMAGE, mode: AgentMode.WORKER, queueScaling: queue({ minReplicas: min, maxReplicas: max }) }), environment())).toEqual([]);
+      expect(problemsOf((p) => new AgentMicroservice(p, 'worker', { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/healthy'] }, queueScaling: queue({ minReplicas: min, maxReplicas: max }) }), environment())).toEqual([]);
     });
 
     test.each([[2, 1], [6, 5]])('min %i = max %i + 1 is refused', (min, max) => {
-      expect(problemsOf((p) => new AgentMicroservice(p, 'worker', { image: IMAGE, mode: AgentMode.WORKER, queueScaling: queue({ minReplicas: min, maxReplicas: max }) }), environment())).toEqual([
+      expect(problemsOf((p) => new AgentMicroservice(p, 'worker', { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/healthy'] }, queueScaling: queue({ minReplicas: min, maxReplicas: max }) }), environment())).toEqual([
         `[test/worker] queueScaling.minReplicas: is above queueScaling.maxReplicas (${max}); minReplicas must be at most maxReplicas (got ${min})`,
       ]);
     });

@@ -200,7 +200,7 @@ describe('defect probe 1: exported rendering validates first', () => {
     const error = synthesisErrorOf(() => renderPlatform(platform));
     expect(error).toBeInstanceOf(SynthesisError);
     expect(error.problems).toEqual([
-      '[test/agent] image: Invalid input: expected string, received number (got 42)',
+      '[test/agent] image: must be a string (got 42)',
       '[test/agent] port: must be an integer port number between 1 and 65535 (got 99999)',
     ]);
   });
