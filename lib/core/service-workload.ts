@@ -19,6 +19,7 @@ import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './w
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
 import { type IRedisCache, wire } from './wiring';
+import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
 
 /** Where Prometheus finds the workload's metrics. */
 export interface MetricsOptions {
@@ -138,6 +139,13 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
    * @default - none
    */
   readonly sharedVolumes?: SharedVolumeMount[];
+  /**
+   * Release updates as an Argo Rollouts canary gated by the workload's metrics: a `Rollout`
+   * that takes its pods from this workload's Deployment (`workloadRef`), with an
+   * `AnalysisTemplate`; the HPA or KEDA ScaledObject then scales the Rollout.
+   * @default - none: the Deployment's rolling update
+   */
+  readonly rollout?: RolloutOptions;
 }
 
 /** Files several pods mount at once (implemented by `SharedVolume`). */
@@ -198,6 +206,7 @@ export const serviceWorkloadSchema = z.object({
     mountPath: z.string().regex(/^\/[^\0]*$/, { error: 'must be an absolute path, e.g. "/vault"' }),
     readOnly: z.boolean().optional(),
   }).strict()).optional(),
+  rollout: rolloutOptionsSchema.optional(),
 }).strict();
 
 export type ServiceWorkloadConfig = z.output<typeof serviceWorkloadSchema>;
@@ -250,6 +259,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly queueScaling: ResolvedQueueScaling | undefined;
   /** The ScaledObject, when there is one. */
   public readonly scaledObject: ScaledObject | undefined;
+  /** The Argo Rollouts canary, when `rollout` is set. */
+  public readonly canary: CanaryRollout | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
   private readonly defaults: ServiceWorkloadDefaults;
@@ -290,6 +301,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       metadata: this.metadata(),
       spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
     });
+    this.canary = this.config.rollout ? new CanaryRollout(this, 'Rollout', resolveRollout(this.config.rollout, this.name), {
+      workload: this,
+      replicas: () => (this.scaledAutomatically ? undefined : this.replicas),
+      extendedResources: () => this.extendedResources(),
+    }) : undefined;
     this.service = defaults.service ? this.createService() : undefined;
     this.autoscaler = this.autoscaling ? this.createAutoscaler(this.autoscaling) : undefined;
     this.scaledObject = this.queueScaling ? this.createScaledObject(this.queueScaling) : undefined;
@@ -338,6 +354,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   /** Whether an autoscaler (HPA or KEDA) owns the replica count. */
   private get scaledAutomatically(): boolean {
     return this.autoscaling !== undefined || this.queueScaling !== undefined;
+  }
+
+  /** What the HPA or ScaledObject scales: the Rollout when there is one, else the Deployment. */
+  private get scaleTargetRef(): { apiVersion: string; kind: string; name: string } {
+    return this.canary?.scaleTargetRef ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  /** Pods above the replica count while an update runs. */
+  private get surgePods(): number {
+    return this.canary?.surgePods ?? 1;
   }
 
   /** Adds a pod volume, mounted into the main container when `mount` is given. */
@@ -477,7 +503,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private renderDeploymentSpec(): k8s.DeploymentSpec {
     const spread = this.maxPods > 1 ? topologySpread(this.selectorLabels, this.environment.availability) : [];
     return {
-      replicas: this.scaledAutomatically ? undefined : this.replicas,
+      // With a canary the Rollout runs the pods; the Deployment only holds their template.
+      replicas: this.scaledAutomatically || this.canary ? undefined : this.replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: { ...this.selectorLabels } },
@@ -521,7 +548,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private createAutoscaler(autoscaling: ResolvedAutoscaling): k8s.KubeHorizontalPodAutoscalerV2 {
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: this.metadata(),
-      spec: horizontalPodAutoscalerSpec({ apiVersion: 'apps/v1', kind: 'Deployment', name: this.name }, autoscaling),
+      spec: horizontalPodAutoscalerSpec(this.scaleTargetRef, autoscaling),
     });
   }
 
@@ -540,7 +567,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return new ScaledObject(this, 'ScaledObject', {
       metadata: this.metadata(),
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        scaleTargetRef: this.scaleTargetRef,
         minReplicaCount: scaling.minReplicas,
         maxReplicaCount: scaling.maxReplicas,
         pollingInterval: scaling.pollingIntervalSeconds,
@@ -586,13 +613,13 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (this.queueScaling && this.scaledObject) {
       builder.replicaBounds(['queueScaling'], {
         min: this.queueScaling.minReplicas, max: this.queueScaling.maxReplicas, minSchema: nonNegativeInt.max(1000), maxSchema: replicasValueSchema,
-      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)');
+      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)', this.surgePods);
     } else if (this.autoscaling && this.autoscaler) {
       builder.replicaBounds(['autoscaling'], {
         min: this.autoscaling.minReplicas, max: this.autoscaling.maxReplicas, minSchema: replicasValueSchema, maxSchema: replicasValueSchema,
-      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA');
+      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA', this.surgePods);
     } else {
-      builder.replicas(this.replicas, replicasValueSchema, this.deployment, 'Replicas of the Deployment');
+      builder.replicas(this.replicas, replicasValueSchema, this.canary?.rollout ?? this.deployment, this.canary ? 'Replicas of the Rollout' : 'Replicas of the Deployment', this.surgePods);
     }
     builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container', this.extendedResources());
     return builder.build();
@@ -605,6 +632,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   public quotaDemand(): QuotaDemand {
     const extended = this.extendedResources();
-    return podDemand(this.maxPods + 1, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
+    return podDemand(this.maxPods + this.surgePods, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
   }
 }

@@ -1,0 +1,106 @@
+import { ApiObject, type Chart } from 'cdk8s';
+import { type IConstruct } from 'constructs';
+import { BrandKind, hasBrand } from '../core/brand';
+import { WorkloadComponent } from '../core/labels';
+import { Workload } from '../core/workload';
+import { ownerDependencies, orderedOwners } from './owners';
+
+/** The annotation Argo CD orders a sync by: lower waves are applied, and healthy, first. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * The floor of each kind of top-level construct's wave. A construct's wave is its floor or one
+ * above the latest wave of what it depends on, whichever is later, so a tool comes before the
+ * agents wired to it and an agent before the agents that call it. The observability stack comes
+ * after everything: it scrapes and charts what it finds.
+ */
+export enum WaveTier {
+  /** The Namespace, its ResourceQuota, LimitRange and default-deny NetworkPolicy. */
+  NAMESPACE = 0,
+  /** Secret sources: Secrets, ExternalSecrets, SealedSecrets, wherever they are declared. */
+  SECRETS = 1,
+  /** ConfigMaps and volume claims. */
+  CONFIG = 2,
+  /** Data stores (Redis): workloads of the cache component. */
+  DATA = 3,
+  /** Tools, agents, model pools, jobs: ordered among themselves by their wiring. */
+  WORKLOADS = 4,
+}
+
+const NAMESPACE_KINDS = new Set(['Namespace', 'ResourceQuota', 'LimitRange']);
+const SECRET_KINDS = new Set(['Secret', 'ExternalSecret', 'SealedSecret']);
+const CONFIG_KINDS = new Set(['ConfigMap', 'PersistentVolumeClaim']);
+
+function apiObjectsOf(owner: IConstruct): ApiObject[] {
+  return owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+}
+
+/** The tier of a top-level construct, from what it is and what it renders; undefined: it comes last. */
+function tierOf(owner: IConstruct, objects: readonly ApiObject[]): WaveTier | undefined {
+  if (hasBrand(owner, BrandKind.OBSERVABILITY_STACK)) {
+    return undefined;
+  }
+  if (objects.some((o) => NAMESPACE_KINDS.has(o.kind))) {
+    return WaveTier.NAMESPACE;
+  }
+  const workloads = owner.node.findAll().filter((c): c is Workload => Workload.isWorkload(c));
+  if (workloads.length > 0) {
+    return workloads.every((w) => w.component === WorkloadComponent.CACHE) ? WaveTier.DATA : WaveTier.WORKLOADS;
+  }
+  return objects.every((o) => SECRET_KINDS.has(o.kind)) ? WaveTier.SECRETS : WaveTier.CONFIG;
+}
+
+/**
+ * The sync wave of every top-level construct of the chart that renders objects, derived from
+ * what each construct is (its tier) and from the dependencies the wiring records.
+ */
+export function ownerWaves(platform: Chart): Map<IConstruct, number> {
+  const dependsOn = ownerDependencies(platform);
+  const waves = new Map<IConstruct, number>();
+  const last: IConstruct[] = [];
+  for (const owner of orderedOwners(platform, dependsOn)) {
+    const objects = apiObjectsOf(owner);
+    const tier = tierOf(owner, objects);
+    if (objects.length > 0 && tier === undefined) {
+      last.push(owner);
+      continue;
+    }
+    // A construct that renders nothing (a tool in another namespace) passes its dependencies' waves on.
+    const after = Math.max(-1, ...[...dependsOn.get(owner) ?? []].map((d) => waves.get(d) ?? -1));
+    waves.set(owner, objects.length === 0 ? after : Math.max(tier ?? WaveTier.WORKLOADS, after + 1));
+  }
+  const lastWave = Math.max(WaveTier.WORKLOADS, ...waves.values()) + 1;
+  for (const owner of last) {
+    waves.set(owner, lastWave);
+  }
+  return waves;
+}
+
+/** An object's wave: its construct's, except that secrets and config declared inside a later construct come with their tier. */
+function objectWave(object: ApiObject, ownerWave: number, ownerTier: WaveTier | undefined): number {
+  if (ownerTier === undefined) {
+    return ownerWave;
+  }
+  if (SECRET_KINDS.has(object.kind)) {
+    return Math.min(ownerWave, WaveTier.SECRETS);
+  }
+  if (CONFIG_KINDS.has(object.kind)) {
+    return Math.min(ownerWave, WaveTier.CONFIG);
+  }
+  return ownerWave;
+}
+
+/**
+ * Annotates every object of the chart with its Argo CD sync wave. Always on: the annotation
+ * means nothing to kubectl or Helm, so the plain manifests, the Helm chart and what Argo CD
+ * applies stay the same objects. Idempotent.
+ */
+export function applySyncWaves(platform: Chart): void {
+  for (const [owner, wave] of ownerWaves(platform)) {
+    const objects = apiObjectsOf(owner);
+    const tier = tierOf(owner, objects);
+    for (const object of objects) {
+      object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(objectWave(object, wave, tier)));
+    }
+  }
+}
