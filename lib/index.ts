@@ -42,3 +42,9 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
+export { CanaryRollout, type RolloutOptions, type CanaryAnalysisOptions, type ResolvedRollout, type ResolvedCanaryAnalysis, type ICanaryAnalysis, CANARY_HASH_ARG } from './core/canary-rollout';
+export { DeploymentScaleDown, type RolloutSpec, type AnalysisTemplateSpec, type AnalysisMetric, type CanaryStep, type CanaryStrategy } from './core/argo-rollouts';
+export { CanaryAnalysis, canaryQueries, revisionPodPattern, type CanaryQuery, type CanaryScope, type CanaryThresholds } from './delivery/canary-analysis';
+export { ArgoCdWriter, ArgoCdSource, type ArgoCdWriterOptions, type ArgoCdEnvironmentOptions } from './synth/argocd';
+export { ARGOCD_HEALTH_CHECKS, healthCheckKey, type ArgoCdHealthCheck } from './synth/argocd-health';
+export { SYNC_WAVE_ANNOTATION, WaveTier, ownerWaves, applySyncWaves } from './synth/sync-waves';

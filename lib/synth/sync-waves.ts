@@ -76,11 +76,12 @@ export function ownerWaves(platform: Chart): Map<IConstruct, number> {
   return waves;
 }
 
-/** An object's wave: its construct's, except that secrets and config declared inside a later construct come with their tier. */
-function objectWave(object: ApiObject, ownerWave: number, ownerTier: WaveTier | undefined): number {
-  if (ownerTier === undefined) {
-    return ownerWave;
-  }
+/**
+ * An object's wave: its construct's, except that the secrets and config a later construct
+ * declares for its own pods come with their tier. Argo CD applies custom resources after
+ * workloads within a wave, so an ExternalSecret in its pods' wave would arrive after them.
+ */
+function objectWave(object: ApiObject, ownerWave: number): number {
   if (SECRET_KINDS.has(object.kind)) {
     return Math.min(ownerWave, WaveTier.SECRETS);
   }
@@ -97,10 +98,8 @@ function objectWave(object: ApiObject, ownerWave: number, ownerTier: WaveTier | 
  */
 export function applySyncWaves(platform: Chart): void {
   for (const [owner, wave] of ownerWaves(platform)) {
-    const objects = apiObjectsOf(owner);
-    const tier = tierOf(owner, objects);
-    for (const object of objects) {
-      object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(objectWave(object, wave, tier)));
+    for (const object of apiObjectsOf(owner)) {
+      object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(objectWave(object, wave)));
     }
   }
 }
