@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingSchema } from './core/autoscaling';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { brand, BrandKind, hasBrand } from './core/brand';
+import { type RolloutOptions, rolloutOptionsSchema } from './core/canary-rollout';
 import { type PropIssue, reportIssues } from './core/errors';
 import { imageSchema } from './core/image';
 import { toKubernetesName } from './core/labels';
@@ -186,6 +187,12 @@ export interface GpuInferencePoolProps {
    * @default - none: such an environment is an error
    */
   readonly fallback?: InferenceFallback;
+  /**
+   * Release model-server updates as an Argo Rollouts canary (see `ServiceWorkloadProps.rollout`).
+   * On GPUs only with `maxSurge: 0`: a canary pod beside the stable ones would need GPUs of its own.
+   * @default - none: the Deployment's rolling update
+   */
+  readonly rollout?: RolloutOptions;
 }
 
 const secretRefSchema = z.object({
@@ -230,6 +237,7 @@ export const gpuInferencePoolSchema = z.object({
   autoscaling: autoscalingSchema.optional(),
   queueScaling: queueScalingSchema.optional(),
   startupTimeoutSeconds: positiveInt.max(7200, { error: 'must be at most 7200 seconds' }).optional(),
+  rollout: rolloutOptionsSchema.optional(),
   fallback: z.custom<InferenceFallback>((v) => InferenceFallback.isInferenceFallback(v), { error: 'must be an InferenceFallback (InferenceFallback.cpuModel() or .external())' }).optional(),
 }).strict();
 
@@ -356,6 +364,7 @@ function serverProps(config: PoolConfig, fallback: InferenceFallback | undefined
       healthCheck: { path: '/health', timeoutSeconds: 10, startupTimeoutSeconds: config.startupTimeoutSeconds ?? 1800 },
       terminationGracePeriodSeconds: 120,
       tmpSizeLimit: '2Gi',
+      rollout: config.rollout,
     },
   };
 }

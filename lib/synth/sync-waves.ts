@@ -29,7 +29,6 @@ export enum WaveTier {
 
 const NAMESPACE_KINDS = new Set(['Namespace', 'ResourceQuota', 'LimitRange']);
 const SECRET_KINDS = new Set(['Secret', 'ExternalSecret', 'SealedSecret']);
-const CONFIG_KINDS = new Set(['ConfigMap', 'PersistentVolumeClaim']);
 
 function apiObjectsOf(owner: IConstruct): ApiObject[] {
   return owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
@@ -77,18 +76,13 @@ export function ownerWaves(platform: Chart): Map<IConstruct, number> {
 }
 
 /**
- * An object's wave: its construct's, except that the secrets and config a later construct
- * declares for its own pods come with their tier. Argo CD applies custom resources after
- * workloads within a wave, so an ExternalSecret in its pods' wave would arrive after them.
+ * An object's wave: its construct's, except that a secret source a later construct declares for
+ * its own pods comes with the secrets. Within a wave Argo CD applies ConfigMaps, claims and
+ * Secrets before the workloads, but custom resources after them: an ExternalSecret in its pods'
+ * wave would arrive after the pods that read its Secret.
  */
 function objectWave(object: ApiObject, ownerWave: number): number {
-  if (SECRET_KINDS.has(object.kind)) {
-    return Math.min(ownerWave, WaveTier.SECRETS);
-  }
-  if (CONFIG_KINDS.has(object.kind)) {
-    return Math.min(ownerWave, WaveTier.CONFIG);
-  }
-  return ownerWave;
+  return SECRET_KINDS.has(object.kind) ? Math.min(ownerWave, WaveTier.SECRETS) : ownerWave;
 }
 
 /**

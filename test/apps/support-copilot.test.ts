@@ -159,7 +159,7 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
       behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
     });
     expect(at(s.get('Deployment', 'copilot-api'), 'spec')).not.toHaveProperty('replicas');
-    expect(at(s.get('Ingress', 'copilot-api'), 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': name === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging' });
+    expect(at(s.get('Ingress', 'copilot-api'), 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': name === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging', 'argocd.argoproj.io/sync-wave': '5' });
   });
 
   test('the worker: a ScaledObject 0..20 on the Redis list, its TriggerAuthentication reading the queue password, and no HPA', () => {

@@ -10,6 +10,7 @@ import { checkPodTemplates } from './podspec';
 import { checkNetworkPolicies, checkPodDisruptionBudgets } from './policy';
 import { type IndexedProblem } from './problem';
 import { checkConfigMapReferences } from './references';
+import { checkRollouts } from './rollouts';
 import { checkIngresses, checkServices } from './services';
 import { checkStatefulSetServices, checkWorkloadSelectors } from './workloads';
 
@@ -29,6 +30,7 @@ const CHECKS: readonly ((ctx: Context) => void)[] = [
   checkPodDisruptionBudgets,
   checkNetworkPolicies,
   checkConfigMapReferences,
+  checkRollouts,
 ];
 
 export function validateSemantics(resources: readonly Resource[]): IndexedProblem[] {
