@@ -42,7 +42,7 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
-export { CanaryRollout, type RolloutOptions, type CanaryAnalysisOptions, type ResolvedRollout, type ResolvedCanaryAnalysis, type ICanaryAnalysis, CANARY_HASH_ARG } from './core/canary-rollout';
+export { CanaryRollout, rolloutOptionsSchema, type RolloutOptions, type CanaryAnalysisOptions, type ResolvedRollout, type ResolvedCanaryAnalysis, type ICanaryAnalysis, CANARY_HASH_ARG } from './core/canary-rollout';
 export { DeploymentScaleDown, type RolloutSpec, type AnalysisTemplateSpec, type AnalysisMetric, type CanaryStep, type CanaryStrategy } from './core/argo-rollouts';
 export { CanaryAnalysis, canaryQueries, revisionPodPattern, type CanaryQuery, type CanaryScope, type CanaryThresholds } from './delivery/canary-analysis';
 export { ArgoCdWriter, ArgoCdSource, type ArgoCdWriterOptions, type ArgoCdEnvironmentOptions } from './synth/argocd';

@@ -5,7 +5,7 @@ import {
   type AnalysisArgument, type AnalysisTemplateSpec, ARGO_ROLLOUTS_API_VERSION, type CanaryStep, DeploymentScaleDown, type RolloutSpec,
 } from './argo-rollouts';
 import { brand, BrandKind, hasBrand } from './brand';
-import { type PropIssue } from './errors';
+import { formatIssue, type PropIssue } from './errors';
 import { namespaceName, nonNegativeInt, positiveInt } from './schemas';
 import { type Workload } from './workload';
 
@@ -236,7 +236,7 @@ export class CanaryRollout extends Construct {
         spec: Lazy.any({ produce: () => this.analysisSpec(analysis) }),
       });
     }
-    workload.node.addValidation({ validate: () => this.problems().map((p) => `${p.field}: ${p.message}`) });
+    workload.node.addValidation({ validate: () => this.problems().map(formatIssue) });
   }
 
   /** The object HPAs and ScaledObjects scale. */
