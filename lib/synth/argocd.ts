@@ -132,7 +132,10 @@ interface GeneratorElement {
   readonly path: string;
   readonly revision: string;
   /** Merged into the generated Application (the fields Go templates cannot render: booleans, the destination's key). */
-  readonly patch: { readonly spec: { readonly destination: Record<string, string>; readonly syncPolicy: Record<string, unknown> } };
+  readonly patch: {
+    readonly metadata: { readonly labels: Readonly<Record<string, string>> };
+    readonly spec: { readonly destination: Record<string, string>; readonly syncPolicy: Record<string, unknown> };
+  };
 }
 
 /**
@@ -146,10 +149,13 @@ interface GeneratorElement {
 export class ArgoCdWriter implements IOutputWriter {
   private readonly options: z.output<typeof argoCdWriterOptionsSchema>;
   private readonly problems: string[];
+  /** The environment names the options configure, even when their settings are invalid. */
+  private readonly configured: readonly string[];
 
   constructor(options: ArgoCdWriterOptions) {
     const { value, issues } = checkProps(argoCdWriterOptionsSchema, options);
     this.options = value ?? { repoUrl: 'invalid' };
+    this.configured = Object.keys(options?.environments ?? {});
     this.problems = issues.map((i) => `[argocd] ${i.field === '' ? '(options)' : i.field}: ${i.message}${'value' in i ? ` (got ${JSON.stringify(i.value)})` : ''}`);
   }
 
@@ -187,7 +193,8 @@ export class ArgoCdWriter implements IOutputWriter {
         // Deleting the ApplicationSet (or an environment from it) leaves the workloads running.
         syncPolicy: { preserveResourcesOnDeletion: true },
         template: {
-          metadata: { name: `${app}-{{.environment}}`, labels: { ...labels, [ENVIRONMENT_LABEL]: '{{.environment}}' } },
+          // The environment label comes with the patch: a template label would not be a valid label until rendered.
+          metadata: { name: `${app}-{{.environment}}`, labels },
           spec: {
             project: this.options.project ?? 'default',
             source: {
@@ -223,6 +230,7 @@ export class ArgoCdWriter implements IOutputWriter {
       path: path.posix.join(prefix, folder),
       revision: own.targetRevision ?? this.options.targetRevision ?? 'HEAD',
       patch: {
+        metadata: { labels: { [ENVIRONMENT_LABEL]: env.environment } },
         spec: {
           destination: own.cluster ? { name: own.cluster } : { server: own.server ?? IN_CLUSTER },
           syncPolicy: automated ? { automated: { prune: own.prune ?? !isProduction(config), selfHeal: own.selfHeal ?? true } } : {},
@@ -252,7 +260,7 @@ export class ArgoCdWriter implements IOutputWriter {
 
   private unknownEnvironments(environments: readonly RenderedEnvironment[]): string[] {
     const known = new Set(environments.map((e) => e.environment));
-    return Object.keys(this.options.environments ?? {}).filter((name) => !known.has(name)).map((name) =>
+    return this.configured.filter((name) => !known.has(name)).map((name) =>
       `[argocd] environments.${name}: no app has an environment named "${name}"; the environments are ${[...known].map((k) => `"${k}"`).join(', ')}`);
   }
 }
