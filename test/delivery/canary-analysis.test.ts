@@ -9,7 +9,7 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import {
   AgentMicroservice, type AnalysisMetric, CLUSTER_METRICS, type KubeObject, McpToolService, MCP_TOOL_SIGNALS, HTTP_SERVER_SIGNALS, VLLM_SIGNALS, canaryQueries,
-  DEFAULT_THRESHOLDS, GpuInferencePool, ObservabilityStack, renderApps, revisionPodPattern, type WorkloadSignals,
+  DEFAULT_THRESHOLDS, GpuInferencePool, ObservabilityStack, renderApps, revisionPodPattern, toYamlDocuments, type WorkloadSignals,
 } from '../../lib';
 import { emm } from '../../apps/emm';
 import { describeWithPrograms, makeTempDir, removeTempDir, runProgram } from '../helpers/programs';
@@ -148,6 +148,12 @@ test('emm prod runs langgraph-api as a canary whose template measures error rate
     ['oom-kills', 'result[0] == 0', 'result[0] > 0'],
   ]);
   expect(at(prod?.objects.find((o) => o.kind === 'Rollout'), 'spec.workloadRef.name')).toBe(WORKLOAD);
+});
+
+test('docs/delivery.md shows emm prod\'s Rollout and AnalysisTemplate exactly as generated', () => {
+  const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'delivery.md'), 'utf8');
+  const rollout = prod?.objects.find((o) => o.kind === 'Rollout') as KubeObject;
+  expect(docs).toContain(`\`\`\`yaml\n${toYamlDocuments([rollout, template])}\`\`\``);
 });
 
 describeWithPrograms(['promtool'])('promtool evaluates the canary analysis of emm prod', () => {

@@ -3,6 +3,8 @@
  * a Lua 5.1) against live objects of each state: the script sees the object as the global-like
  * `obj` and returns `{ status, message }`.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { ARGOCD_HEALTH_CHECKS, type ArgoCdHealthCheck, healthCheckKey } from '../../lib';
 import { describeWithPrograms, runProgram } from '../helpers/programs';
 
@@ -78,4 +80,12 @@ describeWithPrograms(['lua5.1'])('the health checks in Lua 5.1', () => {
   ])('InferencePool %s', (_state, object, expected) => {
     expect(health('InferencePool', { apiVersion: 'inference.networking.k8s.io/v1', kind: 'InferencePool', metadata: { name: 'llm', generation: 2 }, ...object })).toBe(expected);
   });
+});
+
+test('docs/delivery.md shows every health check exactly as the writer emits it', () => {
+  const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'delivery.md'), 'utf8');
+  expect(ARGOCD_HEALTH_CHECKS.length).toBeGreaterThan(0);
+  for (const check of ARGOCD_HEALTH_CHECKS) {
+    expect(docs).toContain(`\`${healthCheckKey(check)}\`:\n\n\`\`\`lua\n${check.lua}\`\`\``);
+  }
 });
