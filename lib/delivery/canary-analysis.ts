@@ -4,6 +4,7 @@ import { type AnalysisMetric, type AnalysisTemplateSpec } from '../core/argo-rol
 import { BrandKind, hasBrand } from '../core/brand';
 import { CANARY_HASH_ARG, CanaryRollout, type ICanaryAnalysis, type ResolvedCanaryAnalysis } from '../core/canary-rollout';
 import { type PropIssue } from '../core/errors';
+import { WorkloadComponent } from '../core/labels';
 import { NamespacePeer, Protocol } from '../core/network';
 import { type WorkloadSignals } from '../core/signals';
 import { type IWorkloadContributor, type Workload, type WorkloadContribution } from '../core/workload';
@@ -162,6 +163,10 @@ export class CanaryAnalysis implements ICanaryAnalysis, IWorkloadContributor {
 
   /** The self-hosted Prometheus admits the Argo Rollouts controller of every canary that queries it. */
   public contributionFor(workload: Workload): WorkloadContribution | undefined {
+    // Asked for every workload at every render: only the stack's own servers are worth a look.
+    if (workload.component !== WorkloadComponent.OBSERVABILITY) {
+      return undefined;
+    }
     const prometheus = stackOf(workload)?.prometheus;
     if (!prometheus || workload !== prometheus) {
       return undefined;

@@ -30,49 +30,56 @@ export enum WaveTier {
 const NAMESPACE_KINDS = new Set(['Namespace', 'ResourceQuota', 'LimitRange']);
 const SECRET_KINDS = new Set(['Secret', 'ExternalSecret', 'SealedSecret']);
 
-function apiObjectsOf(owner: IConstruct): ApiObject[] {
-  return owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-}
-
 /** The tier of a top-level construct, from what it is and what it renders; undefined: it comes last. */
-function tierOf(owner: IConstruct, objects: readonly ApiObject[]): WaveTier | undefined {
+function tierOf(owner: IConstruct, below: readonly IConstruct[], objects: readonly ApiObject[]): WaveTier | undefined {
   if (hasBrand(owner, BrandKind.OBSERVABILITY_STACK)) {
     return undefined;
   }
   if (objects.some((o) => NAMESPACE_KINDS.has(o.kind))) {
     return WaveTier.NAMESPACE;
   }
-  const workloads = owner.node.findAll().filter((c): c is Workload => Workload.isWorkload(c));
+  const workloads = below.filter((c): c is Workload => Workload.isWorkload(c));
   if (workloads.length > 0) {
     return workloads.every((w) => w.component === WorkloadComponent.CACHE) ? WaveTier.DATA : WaveTier.WORKLOADS;
   }
   return objects.every((o) => SECRET_KINDS.has(o.kind)) ? WaveTier.SECRETS : WaveTier.CONFIG;
 }
 
-/**
- * The sync wave of every top-level construct of the chart that renders objects, derived from
- * what each construct is (its tier) and from the dependencies the wiring records.
- */
-export function ownerWaves(platform: Chart): Map<IConstruct, number> {
+interface OwnerWave {
+  readonly wave: number;
+  readonly objects: readonly ApiObject[];
+}
+
+/** Each top-level construct's wave and objects, computed in one pass over the construct tree. */
+function waveAssignments(platform: Chart): Map<IConstruct, OwnerWave> {
   const dependsOn = ownerDependencies(platform);
-  const waves = new Map<IConstruct, number>();
-  const last: IConstruct[] = [];
+  const assigned = new Map<IConstruct, OwnerWave>();
+  const last: { owner: IConstruct; objects: ApiObject[] }[] = [];
   for (const owner of orderedOwners(platform, dependsOn)) {
-    const objects = apiObjectsOf(owner);
-    const tier = tierOf(owner, objects);
+    const below = owner.node.findAll();
+    const objects = below.filter((c): c is ApiObject => ApiObject.isApiObject(c));
+    const tier = tierOf(owner, below, objects);
     if (objects.length > 0 && tier === undefined) {
-      last.push(owner);
+      last.push({ owner, objects });
       continue;
     }
     // A construct that renders nothing (a tool in another namespace) passes its dependencies' waves on.
-    const after = Math.max(-1, ...[...dependsOn.get(owner) ?? []].map((d) => waves.get(d) ?? -1));
-    waves.set(owner, objects.length === 0 ? after : Math.max(tier ?? WaveTier.WORKLOADS, after + 1));
+    const after = Math.max(-1, ...[...dependsOn.get(owner) ?? []].map((d) => assigned.get(d)?.wave ?? -1));
+    assigned.set(owner, { wave: objects.length === 0 ? after : Math.max(tier ?? WaveTier.WORKLOADS, after + 1), objects });
   }
-  const lastWave = Math.max(WaveTier.WORKLOADS, ...waves.values()) + 1;
-  for (const owner of last) {
-    waves.set(owner, lastWave);
+  const lastWave = Math.max(WaveTier.WORKLOADS, ...[...assigned.values()].map((a) => a.wave)) + 1;
+  for (const { owner, objects } of last) {
+    assigned.set(owner, { wave: lastWave, objects });
   }
-  return waves;
+  return assigned;
+}
+
+/**
+ * The sync wave of every top-level construct of the chart, derived from what each construct is
+ * (its tier) and from the dependencies the wiring records.
+ */
+export function ownerWaves(platform: Chart): Map<IConstruct, number> {
+  return new Map([...waveAssignments(platform)].map(([owner, a]) => [owner, a.wave]));
 }
 
 /**
@@ -91,8 +98,8 @@ function objectWave(object: ApiObject, ownerWave: number): number {
  * applies stay the same objects. Idempotent.
  */
 export function applySyncWaves(platform: Chart): void {
-  for (const [owner, wave] of ownerWaves(platform)) {
-    for (const object of apiObjectsOf(owner)) {
+  for (const { wave, objects } of waveAssignments(platform).values()) {
+    for (const object of objects) {
       object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(objectWave(object, wave)));
     }
   }
