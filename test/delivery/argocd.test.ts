@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import {
-  AgentMicroservice, ArgoCdSource, ArgoCdWriter, type ArgoCdWriterOptions, Environments, type KubeObject, renderApps, type RenderedEnvironment, SynthesisError, synthesize,
+  AgentMicroservice, ARGOCD_HEALTH_CHECKS, ArgoCdSource, healthCheckKey, ArgoCdWriter, type ArgoCdWriterOptions, Environments, type KubeObject, renderApps, type RenderedEnvironment, SynthesisError, synthesize,
 } from '../../lib';
 import { apps } from '../../apps';
 import { emm } from '../../apps/emm';
@@ -74,6 +74,10 @@ describe('the example apps, as npm run synth writes them', () => {
     expect(apps.map((a) => a.name).sort()).toEqual(['emm', 'evaluation', 'support-copilot']);
   });
 
+  test('every byte of every file matches the snapshot', () => {
+    expect(Object.fromEntries(files)).toMatchSnapshot();
+  });
+
   test.each(apps.map((a) => a.name))('%s: the ApplicationSet and the Applications it generates pass the CRDs strictly', (app) => {
     const appSet = applicationSetOf(files, app);
     const applications = generatedApplications(appSet);
@@ -109,10 +113,15 @@ describe('the example apps, as npm run synth writes them', () => {
     expect(at(appSet, 'spec.goTemplateOptions')).toEqual(['missingkey=error']);
   });
 
-  test('the health checks cover exactly the custom resources with a readiness the apps render: ScaledObject and ExternalSecret', () => {
+  test('the health checks cover exactly the custom resources with a readiness the apps render (ScaledObject and ExternalSecret among them)', () => {
     const patch = parse(files.get('argocd/argocd-cm-health.yaml') ?? '') as { data: Record<string, string> };
-    expect(Object.keys(patch.data)).toEqual(['resource.customizations.health.keda.sh_ScaledObject', 'resource.customizations.health.external-secrets.io_ExternalSecret']);
-    expect(patch.data['resource.customizations.health.keda.sh_ScaledObject']).toContain('return hs');
+    const rendersKind = (group: string, kind: string) => rendered.some((env) => env.objects.some((o) => o.kind === kind && o.apiVersion.startsWith(`${group}/`)));
+    const expected = ARGOCD_HEALTH_CHECKS.filter((c) => rendersKind(c.group, c.kind));
+    expect(Object.keys(patch.data)).toEqual(expected.map(healthCheckKey));
+    expect(Object.keys(patch.data)).toEqual(expect.arrayContaining(['resource.customizations.health.keda.sh_ScaledObject', 'resource.customizations.health.external-secrets.io_ExternalSecret']));
+    for (const check of expected) {
+      expect(patch.data[healthCheckKey(check)]).toBe(check.lua);
+    }
   });
 });
 
