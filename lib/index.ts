@@ -48,3 +48,14 @@ export { CanaryAnalysis, canaryQueries, revisionPodPattern, type CanaryQuery, ty
 export { ArgoCdWriter, ArgoCdSource, type ArgoCdWriterOptions, type ArgoCdEnvironmentOptions } from './synth/argocd';
 export { ARGOCD_HEALTH_CHECKS, healthCheckKey, type ArgoCdHealthCheck } from './synth/argocd-health';
 export { SYNC_WAVE_ANNOTATION, WaveTier, ownerWaves, applySyncWaves } from './synth/sync-waves';
+export { type CostOptions, COST_FILE_NAME } from './cost/cost-options';
+export { estimateCost, type CostEstimate, type CostLine, type NodePoolEstimate, type NodeTypeUsed, type ScaleEstimate, type StorageEstimate, type UnpricedItem } from './cost/estimate';
+export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type CountRange, type WorkloadCount } from './cost/demand';
+export { type PodRequests } from './cost/pod-requests';
+export { type NodeRoom } from './cost/packing';
+export { costMarkdown } from './cost/markdown';
+export {
+  NodeReservation, priceTableSchema, type ExtraCost, type GpuNodeType, type MonthlyPrice, type NodeType, type PriceSource, type PriceTable,
+  type ReservedResources, type ResolvedNodeType, type StoragePrice, type SystemPods,
+} from './cost/price-table';
+export { EXAMPLE_PRICE_TABLE } from './cost/example-prices';
