@@ -98,7 +98,7 @@ describe('options', () => {
     const s = synth((p) => {
       const queue = new RedisCacheStatefulSet(p, 'queue', { usage: RedisUsage.QUEUE });
       new AgentMicroservice(p, 'worker', {
-        image: IMAGE, mode: AgentMode.WORKER, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'tasks' })] }, rollout: { analysis: { enabled: false } },
+        image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'tasks' })] }, rollout: { analysis: { enabled: false } },
       });
     });
     expect(at(s.get('ScaledObject', 'worker'), 'spec.scaleTargetRef')).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'worker' });
