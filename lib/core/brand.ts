@@ -23,6 +23,8 @@ export enum BrandKind {
   SCALING_METRIC = 'ScalingMetric',
   INFERENCE_FALLBACK = 'InferenceFallback',
   OBSERVABILITY_STACK = 'ObservabilityStack',
+  GATEWAY = 'Gateway',
+  INFERENCE_ROUTING = 'InferenceRouting',
 }
 
 const symbols = new Map<BrandKind, symbol>();

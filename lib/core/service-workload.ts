@@ -481,7 +481,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: { ...this.selectorLabels } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      strategy: this.deploymentStrategy(),
       template: {
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
@@ -497,6 +497,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
         }),
       },
     };
+  }
+
+  /** Zero-downtime rollouts: one extra pod at a time, none taken away before its successor is ready. */
+  protected deploymentStrategy(): k8s.DeploymentStrategy {
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } };
+  }
+
+  /** Pods a rollout adds beyond the replica count (the quota and the chart's pod count include them). */
+  protected get surgePods(): number {
+    return 1;
   }
 
   /** Extra Service settings (session affinity for stateful MCP tools). */
@@ -586,13 +596,13 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (this.queueScaling && this.scaledObject) {
       builder.replicaBounds(['queueScaling'], {
         min: this.queueScaling.minReplicas, max: this.queueScaling.maxReplicas, minSchema: nonNegativeInt.max(1000), maxSchema: replicasValueSchema,
-      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)');
+      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)', this.surgePods);
     } else if (this.autoscaling && this.autoscaler) {
       builder.replicaBounds(['autoscaling'], {
         min: this.autoscaling.minReplicas, max: this.autoscaling.maxReplicas, minSchema: replicasValueSchema, maxSchema: replicasValueSchema,
-      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA');
+      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA', this.surgePods);
     } else {
-      builder.replicas(this.replicas, replicasValueSchema, this.deployment, 'Replicas of the Deployment');
+      builder.replicas(this.replicas, replicasValueSchema, this.deployment, 'Replicas of the Deployment', this.surgePods);
     }
     builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container', this.extendedResources());
     return builder.build();
@@ -605,6 +615,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   public quotaDemand(): QuotaDemand {
     const extended = this.extendedResources();
-    return podDemand(this.maxPods + 1, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
+    return podDemand(this.maxPods + this.surgePods, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
   }
 }
