@@ -6,7 +6,7 @@ import { type AutoscalingOptions, autoscalingSchema } from './core/autoscaling';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { brand, BrandKind, hasBrand } from './core/brand';
 import { type PropIssue, reportIssues } from './core/errors';
-import { ImageTagPolicy, imageSchema, parseImage } from './core/image';
+import { ImageTagPolicy, imageSchema, parseImage, tagPolicyViolation } from './core/image';
 import { contextLabels, toKubernetesName, WorkloadComponent, workloadLabels } from './core/labels';
 import { Connections, ExternalEndpoint } from './core/network';
 import { checkProps, type ParsedProps } from './core/props';
@@ -458,10 +458,11 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       : config.queueScaling as QueueScalingOptions | undefined;
     const serverName = props?.name ?? toKubernetesName(id);
     if (nodes > 1) {
-      const image = parseImage(config.image ?? GpuInferencePool.DEFAULT_IMAGE) ?? { repository: 'invalid' };
+      const imageText = config.image ?? GpuInferencePool.DEFAULT_IMAGE;
+      const image = parseImage(imageText) ?? { repository: 'invalid' };
       const resources = resolveResources(config.resources, ResourcePreset.GPU_INFERENCE, environment.resourceProfile);
       const replicas = Math.min(config.replicas ?? environment.replicas.default, environment.replicas.max ?? Number.MAX_SAFE_INTEGER);
-      const multiNode = new VllmMultiNodeServer(this, 'Server', String(serverName), { image, resources, replicas, startupTimeoutSeconds: startupBudget },
+      const multiNode = new VllmMultiNodeServer(this, 'Server', String(serverName), { image, imageText, resources, replicas, startupTimeoutSeconds: startupBudget },
         { ...spec, nodes, pipelineParallelSize: config.pipelineParallelSize ?? nodes });
       this.servingLabels = multiNode.leaderLabels;
       this.server = multiNode;
@@ -474,7 +475,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
     }
 
     if (routingOptions) {
-      const picker = this.createRouting(routingOptions, pickerName, environment);
+      const picker = this.createRouting(routingOptions, pickerName, environment, issues);
       this.endpointPicker = picker.picker;
       this.inferencePool = picker.pool;
       this.route = picker.route;
@@ -511,12 +512,17 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
     return { source: { kind: 'cache', claimName, waitFor: { seconds: budget, job: job.name } }, claim, job };
   }
 
-  private createRouting(options: InferencePoolRoutingOptions, pickerName: string, environment: EnvironmentConfig): { picker: EndpointPicker; pool: ApiObject; route: ApiObject } {
+  private createRouting(options: InferencePoolRoutingOptions, pickerName: string, environment: EnvironmentConfig, issues: PropIssue[]): { picker: EndpointPicker; pool: ApiObject; route: ApiObject } {
     const server = this.server as VllmServer | VllmMultiNodeServer;
     const o = options.endpointPicker ?? {};
+    const image = parseImage(o.image ?? GpuInferencePool.DEFAULT_ENDPOINT_PICKER_IMAGE) ?? { repository: 'invalid' };
+    const violation = tagPolicyViolation(image, environment.images.tagPolicy);
+    if (violation && o.image) {
+      issues.push({ field: 'routing.endpointPicker.image', value: o.image, message: violation });
+    }
     const picker = new EndpointPicker(this, 'EndpointPicker', pickerName, {
       poolName: this.name,
-      image: parseImage(o.image ?? GpuInferencePool.DEFAULT_ENDPOINT_PICKER_IMAGE) ?? { repository: 'invalid' },
+      image,
       replicas: Math.min(o.replicas ?? (environment.replicas.default > 1 ? 2 : 1), environment.replicas.max ?? Number.MAX_SAFE_INTEGER),
       resources: resolveResources(o.resources ?? { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } }, ResourcePreset.TOOL_WORKER, environment.resourceProfile),
       scorers: { queue: o.scorers?.queue ?? 2, kvCache: o.scorers?.kvCache ?? 2, prefixCache: o.scorers?.prefixCache ?? 3 },
@@ -568,8 +574,12 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
 /** The model reference, with the refusals of a malformed one and of a floating revision where the environment pins. */
 function resolveModel(model: string, field: string, environment: EnvironmentConfig, issues: PropIssue[]): ModelReference {
   const reference = parseModelReference(model);
+  if (model === 'invalid') {
+    // Already reported by the props schema.
+    return { repository: 'invalid', local: false, revision: '0000000000000000000000000000000000000000' };
+  }
   if (!reference) {
-    if (model !== 'invalid') {
+    {
       issues.push({ field, value: model, message: 'must be a Hugging Face repository id with an optional revision, e.g. "meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659", or an absolute path in the model cache' });
     }
     return { repository: 'invalid/invalid', local: false };
@@ -604,7 +614,7 @@ function gpuIssues(config: PoolConfig): PropIssue[] {
   if (mig && (config.tensorParallelSize ?? 1) > 1) {
     issues.push({ field: 'tensorParallelSize', value: config.tensorParallelSize, message: 'must be 1 on MIG slices: a CUDA process sees only one MIG device, so vLLM cannot shard the model across slices; use tensorParallelSize 1, or whole GPUs (nvidia.com/gpu)' });
   }
-  if (!mig || count === 1) {
+  if (!mig || (count === 1 && (config.tensorParallelSize ?? 1) === 1)) {
     issues.push(...parallelismIssues(config, count));
   }
   (config.tolerations ?? []).forEach((t, i) => {

@@ -43,6 +43,8 @@ export interface MultiNodeSpec extends VllmServerSpec {
 /** The container and pod settings the pool resolved. */
 export interface MultiNodeConfig {
   readonly image: ImageReference;
+  /** The image as given, for messages. */
+  readonly imageText: string;
   readonly resources: ResolvedResources;
   readonly replicas: number;
   readonly startupTimeoutSeconds: number;
@@ -72,6 +74,7 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
     this.leaderLabels = { ...this.selectorLabels, [ROLE_LABEL]: 'leader' };
     this.shmSize = spec.shmSize ?? defaultShmSize(true, spec.tensorParallelSize, parseQuantity(config.resources.limits.memory));
     this.issues.push(...resourceIssues(config.resources));
+    this.checkImagePolicy('image', config.image, config.imageText);
     this.exposePorts({ port: VLLM_PORT, protocol: Protocol.TCP });
     // Ray and NCCL talk between the pods of a group on ports they pick at run time.
     this.connections.allowIngress(this.connections.peer, []);

@@ -72,6 +72,36 @@ export function toResource(value: unknown, index: number): Resource | undefined 
   return { index, obj: value, apiVersion, group, kind, name, namespace, id: objectId(value, index) };
 }
 
+/** Kinds with several pod templates and no selector: group/Kind -> the paths of each template. */
+const MULTI_TEMPLATE_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  'leaderworkerset.x-k8s.io/LeaderWorkerSet': [
+    ['spec', 'leaderWorkerTemplate', 'leaderTemplate'],
+    ['spec', 'leaderWorkerTemplate', 'workerTemplate'],
+  ],
+};
+
+/** Every pod template of a resource: one for most workload kinds, a leader and a worker one for a LeaderWorkerSet. */
+export function podTemplatesOf(owner: Resource): PodTemplate[] {
+  const paths = MULTI_TEMPLATE_PATHS[`${owner.group}/${owner.kind}`];
+  if (paths === undefined) {
+    const single = podTemplateOf(owner);
+    return single === undefined ? [] : [single];
+  }
+  return paths.filter((segments) => isRecord(dig(owner.obj, ...segments))).map((segments) => {
+    const template = dig(owner.obj, ...segments);
+    const path = joinAll('', ...segments);
+    return {
+      owner,
+      path,
+      labels: stringMap(dig(template, 'metadata', 'labels')),
+      spec: rec(dig(template, 'spec')) ?? {},
+      specPath: join(path, 'spec'),
+      selectorPath: undefined,
+      selector: undefined,
+    };
+  });
+}
+
 export function podTemplateOf(owner: Resource): PodTemplate | undefined {
   if (owner.group === '' && owner.kind === 'Pod') {
     const spec = rec(owner.obj.spec) ?? {};
