@@ -97,10 +97,11 @@ export function vllmFlag(name: string): VllmFlag | undefined {
  */
 export function vllmArgumentProblems(args: readonly string[]): string[] {
   const problems: string[] = [];
-  if (args.length === 0 || args[0].startsWith('-')) {
+  const positional = args.length > 0 && !args[0].startsWith('-');
+  if (!positional) {
     problems.push('the model must come first, as the positional model_tag of `vllm serve`');
   }
-  for (let i = 1; i < args.length; i++) {
+  for (let i = positional ? 1 : 0; i < args.length; i++) {
     const arg = args[i];
     const known = vllmFlag(arg);
     if (!known) {
@@ -114,11 +115,12 @@ export function vllmArgumentProblems(args: readonly string[]): string[] {
       continue;
     }
     const inline = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : undefined;
-    const value = inline ?? args[i + 1];
-    if (inline === undefined) {
+    const next = args[i + 1];
+    const value = inline ?? (next !== undefined && !next.startsWith('--') ? next : undefined);
+    if (inline === undefined && value !== undefined) {
       i++;
     }
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) {
+    if (value === undefined) {
       problems.push(`${known.name} needs a value`);
     } else if (known.choices && !known.choices.includes(value)) {
       problems.push(`${known.name} ${value} is not one of ${known.choices.join(', ')}`);

@@ -3,7 +3,7 @@ import {
 } from '../../lib';
 import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
 import {
-  AGENT_IMAGE, dev, expectOneProblem, MODEL, MODEL_DIR, poolProps, problemsOfPool, prod, REPOSITORY, synthPool, synthPoolAndAgent,
+  AGENT_IMAGE, dev, expectOneProblem, MODEL_DIR, poolProps, problemsOfPool, prod, REPOSITORY, synthPool, synthPoolAndAgent,
 } from './helpers';
 import {
   cidrPath, egressPaths, envOf, everyContainer, indexOf, ingressPaths, INTERNET_HTTPS, mainContainer, nameLabel, podPath, podSpec,
