@@ -61,7 +61,11 @@ function buildSupportCopilot(platform: AgentPlatform): void {
     fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct', maxModelLength: 4096 }),
     ...(prod
       ? {
-        routing: InferenceRouting.inferencePool({ gateway: INFERENCE_GATEWAY }),
+        routing: InferenceRouting.inferencePool({
+          gateway: INFERENCE_GATEWAY,
+          // The picker watches its InferencePool and the pods: only the API server's address.
+          endpointPicker: { kubernetesApi: ExternalEndpoint.cidr('10.100.0.1/32', { ports: [443], hosts: ['kubernetes.default.svc'] }) },
+        }),
         scaling: { prometheusUrl: CLUSTER_PROMETHEUS, minReplicas: 2, maxReplicas: 6 },
       }
       : { replicas: 2 }),

@@ -526,7 +526,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       replicas: Math.min(o.replicas ?? (environment.replicas.default > 1 ? 2 : 1), environment.replicas.max ?? Number.MAX_SAFE_INTEGER),
       resources: resolveResources(o.resources ?? { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } }, ResourcePreset.TOOL_WORKER, environment.resourceProfile),
       scorers: { queue: o.scorers?.queue ?? 2, kvCache: o.scorers?.kvCache ?? 2, prefixCache: o.scorers?.prefixCache ?? 3 },
-      apiServer: ExternalEndpoint.cidr('0.0.0.0/0', { ports: [443, 6443], hosts: ['kubernetes API server'] }),
+      apiServer: o.kubernetesApi ?? ExternalEndpoint.cidr('0.0.0.0/0', { ports: [443, 6443], hosts: ['kubernetes API server'] }),
     });
     const gateway = options.gateway;
     const port = [{ port: VLLM_PORT }];

@@ -5,7 +5,7 @@ import { InferencePool, InferencePoolSpecEndpointPickerRefFailureMode } from '..
 import { brand, BrandKind, hasBrand } from '../core/brand';
 import { type PropIssue } from '../core/errors';
 import { imageSchema } from '../core/image';
-import { NamespacePeer, type NetworkPort, Protocol } from '../core/network';
+import { ExternalEndpoint, NamespacePeer, type NetworkPort, Protocol } from '../core/network';
 import { toPropIssues } from '../core/props';
 import { type ResourceOptions, resourceOptionsSchema } from '../core/resources';
 import { dnsSubdomain, labels as labelsSchema, namespaceName, port as portSchema, positiveInt, resourceName } from '../core/schemas';
@@ -129,6 +129,12 @@ export interface EndpointPickerOptions {
    */
   readonly scorers?: ScorerWeights;
   /**
+   * Where the picker reaches the Kubernetes API server (it watches its InferencePool and the
+   * pods). NetworkPolicies match addresses: narrow it to the API server's address.
+   * @default ExternalEndpoint.cidr('0.0.0.0/0', { ports: [443, 6443] })
+   */
+  readonly kubernetesApi?: ExternalEndpoint;
+  /**
    * What the gateway does when the picker does not answer: `FailOpen` routes to any ready model
    * server (degraded balancing, no outage), `FailClose` rejects the request.
    * @default "FailOpen"
@@ -178,6 +184,7 @@ export const inferencePoolRoutingSchema = z.object({
       .refine((s) => (s.queue ?? 2) + (s.kvCache ?? 2) + (s.prefixCache ?? 3) > 0, { error: 'must keep at least one scorer above 0: with none, the picker has nothing to choose by' })
       .optional(),
     failureMode: z.enum(['FailOpen', 'FailClose'], { error: 'must be "FailOpen" or "FailClose"' }).optional(),
+    kubernetesApi: z.custom<ExternalEndpoint>((v) => ExternalEndpoint.isExternalEndpoint(v), { error: 'must be an ExternalEndpoint, e.g. ExternalEndpoint.cidr("10.100.0.1/32", { ports: [443] })' }).optional(),
   }).strict().optional(),
   inDevelopment: z.boolean().optional(),
 }).strict();
