@@ -52,6 +52,9 @@ export const DOWNLOADER_ENV: Readonly<Record<string, string>> = {
   USER: 'vllm',
   XDG_CACHE_HOME: `${WRITABLE_ROOT}/.cache`,
   HF_HOME: `${WRITABLE_ROOT}/.cache/huggingface`,
+  // The Xet transfer backend keeps a chunk cache of up to 10 GB under HF_HOME; the files go to
+  // --local-dir anyway, and /tmp is a small emptyDir.
+  HF_XET_CHUNK_CACHE_SIZE_BYTES: '0',
   HF_HUB_DISABLE_TELEMETRY: '1',
   DO_NOT_TRACK: '1',
 };

@@ -14,7 +14,7 @@ import { ServiceWorkload, type ServiceWorkloadConfig } from '../core/service-wor
 import { VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
 import { type QuotaDemand } from '../core/workload';
 import { LOCAL_DOWNLOAD_SCRIPT, MODEL_MOUNT, WAIT_SCRIPT } from './model-weights';
-import { VLLM_RUNTIME_ENV } from './vllm-runtime';
+import { DOWNLOADER_ENV, VLLM_RUNTIME_ENV } from './vllm-runtime';
 
 /** GPUs of one replica. */
 export interface GpuOptions {
@@ -197,7 +197,7 @@ export class VllmServer extends ServiceWorkload {
         { name: 'MODEL_ID', value: weights.repository },
         { name: 'MODEL_REVISION', value: weights.revision },
         { name: 'MODEL_DIR', value: this.spec.modelDirectory },
-        ...Object.entries(VLLM_RUNTIME_ENV).filter(([key]) => !key.startsWith('HF_HUB_OFFLINE') && key !== 'TRANSFORMERS_OFFLINE').map(([key, value]) => ({ name: key, value })),
+        ...Object.entries(DOWNLOADER_ENV).map(([key, value]) => ({ name: key, value })),
         ...(token ? [EnvValue.fromSecret(token.secret, token.key)._toEnvVar('HF_TOKEN')] : []),
       ],
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
