@@ -20,7 +20,7 @@ import { type IWireable } from './core/wiring';
 import { type EnvironmentConfig } from './environment';
 import { EndpointPicker } from './inference/endpoint-picker';
 import {
-  createInferencePool, createRoute, InferenceGateway, InferenceRouting, inferencePoolRoutingSchema, type InferencePoolRoutingOptions,
+  createInferencePool, createRoute, type InferenceGateway, InferenceRouting, inferencePoolRoutingSchema, type InferencePoolRoutingOptions,
 } from './inference/inference-routing';
 import { type InferenceScalingOptions, inferenceQueueScaling, inferenceScalingIssues, inferenceScalingSchema } from './inference/inference-scaling';
 import { ModelDownloadJob } from './inference/model-download-job';

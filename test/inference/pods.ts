@@ -64,6 +64,7 @@ export interface PodSpecJson {
   readonly restartPolicy?: string;
   readonly securityContext?: Record<string, unknown>;
   readonly terminationGracePeriodSeconds?: number;
+  readonly serviceAccountName?: string;
 }
 
 export interface PolicyPortJson {
