@@ -6,15 +6,15 @@ import { HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, re
 import { formatImage, type ImageReference } from '../core/image';
 import { toValuesKey, WorkloadComponent } from '../core/labels';
 import { Protocol } from '../core/network';
-import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume } from '../core/pod';
+import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from '../core/pod';
 import { httpProbes } from '../core/probes';
 import { parseQuantity } from '../core/quantity';
 import { type ResolvedResources, resourceIssues } from '../core/resources';
 import { VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from '../core/workload';
-import { MODEL_MOUNT, WAIT_SCRIPT } from './model-weights';
+import { MODEL_MOUNT } from './model-weights';
 import { VLLM_RUNTIME_ENV } from './vllm-runtime';
-import { createModelCacheClaim, defaultShmSize, MODEL_VOLUME, otlpTracing, VLLM_PORT, type VllmServerSpec } from './vllm-server';
+import { createModelCacheClaim, defaultShmSize, MODEL_VOLUME, otlpTracing, VLLM_PORT, type VllmServerSpec, waitForWeightsContainer } from './vllm-server';
 
 /** The label telling a group's leader (which serves the API) from its workers. */
 export const ROLE_LABEL = 'agents.cdk8s.io/role';
@@ -159,7 +159,7 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
       serviceAccountName: this.name,
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 120,
-      initContainers: waitFor ? [renderContainer(this.waitContainer(waitFor))] : [],
+      initContainers: waitFor ? [renderContainer(waitForWeightsContainer(this.imageName, this.environment.images.pullPolicy, this.spec.modelDirectory, waitFor))] : [],
       containers: [main],
       volumes: [
         { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(this.shmSize) } },
@@ -244,22 +244,6 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
       startupProbe: raylet(5, Math.max(1, Math.ceil(this.config.startupTimeoutSeconds / 5))),
       readinessProbe: raylet(10, 3),
       livenessProbe: raylet(10, 3),
-    };
-  }
-
-  private waitContainer(waitFor: { seconds: number; job: string }): ContainerSpec {
-    return {
-      name: 'wait-for-weights',
-      image: this.imageName,
-      imagePullPolicy: this.environment.images.pullPolicy,
-      command: ['sh', '-c', WAIT_SCRIPT],
-      env: [
-        { name: 'MODEL_DIR', value: this.spec.modelDirectory },
-        { name: 'WAIT_SECONDS', value: String(waitFor.seconds) },
-        { name: 'DOWNLOAD_JOB', value: waitFor.job },
-      ],
-      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
-      volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODEL_MOUNT, readOnly: true }],
     };
   }
 

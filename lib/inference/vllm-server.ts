@@ -147,7 +147,7 @@ export class VllmServer extends ServiceWorkload {
     if (weights.kind === 'cache') {
       this.addVolume({ name: MODEL_VOLUME, persistentVolumeClaim: { claimName: weights.claimName, readOnly: true } }, { name: MODEL_VOLUME, mountPath: MODEL_MOUNT, readOnly: true });
       if (weights.waitFor) {
-        this.addInitContainer(this.waitContainer(weights.waitFor));
+        this.addInitContainer(waitForWeightsContainer(this.imageName, this.environment.images.pullPolicy, this.spec.modelDirectory, weights.waitFor));
       }
       return;
     }
@@ -167,23 +167,6 @@ export class VllmServer extends ServiceWorkload {
       });
     }
     return issues;
-  }
-
-  /** Waits for the download Job's marker; fails after the budget, so a stuck download shows as a crash loop, not a silent hang. */
-  private waitContainer(waitFor: { seconds: number; job: string }): ContainerSpec {
-    return {
-      name: 'wait-for-weights',
-      image: this.imageName,
-      imagePullPolicy: this.environment.images.pullPolicy,
-      command: ['sh', '-c', WAIT_SCRIPT],
-      env: [
-        { name: 'MODEL_DIR', value: this.spec.modelDirectory },
-        { name: 'WAIT_SECONDS', value: String(waitFor.seconds) },
-        { name: 'DOWNLOAD_JOB', value: waitFor.job },
-      ],
-      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
-      volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODEL_MOUNT, readOnly: true }],
-    };
   }
 
   private podDownloadContainer(weights: Extract<WeightsSource, { kind: 'pod-download' }>): ContainerSpec {
@@ -295,6 +278,26 @@ export class VllmServer extends ServiceWorkload {
     const claim = this.spec.cacheClaim;
     return { ...base, volumeClaims: claim ? 1 : 0, storageBytes: claim ? parseQuantity(claim.size) : 0 };
   }
+}
+
+/**
+ * The init container that waits for the download Job's marker; it fails after the budget, so a
+ * stuck download shows as a crash loop, not a silent hang. It runs the server's image.
+ */
+export function waitForWeightsContainer(image: string, pullPolicy: string, modelDirectory: string, waitFor: { seconds: number; job: string }): ContainerSpec {
+  return {
+    name: 'wait-for-weights',
+    image,
+    imagePullPolicy: pullPolicy,
+    command: ['sh', '-c', WAIT_SCRIPT],
+    env: [
+      { name: 'MODEL_DIR', value: modelDirectory },
+      { name: 'WAIT_SECONDS', value: String(waitFor.seconds) },
+      { name: 'DOWNLOAD_JOB', value: waitFor.job },
+    ],
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
+    volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODEL_MOUNT, readOnly: true }],
+  };
 }
 
 /** The ReadWriteMany claim of the model cache, shared by the download Job and every replica. */

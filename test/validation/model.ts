@@ -87,19 +87,23 @@ export function podTemplatesOf(owner: Resource): PodTemplate[] {
     const single = podTemplateOf(owner);
     return single === undefined ? [] : [single];
   }
-  return paths.filter((segments) => isRecord(dig(owner.obj, ...segments))).map((segments) => {
-    const template = dig(owner.obj, ...segments);
-    const path = joinAll('', ...segments);
-    return {
-      owner,
-      path,
-      labels: stringMap(dig(template, 'metadata', 'labels')),
-      spec: rec(dig(template, 'spec')) ?? {},
-      specPath: join(path, 'spec'),
-      selectorPath: undefined,
-      selector: undefined,
-    };
-  });
+  return paths.filter((segments) => isRecord(dig(owner.obj, ...segments))).map((segments) => templateAt(owner, segments, false));
+}
+
+/** The pod template at `segments` of a resource, with the selector beside it when the kind has one. */
+function templateAt(owner: Resource, segments: readonly string[], hasSelector: boolean): PodTemplate {
+  const template = dig(owner.obj, ...segments);
+  const path = joinAll('', ...segments);
+  const parent = segments.slice(0, -1);
+  return {
+    owner,
+    path,
+    labels: stringMap(dig(template, 'metadata', 'labels')),
+    spec: rec(dig(template, 'spec')) ?? {},
+    specPath: join(path, 'spec'),
+    selectorPath: hasSelector ? join(joinAll('', ...parent), 'selector') : undefined,
+    selector: hasSelector ? dig(owner.obj, ...parent, 'selector') : undefined,
+  };
 }
 
 export function podTemplateOf(owner: Resource): PodTemplate | undefined {
@@ -110,19 +114,7 @@ export function podTemplateOf(owner: Resource): PodTemplate | undefined {
   }
   const segments = TEMPLATE_PATHS[`${owner.group}/${owner.kind}`];
   if (segments === undefined) return undefined;
-  const template = dig(owner.obj, ...segments);
-  const path = joinAll('', ...segments);
-  const parent = segments.slice(0, -1);
-  const hasSelector = owner.kind !== 'PodTemplate';
-  return {
-    owner,
-    path,
-    labels: stringMap(dig(template, 'metadata', 'labels')),
-    spec: rec(dig(template, 'spec')) ?? {},
-    specPath: join(path, 'spec'),
-    selectorPath: hasSelector ? join(joinAll('', ...parent), 'selector') : undefined,
-    selector: hasSelector ? dig(owner.obj, ...parent, 'selector') : undefined,
-  };
+  return templateAt(owner, segments, owner.kind !== 'PodTemplate');
 }
 
 export interface ContainerRef {
