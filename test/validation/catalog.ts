@@ -3,6 +3,7 @@
  * - test/schemas/k8s/v1.28.0/_definitions.json (Kubernetes 1.28 OpenAPI definitions);
  * - every test/schemas/crds/*.yaml (CustomResourceDefinitions; new files are picked up automatically).
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -134,15 +135,33 @@ function addVersion(target: Builder, group: string, kind: string, version: strin
 function loadCrdDocuments(dir: string): JsonObject[] {
   if (!fs.existsSync(dir)) return [];
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
-  const out: JsonObject[] = [];
-  for (const file of files) {
-    const text = fs.readFileSync(path.join(dir, file), 'utf8');
-    for (const doc of parseAllDocuments(text)) {
-      const value: unknown = doc.toJS();
-      if (isRecord(value) && value.kind === 'CustomResourceDefinition') out.push(value);
-    }
+  return files.flatMap((file) => parsedCrdFile(fs.readFileSync(path.join(dir, file), 'utf8')));
+}
+
+/**
+ * The CRDs of one file. Parsing YAML dominates loading (the LeaderWorkerSet CRD alone takes
+ * about 0.35 s, in every test file that validates), so the parsed documents are kept as JSON in
+ * node_modules/.cache, keyed by the file's hash; JSON parses in a few milliseconds.
+ */
+function parsedCrdFile(text: string): JsonObject[] {
+  const cacheDir = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'cdk8s-agents-crds');
+  const cached = path.join(cacheDir, `${createHash('sha256').update(text).digest('hex')}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(cached, 'utf8')) as JsonObject[];
+  } catch {
+    // not cached yet (or unreadable): parse and cache below
   }
-  return out;
+  const docs = parseAllDocuments(text).map((doc) => doc.toJS() as unknown)
+    .filter((value): value is JsonObject => isRecord(value) && value.kind === 'CustomResourceDefinition');
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const staging = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(staging, JSON.stringify(docs));
+    fs.renameSync(staging, cached);
+  } catch {
+    // a read-only checkout still works, only slower
+  }
+  return docs;
 }
 
 function registerCrd(target: Builder, crd: JsonObject): void {
