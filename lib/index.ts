@@ -45,3 +45,14 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
+export { type CostOptions, COST_FILE_NAME } from './cost/cost-options';
+export { estimateCost, type CostEstimate, type CostLine, type NodePoolEstimate, type NodeTypeUsed, type ScaleEstimate, type StorageEstimate, type UnpricedItem } from './cost/estimate';
+export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type CountRange, type WorkloadCount } from './cost/demand';
+export { type PodRequests } from './cost/pod-requests';
+export { type NodeRoom } from './cost/packing';
+export { costMarkdown } from './cost/markdown';
+export {
+  NodeReservation, priceTableSchema, type ExtraCost, type GpuNodeType, type MonthlyPrice, type NodeType, type PriceSource, type PriceTable,
+  type ReservedResources, type ResolvedNodeType, type StoragePrice, type SystemPods,
+} from './cost/price-table';
+export { EXAMPLE_PRICE_TABLE } from './cost/example-prices';

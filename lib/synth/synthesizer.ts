@@ -6,6 +6,8 @@ import { AgentPlatform } from '../agent-platform';
 import { type EnvironmentConfig } from '../environment';
 import { collectProblems, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { costFiles, costOptionProblems, type CostOptions, estimateEnvironments } from '../cost/cost-options';
+import { type CostEstimate } from '../cost/estimate';
 import { renderApiObject } from './render';
 import { toYamlDocuments } from './yaml';
 
@@ -60,6 +62,13 @@ export interface SynthesizeOptions {
    * @default - plain manifests only
    */
   readonly writers?: readonly IOutputWriter[];
+  /**
+   * Estimates the monthly cost of every app and environment from its objects and a price table:
+   * `COST.md` next to each environment's manifests and `SynthesisReport.cost`. An invalid table
+   * is refused with the other problems, before anything is written.
+   * @default - no estimate
+   */
+  readonly cost?: CostOptions;
 }
 
 /** What a synthesis wrote. */
@@ -68,6 +77,8 @@ export interface SynthesisReport {
   readonly environments: readonly RenderedEnvironment[];
   readonly fileCount: number;
   readonly objectCount: number;
+  /** The monthly cost estimate of every app and environment; empty unless `cost` was given. */
+  readonly cost: readonly CostEstimate[];
 }
 
 interface FileNamed {
@@ -250,8 +261,12 @@ function refuseDangerousOutdir(target: string): void {
  * @throws SynthesisError listing every problem found, with nothing written
  */
 export function synthesize(definitions: readonly AgentAppDefinition[], options: SynthesizeOptions): SynthesisReport {
-  const environments = renderApps(definitions);
+  const environments = renderWithCostProblems(definitions, options);
   const files = manifestFiles(environments);
+  const cost = options.cost ? estimateEnvironments(environments, options.cost) : [];
+  for (const [relative, content] of costFiles(cost)) {
+    files.set(relative, content);
+  }
   for (const writer of options.writers ?? []) {
     for (const [relative, content] of writer.files(environments)) {
       files.set(relative, content);
@@ -263,5 +278,22 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
     environments,
     fileCount: files.size,
     objectCount: environments.reduce((n, e) => n + e.objects.length, 0),
+    cost,
   };
+}
+
+/** `renderApps`, with the problems of the cost options reported in the same error. */
+function renderWithCostProblems(definitions: readonly AgentAppDefinition[], options: SynthesizeOptions): RenderedEnvironment[] {
+  const environmentNames = [...new Set(definitions.flatMap((d) => d.environments.map((e) => e.name)))];
+  const costProblems = options.cost !== undefined ? costOptionProblems(options.cost, environmentNames) : [];
+  let environments: RenderedEnvironment[];
+  try {
+    environments = renderApps(definitions);
+  } catch (error) {
+    throw error instanceof SynthesisError && costProblems.length > 0 ? new SynthesisError([...error.problems, ...costProblems]) : error;
+  }
+  if (costProblems.length > 0) {
+    throw new SynthesisError(costProblems);
+  }
+  return environments;
 }

@@ -15,6 +15,8 @@ import * as path from 'path';
 
 /** The Debian package that provides each program. */
 const PACKAGES: Readonly<Record<string, string>> = {
+  busybox: 'busybox-static',
+  python3: 'python3',
   promtool: 'prometheus',
   amtool: 'prometheus-alertmanager',
   alertmanager: 'prometheus-alertmanager',
@@ -22,7 +24,6 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'redis-server': 'redis-server',
   'redis-cli': 'redis-server',
   'redis-sentinel': 'redis-sentinel',
-  python3: 'python3',
   sh: 'dash',
   unshare: 'util-linux',
   setpriv: 'util-linux',
