@@ -11,7 +11,9 @@ export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, ty
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
-export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
+export { SynthesisError, collectProblems, describeValue, type PropIssue } from './core/errors';
+export { collectNotices, formatNotice, type SynthesisNotice } from './core/notices';
+export { OUTPUT_MARKER } from './synth/output-folder';
 export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export { toYaml, toYamlDocuments } from './synth/yaml';
 export * from './mcp-tool-service';

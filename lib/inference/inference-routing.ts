@@ -5,8 +5,9 @@ import { InferencePool, InferencePoolSpecEndpointPickerRefFailureMode } from '..
 import { brand, BrandKind, hasBrand } from '../core/brand';
 import { type PropIssue } from '../core/errors';
 import { imageSchema } from '../core/image';
-import { ExternalEndpoint, NamespacePeer, type NetworkPort, Protocol } from '../core/network';
-import { toPropIssues } from '../core/props';
+import { type ExternalEndpoint, NamespacePeer, type NetworkPort, Protocol } from '../core/network';
+import { safeParse, toPropIssues } from '../core/props';
+import { brandedReference, referenceMessage, REFERENCES } from '../core/references';
 import { type ResourceOptions, resourceOptionsSchema } from '../core/resources';
 import { dnsSubdomain, labels as labelsSchema, namespaceName, port as portSchema, positiveInt, resourceName } from '../core/schemas';
 import { EXT_PROC_PORT, type ScorerWeights } from './endpoint-picker';
@@ -81,11 +82,11 @@ export class InferenceGateway {
   private constructor(public readonly name: string, options: InferenceGatewayOptions) {
     brand(this, BrandKind.GATEWAY);
     const issues: PropIssue[] = [];
-    const nameCheck = resourceName(253).safeParse(name);
+    const nameCheck = safeParse(resourceName(253), name);
     if (!nameCheck.success) {
       issues.push({ field: 'gateway.name', value: name, message: nameCheck.error.issues[0].message });
     }
-    const parsed = inferenceGatewayOptionsSchema.safeParse(options, { reportInput: true });
+    const parsed = safeParse(inferenceGatewayOptionsSchema, options);
     if (!parsed.success) {
       issues.push(...toPropIssues(inferenceGatewayOptionsSchema, parsed.error.issues, options, 'gateway'));
     }
@@ -184,7 +185,7 @@ export const inferencePoolRoutingSchema = z.object({
       .refine((s) => (s.queue ?? 2) + (s.kvCache ?? 2) + (s.prefixCache ?? 3) > 0, { error: 'must keep at least one scorer above 0: with none, the picker has nothing to choose by' })
       .optional(),
     failureMode: z.enum(['FailOpen', 'FailClose'], { error: 'must be "FailOpen" or "FailClose"' }).optional(),
-    kubernetesApi: z.custom<ExternalEndpoint>((v) => ExternalEndpoint.isExternalEndpoint(v), { error: 'must be an ExternalEndpoint, e.g. ExternalEndpoint.cidr("10.100.0.1/32", { ports: [443] })' }).optional(),
+    kubernetesApi: brandedReference<ExternalEndpoint>(REFERENCES.EXTERNAL_ENDPOINT, referenceMessage({ ...REFERENCES.EXTERNAL_ENDPOINT, kind: 'an ExternalEndpoint, e.g. ExternalEndpoint.cidr("10.100.0.1/32", { ports: [443] })' })).optional(),
   }).strict().optional(),
   inDevelopment: z.boolean().optional(),
 }).strict();

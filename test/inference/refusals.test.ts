@@ -39,9 +39,9 @@ describe('GPU rules (issue #10)', () => {
     ]);
   });
 
-  test.each([[0], [-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])('a GPU count of %p: a positive whole number of devices', (count) => {
+  test.each([[0, '0'], [-1, '-1'], [1.5, '1.5'], [Number.NaN, 'NaN'], [Number.POSITIVE_INFINITY, 'Infinity']])('a GPU count of %p: a positive whole number of devices', (count, shown) => {
     expect(problemsOfPool(poolProps({ gpus: { count } }))).toEqual([
-      `[test/llm] gpus.count: must be a positive whole number of GPUs, e.g. 1 or 2: Kubernetes allocates whole devices (for part of a GPU, request a MIG slice such as "nvidia.com/mig-1g.10gb") (got ${JSON.stringify(count)})`,
+      `[test/llm] gpus.count: must be a positive whole number of GPUs, e.g. 1 or 2: Kubernetes allocates whole devices (for part of a GPU, request a MIG slice such as "nvidia.com/mig-1g.10gb") (got ${shown})`,
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
+import { App } from 'cdk8s';
 import {
-  AgentBatchJob, AgentMicroservice, type EnvironmentConfig, Environments, GpuInferencePool, type GpuInferencePoolProps, InferenceFallback, InferenceGateway,
+  AgentBatchJob, AgentMicroservice, AgentPlatform, collectNotices, formatNotice, type EnvironmentConfig, Environments, GpuInferencePool, type GpuInferencePoolProps, InferenceFallback, InferenceGateway,
   InferenceRouting, type KubeObject,
 } from '../../lib';
 import { ENDPOINT_PICKER_FLAGS, ENDPOINT_PICKER_VERSION, endpointPickerArgumentProblems } from '../../lib/inference/endpoint-picker-flags';
@@ -26,6 +27,10 @@ function routed(overrides: Partial<GpuInferencePoolProps> = {}, environment: Env
     new AgentMicroservice(p, 'support-agent', { image: AGENT_IMAGE, inference: pool });
     new AgentBatchJob(p, 'reindex', { image: AGENT_IMAGE, schedule: '0 2 * * *', inference: pool });
   }, environment);
+}
+
+function platform(environment: EnvironmentConfig): AgentPlatform {
+  return new AgentPlatform(new App({ outdir: '.' }), 'test', { appName: 'test', environment });
 }
 
 const s = routed();
@@ -197,6 +202,16 @@ describe('development', () => {
     expect(d.all('HTTPRoute')).toEqual([]);
     expect(d.find('Deployment', 'llm-epp')).toBeUndefined();
     expect(envOf(mainContainer(d.get('Deployment', 'support-agent'))).OPENAI_BASE_URL).toEqual({ value: 'http://llm.agents.svc.cluster.local:8000/v1' });
+  });
+
+  test('dropping the routing and the nodes for the CPU fallback is a notice, never silent', () => {
+    const p = platform(dev());
+    new GpuInferencePool(p, 'llm', poolProps({ ...ROUTED, nodes: 2, fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct' }) }));
+    expect(collectNotices(p).map(formatNotice)).toEqual([
+      '[test/llm] gpus: asked for 1 nvidia.com/gpu per replica serving meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659; rendered the CPU fallback model Qwen/Qwen2.5-0.5B-Instruct, because environment "dev" has no GPUs (gpu.available is false)',
+      '[test/llm] routing: asked for routing through an InferencePool behind a Gateway; rendered a plain Service in front of the CPU fallback (agents call it directly), because environment "dev" has no GPUs and routing.inDevelopment is not set',
+      '[test/llm] nodes: asked for 2 nodes per replica (a LeaderWorkerSet); rendered one CPU fallback pod per replica, because environment "dev" has no GPUs (gpu.available is false)',
+    ]);
   });
 
   test('inDevelopment routes the fallback through the gateway too', () => {
