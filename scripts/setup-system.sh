@@ -2,8 +2,9 @@
 # Installs the real programs the tests check generated configs with, from Debian's packages:
 # promtool (prometheus), amtool and alertmanager (prometheus-alertmanager), redis-server,
 # redis-cli and redis-sentinel; the programs the MCP tests run a stdio server with: the static
-# BusyBox that is the stdio relay (busybox-static) and python3 for a server in another runtime;
-# and lua5.1 (Argo CD runs its health checks on Lua 5.1).
+# BusyBox that is the stdio relay (busybox-static) and python3 for a server in another runtime
+# (the inference tests also run the vLLM container's user lookup with it as an arbitrary uid;
+# unshare and setpriv come with util-linux); and lua5.1 (Argo CD runs its health checks on Lua 5.1).
 # Needs root (CI runs as root); skips what is already there.
 set -euo pipefail
 needed=()

@@ -24,6 +24,8 @@ export enum BrandKind {
   INFERENCE_FALLBACK = 'InferenceFallback',
   OBSERVABILITY_STACK = 'ObservabilityStack',
   CANARY_ROLLOUT = 'CanaryRollout',
+  GATEWAY = 'Gateway',
+  INFERENCE_ROUTING = 'InferenceRouting',
 }
 
 const symbols = new Map<BrandKind, symbol>();

@@ -403,9 +403,9 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return this.canary?.scaleTargetRef ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
   }
 
-  /** Pods above the replica count while an update runs. */
+  /** Pods above the replica count while an update runs: the canary's, else the Deployment's rolling update's. */
   private get surgePods(): number {
-    return this.canary?.surgePods ?? 1;
+    return this.canary?.surgePods ?? this.rollingUpdateSurge();
   }
 
   /** Adds a pod volume, mounted into the main container when `mount` is given. */
@@ -573,7 +573,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: { ...this.selectorLabels } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      strategy: this.deploymentStrategy(),
       template: {
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
@@ -589,6 +589,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
         }),
       },
     };
+  }
+
+  /** Zero-downtime rollouts: one extra pod at a time, none taken away before its successor is ready. */
+  protected deploymentStrategy(): k8s.DeploymentStrategy {
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } };
+  }
+
+  /** Pods the Deployment's rolling update adds beyond the replica count (the quota and the chart's pod count include them). */
+  protected rollingUpdateSurge(): number {
+    return 1;
   }
 
   /** Extra Service settings (session affinity for stateful MCP tools). */

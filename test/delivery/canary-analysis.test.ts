@@ -228,7 +228,7 @@ describe('the analysis names only metrics its workload declares', () => {
     const s = synth((p) => {
       const tool = new McpToolService(p, 'search', { image: 'ghcr.io/acme/search:1.0.0', rollout: {} });
       new AgentMicroservice(p, 'agent', { image: 'ghcr.io/acme/agent:1.0.0', tools: [tool], rollout: {} });
-      new GpuInferencePool(p, 'llm', { model: 'm', rollout: { maxSurge: 0, maxUnavailable: 1 } });
+      new GpuInferencePool(p, 'llm', { model: 'acme/m@0e9e39f249a16976918f6564b8830bc894c89659', rollout: { maxSurge: 0, maxUnavailable: 1 } });
       new ObservabilityStack(p, 'observability');
     }, selfHostedProd());
     const checked = [['search', MCP_TOOL_SIGNALS], ['agent', HTTP_SERVER_SIGNALS], ['llm', VLLM_SIGNALS]] as const;

@@ -174,7 +174,7 @@ describe('refusals', () => {
 
   test('a GPU pool whose canary would need a spare GPU is refused, with the reason and the fix', () => {
     const problems = problemsOf((p) => {
-      new GpuInferencePool(p, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct', gpus: { count: 2 }, rollout: { analysis: { enabled: false } } });
+      new GpuInferencePool(p, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659', gpus: { count: 2 }, rollout: { analysis: { enabled: false } } });
     });
     expect(problems).toEqual([
       '[test/llm/Server] rollout.maxSurge: a canary pod of this pool starts beside the stable ones and needs 2 nvidia.com/gpu of its own, which a cluster of GPU nodes rarely keeps spare: the step would wait for a GPU forever. Set rollout.maxSurge: 0 and maxUnavailable: 1 (each canary pod replaces a stable one; the pool serves with one replica less during the steps), or remove rollout (got 1)',
@@ -183,7 +183,7 @@ describe('refusals', () => {
 
   test('a GPU pool whose canary replaces stable pods (maxSurge 0) needs no spare GPU and is accepted', () => {
     const s = synth((p) => {
-      new GpuInferencePool(p, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct', rollout: { maxSurge: 0, maxUnavailable: 1, analysis: { enabled: false } } });
+      new GpuInferencePool(p, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659', rollout: { maxSurge: 0, maxUnavailable: 1, analysis: { enabled: false } } });
     });
     expect(at(s.get('Rollout', 'llm'), 'spec.strategy.canary.maxSurge')).toBe(0);
   });
@@ -191,7 +191,7 @@ describe('refusals', () => {
   test('a GPU pool on its CPU fallback (dev) needs no GPU at all: any canary is accepted', () => {
     const s = synth((p) => {
       new GpuInferencePool(p, 'llm', {
-        model: 'meta-llama/Llama-3.1-8B-Instruct', fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct' }), rollout: { analysis: { enabled: false } },
+        model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659', fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct' }), rollout: { analysis: { enabled: false } },
       });
     }, Environments.dev({ namespace: NS }));
     expect(at(s.get('Rollout', 'llm'), 'spec.strategy.canary.maxSurge')).toBe(1);

@@ -25,6 +25,9 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'redis-cli': 'redis-server',
   'redis-sentinel': 'redis-sentinel',
   'lua5.1': 'lua5.1',
+  sh: 'dash',
+  unshare: 'util-linux',
+  setpriv: 'util-linux',
 };
 
 /** The absolute path of `program` on PATH (or in /usr/sbin, /usr/bin), if installed. */

@@ -4,6 +4,7 @@
  */
 import { checkHorizontalPodAutoscalers, checkScaledObjects } from './autoscaling';
 import { createContext, type Context } from './context';
+import { checkHttpRoutes, checkInferencePools, checkRoleBindings } from './inference';
 import { checkDataKeys, checkDuplicates, checkLabelsAndSelectors, checkNamespaces, checkObjectNames } from './metadata';
 import { type Resource } from './model';
 import { checkPodTemplates } from './podspec';
@@ -31,6 +32,9 @@ const CHECKS: readonly ((ctx: Context) => void)[] = [
   checkNetworkPolicies,
   checkConfigMapReferences,
   checkRollouts,
+  checkInferencePools,
+  checkHttpRoutes,
+  checkRoleBindings,
 ];
 
 export function validateSemantics(resources: readonly Resource[]): IndexedProblem[] {
