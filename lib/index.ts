@@ -12,7 +12,7 @@ export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type 
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
 export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
-export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
+export { synthesize, renderApps, renderPlatform, manifestFiles, prerequisiteFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export { toYaml, toYamlDocuments } from './synth/yaml';
 export * from './mcp-tool-service';
 export * from './redis-cache-stateful-set';
@@ -42,3 +42,6 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
+export { PrerequisiteKind, type Prerequisite, type IPrerequisiteProvider, brandPrerequisiteProvider, isPrerequisiteProvider } from './core/prerequisites';
+export { CUSTOM_RESOURCE_PROVIDERS, PREREQUISITE_RULES, prerequisitesOf, prerequisitesMarkdown, prerequisitesText, type CustomResourceProvider, type PrerequisiteContext, type PrerequisiteReport, type PrerequisiteRule } from './synth/prerequisites';
+export { OTEL_PROMETHEUS_PORT } from './core/service-workload';

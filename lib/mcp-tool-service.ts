@@ -9,10 +9,10 @@ import { Connections, NamespacePeer, Protocol } from './core/network';
 import { type ContainerSpec } from './core/pod';
 import { imageSchema } from './core/image';
 import { httpPath, nonNegativeInt, namespaceName, port as portSchema, resourceName } from './core/schemas';
-import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
+import { OTEL_PROMETHEUS_PORT, ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
 import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
-import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
+import { OTEL_MCP_SERVER_METRICS } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
 import { formatImage, parseImage } from './core/image';
 
@@ -133,6 +133,8 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       service: true,
       // A stdio bridge serves MCP only, no /metrics.
       metricsByDefault: parsed.value?.stdioBridge === undefined,
+      metricsPort: OTEL_PROMETHEUS_PORT,
+      requestMetrics: OTEL_MCP_SERVER_METRICS,
     });
     brand(this, BrandKind.MCP_TOOL);
     const config = parsed.value;
@@ -162,10 +164,6 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       security: this.config.security,
       volumeMounts: [{ name: BRIDGE_SHARE, mountPath: '/share' }],
     });
-  }
-
-  public override signals(): WorkloadSignals {
-    return this.metricsEndpoints().length > 0 ? MCP_TOOL_SIGNALS : { metrics: [] };
   }
 
   public get mcpUrl(): string {

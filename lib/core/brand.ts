@@ -23,6 +23,7 @@ export enum BrandKind {
   SCALING_METRIC = 'ScalingMetric',
   INFERENCE_FALLBACK = 'InferenceFallback',
   OBSERVABILITY_STACK = 'ObservabilityStack',
+  PREREQUISITE_PROVIDER = 'PrerequisiteProvider',
 }
 
 const symbols = new Map<BrandKind, symbol>();

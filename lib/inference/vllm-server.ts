@@ -11,7 +11,7 @@ import { type SecretKeyReference } from '../core/queue-scaling';
 import { ServiceWorkload, type ServiceWorkloadConfig } from '../core/service-workload';
 import { type QuotaDemand } from '../core/workload';
 import { containerPath, type HelmSectionBuilder } from '../core/helm-values';
-import { VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
+import { gpuUtilizationSignal, VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
 import { EnvValue } from '../core/env-value';
 
 /** GPUs of one replica. */
@@ -233,8 +233,9 @@ export class VllmServer extends ServiceWorkload {
     builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'vLLM image (server and model download)', downloads ? [containerPath('download-model', true)] : []);
   }
 
+  /** vLLM's series; on GPUs, the DCGM series that measures them (the profiling metric for MIG slices, which report no GPU_UTIL). */
   public override signals(): WorkloadSignals {
-    return VLLM_SIGNALS;
+    return this.spec.gpu ? { ...VLLM_SIGNALS, gpuUtilization: gpuUtilizationSignal(this.spec.gpu.resource) } : VLLM_SIGNALS;
   }
 
   public override quotaDemand(): QuotaDemand {

@@ -6,6 +6,7 @@ import { AgentPlatform } from '../agent-platform';
 import { type EnvironmentConfig } from '../environment';
 import { collectProblems, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { type PrerequisiteReport, prerequisitesMarkdown, prerequisitesOf } from './prerequisites';
 import { renderApiObject } from './render';
 import { toYamlDocuments } from './yaml';
 
@@ -68,6 +69,8 @@ export interface SynthesisReport {
   readonly environments: readonly RenderedEnvironment[];
   readonly fileCount: number;
   readonly objectCount: number;
+  /** Per app and environment, what must exist in the cluster before it is applied (also written as PREREQUISITES.md). */
+  readonly prerequisites: readonly PrerequisiteReport[];
 }
 
 interface FileNamed {
@@ -189,6 +192,11 @@ export function manifestFiles(environments: readonly RenderedEnvironment[]): Map
   return files;
 }
 
+/** `manifests/<app>/<env>/PREREQUISITES.md` of each rendered environment. */
+export function prerequisiteFiles(environments: readonly RenderedEnvironment[]): Map<string, string> {
+  return new Map(environments.map((env) => [path.posix.join('manifests', env.app, env.environment, 'PREREQUISITES.md'), prerequisitesMarkdown(prerequisitesOf(env))]));
+}
+
 /**
  * Writes the files into a staging folder next to `outdir`, then swaps it in. On any error the
  * previous output stays untouched.
@@ -252,6 +260,9 @@ function refuseDangerousOutdir(target: string): void {
 export function synthesize(definitions: readonly AgentAppDefinition[], options: SynthesizeOptions): SynthesisReport {
   const environments = renderApps(definitions);
   const files = manifestFiles(environments);
+  for (const [relative, content] of prerequisiteFiles(environments)) {
+    files.set(relative, content);
+  }
   for (const writer of options.writers ?? []) {
     for (const [relative, content] of writer.files(environments)) {
       files.set(relative, content);
@@ -263,5 +274,6 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
     environments,
     fileCount: files.size,
     objectCount: environments.reduce((n, e) => n + e.objects.length, 0),
+    prerequisites: environments.map(prerequisitesOf),
   };
 }

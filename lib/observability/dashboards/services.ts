@@ -1,7 +1,7 @@
 import { CLUSTER_METRICS } from '../catalog';
 import { DashboardBuilder, type GrafanaDashboard } from '../grafana';
 import { dashboardUid, groupBy, type ObservedApp } from '../model';
-import { increase, matcher, quantile, rate, selector, sumBy } from '../promql';
+import { errorMatcher, increase, matcher, quantile, rate, selector, sumBy } from '../promql';
 
 const QUANTILES = [0.5, 0.95, 0.99];
 
@@ -58,7 +58,7 @@ export function servicesDashboard(app: ObservedApp): GrafanaDashboard | undefine
     if (requests) {
       builder
         .panel({ title: 'Request rate', unit: 'reqps', queries: [{ expr: sumBy(['workload'], rate(selector(requests.counter, own))), legend: '{{workload}}' }] })
-        .panel({ title: 'Error rate', unit: 'percentunit', min: 0, description: `Requests matching ${requests.errorMatcher}, as a share of all`, queries: [{ expr: errorRatio(requests.counter, requests.errorMatcher, own, ['workload']), legend: '{{workload}} errors' }] });
+        .panel({ title: 'Error rate', unit: 'percentunit', min: 0, description: `Requests matching ${errorMatcher(requests)}, as a share of all`, queries: [{ expr: errorRatio(requests.counter, errorMatcher(requests), own, ['workload']), legend: '{{workload}} errors' }] });
     }
     if (latencyBucket) {
       builder.panel({
@@ -69,7 +69,8 @@ export function servicesDashboard(app: ObservedApp): GrafanaDashboard | undefine
   });
   builder.variable('workload', 'Workload (pods)', app.workloads.map((w) => ({ text: w.name, value: w.podPattern })));
   builder.row('${workload:text}: CPU, memory, restarts', { repeat: 'workload' });
-  // `:raw`: Grafana would escape the regular expression of a multi-value variable.
-  resourcePanels(builder, [matcher('namespace', '=', app.namespace), matcher('pod', '=~', '${workload:raw}')]);
+  // The values are regular expressions of pod names: `:pipe` joins several with "|" and escapes
+  // nothing (the default format would escape them, `:raw` would join them with commas).
+  resourcePanels(builder, [matcher('namespace', '=', app.namespace), matcher('pod', '=~', '${workload:pipe}')]);
   return builder.build();
 }
