@@ -44,13 +44,21 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     }
   });
 
-  test('alerts go to Slack, the webhook URL read from a Secret file', () => {
+  test(name === 'dev'
+    ? 'dev: no Secret nothing creates: alerts stay in Alertmanager (no Slack), Grafana generates its admin password'
+    : 'alerts go to Slack, the webhook URL read from a Secret file; both Secrets come from External Secrets', () => {
     const volumes = at(s.get('StatefulSet', 'alertmanager'), 'spec.template.spec.volumes') as { name: string; secret?: { secretName: string } }[];
-    expect(volumes.find((v) => v.name === 'slack')?.secret?.secretName).toBe('alertmanager-slack');
+    const grafanaEnv = envMap(s.get('Deployment', 'grafana'));
     expect(JSON.stringify(env.objects)).not.toContain('hooks.slack.com/services');
-    if (name !== 'dev') {
+    if (name === 'dev') {
+      expect(volumes.filter((v) => v.secret)).toEqual([]);
+      expect(grafanaEnv.GF_SECURITY_ADMIN_PASSWORD__FILE.value).toBe('/etc/grafana/admin/password');
+      expect(grafanaEnv).not.toHaveProperty('GF_SECURITY_ADMIN_PASSWORD');
+    } else {
+      expect(volumes.find((v) => v.name === 'slack')?.secret?.secretName).toBe('alertmanager-slack');
       expect(at(s.get('ExternalSecret', 'alertmanager-slack'), 'spec.data')).toEqual([{ secretKey: 'webhook-url', remoteRef: { key: `${name}/slack/alerts-webhook-url` } }]);
       expect(at(s.get('ExternalSecret', 'grafana-admin'), 'spec.data.0.secretKey')).toBe('admin-password');
+      expect(grafanaEnv.GF_SECURITY_ADMIN_PASSWORD.valueFrom).toEqual({ secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } });
     }
   });
 

@@ -252,7 +252,9 @@ test('self-hosted, a workload created after the stack is still scraped and trace
   const { model, pod } = clusterOf(out);
   // THEN Prometheus scrapes it and it sends to the collector
   expect(stack.scrapeTargets().map((t) => t.workload.name)).toContain('late-agent');
-  expect(model.allows(pod('prometheus'), pod('late-agent'), 8080)).toBe(true);
+  expect(model.allows(pod('prometheus'), pod('late-agent'), 9464)).toBe(true);
+  // AND only on the metrics port: the app port stays closed to the scraper
+  expect(model.allows(pod('prometheus'), pod('late-agent'), 8080)).toBe(false);
   expect(model.allows(pod('late-agent'), pod('otel-collector'), 4317)).toBe(true);
   expect(envMap(out.get('Deployment', 'late-agent')).OTEL_SERVICE_NAME.value).toBe('late-agent');
 });

@@ -61,7 +61,7 @@ describe('AgentMode.WORKER', () => {
       expect(probe?.httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
     }
     expect(c.startupProbe?.failureThreshold).toBe(60);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
   });
 
   test('a PodDisruptionBudget and topology spread, since up to 10 replicas can run', () => {
@@ -80,9 +80,11 @@ describe('AgentMode.WORKER', () => {
     expect(egressPaths(policy)).toEqual(withDns(podPath(CACHE, 6379)));
   });
 
-  test('it still gets the queue\'s connection settings and is scraped', () => {
-    expect(Object.keys(envOf(mainContainer(deployment(s))))).toEqual(['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL']);
-    expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+  test('it still gets the queue\'s connection settings and is scraped, on its metrics port', () => {
+    expect(Object.keys(envOf(mainContainer(deployment(s))))).toEqual([
+      'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL', 'OTEL_METRICS_EXPORTER', 'OTEL_EXPORTER_PROMETHEUS_HOST', 'OTEL_EXPORTER_PROMETHEUS_PORT',
+    ]);
+    expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/metrics' });
   });
 });
 

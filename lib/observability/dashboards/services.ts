@@ -5,11 +5,15 @@ import { errorMatcher, increase, matcher, quantile, rate, selector, sumBy } from
 
 const QUANTILES = [0.5, 0.95, 0.99];
 
-/** `errors / all` of a request counter, for one workload or per workload. */
-export function errorRatio(counter: string, errorMatcher: string, scope: readonly string[], by: readonly string[]): string {
+/**
+ * `errors / all` of a request counter, for one workload or per workload. With `zeroWithoutErrors`
+ * (panels), a workload that never failed reads 0 rather than no data: its error series does not
+ * exist yet.
+ */
+export function errorRatio(counter: string, errorMatcher: string, scope: readonly string[], by: readonly string[], zeroWithoutErrors = false): string {
   const all = sumBy(by, rate(selector(counter, scope)));
   const failed = sumBy(by, rate(selector(counter, [...scope, errorMatcher])));
-  return `${failed} / ${all}`;
+  return zeroWithoutErrors ? `(${failed} or ${all} * 0) / ${all}` : `${failed} / ${all}`;
 }
 
 /** CPU, memory, restarts and OOMKills of the pods `pods` selects, from cAdvisor and kube-state-metrics. */
@@ -58,7 +62,7 @@ export function servicesDashboard(app: ObservedApp): GrafanaDashboard | undefine
     if (requests) {
       builder
         .panel({ title: 'Request rate', unit: 'reqps', queries: [{ expr: sumBy(['workload'], rate(selector(requests.counter, own))), legend: '{{workload}}' }] })
-        .panel({ title: 'Error rate', unit: 'percentunit', min: 0, description: `Requests matching ${errorMatcher(requests)}, as a share of all`, queries: [{ expr: errorRatio(requests.counter, errorMatcher(requests), own, ['workload']), legend: '{{workload}} errors' }] });
+        .panel({ title: 'Error rate', unit: 'percentunit', min: 0, description: `Requests matching ${errorMatcher(requests)}, as a share of all`, queries: [{ expr: errorRatio(requests.counter, errorMatcher(requests), own, ['workload'], true), legend: '{{workload}} errors' }] });
     }
     if (latencyBucket) {
       builder.panel({

@@ -25,7 +25,7 @@ export function toolsDashboard(app: ObservedApp): GrafanaDashboard | undefined {
     queries: bySignals.map((group) => {
       const requests = group[0].signals.requests;
       const signal = requests ?? { counter: '', outcomeLabel: '', errorPattern: '' };
-      return { expr: errorRatio(signal.counter, errorMatcher(signal), ownSeriesOf(app, group), ['workload']), legend: '{{workload}}' };
+      return { expr: errorRatio(signal.counter, errorMatcher(signal), ownSeriesOf(app, group), ['workload'], true), legend: '{{workload}}' };
     }),
   });
   const byLatency = groupBy(tools, (w) => w.signals.latencyBucket);
