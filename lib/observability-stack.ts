@@ -185,6 +185,11 @@ export const observabilityStackSchema = z.object({
  * kube-prometheus-stack), GPU panels and alerts need the NVIDIA DCGM exporter.
  */
 export class ObservabilityStack extends Construct implements IWorkloadContributor, IPrerequisiteProvider {
+  /** Whether `value` is an ObservabilityStack of any copy of the library. */
+  public static isObservabilityStack(value: unknown): value is ObservabilityStack {
+    return hasBrand(value, BrandKind.OBSERVABILITY_STACK);
+  }
+
   /** The default image of each server (pinned). */
   public static readonly IMAGES = {
     prometheus: PrometheusServer.DEFAULT_IMAGE,

@@ -152,29 +152,30 @@ function queueDepthRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
 }
 
 /**
- * Queue lag of KEDA workers on Redis lists: the list, as the Redis's exporter reports it, holds
- * more than the workers can take at their maximum scale (KEDA's items per replica times the most
- * replicas) for 10 minutes. One rule per worker and list, labelled with the worker (`consumer`).
+ * Queue lag of KEDA workers on Redis lists: a list, as the Redis's exporter reports it, holds
+ * more than the worker can take at its maximum scale (KEDA's items per replica times the most
+ * replicas) for 10 minutes. One rule per worker (labelled `consumer`), its lists joined with `or`.
  */
 function queueLagRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
   const names = new Set(app.workloads.map((w) => w.name));
-  return app.workloads.flatMap((consumer) => (consumer.signals.consumedQueues ?? [])
-    .filter((queue) => names.has(queue.source))
-    .map((queue) => {
+  return app.workloads.flatMap((consumer) => {
+    const queues = (consumer.signals.consumedQueues ?? []).filter((queue) => names.has(queue.source));
+    if (queues.length === 0) {
+      return [];
+    }
+    const exprs = queues.map((queue) => {
       const labels = Object.entries(queue.labels).map(([name, value]) => matcher(name, '=', value));
       const scope = [matcher('namespace', '=', app.namespace), matcher('workload', '=', queue.source), ...labels];
-      const by = [...BY_WORKLOAD, ...Object.keys(queue.labels)];
-      const base = rule(t, 'WorkerQueueLag', AlertSeverity.WARNING, '10m', `${aggregate('max', by, selector(queue.metric, scope))} > ${queue.backlogAbove}`, {
-        summary: `{{ $labels.workload }}: {{ $value | humanize }} items wait for ${consumer.name}`,
-        description: `The queue ${describeQueue(queue.labels)} of {{ $labels.workload }} has held more than ${queue.backlogAbove} items for 10 minutes: ${consumer.name} cannot keep up even at its most replicas.`,
-        runbook: `Check the errors and restarts of ${consumer.name} on the Services dashboard and its ScaledObject (kubectl describe scaledobject ${consumer.name}); raise queueScaling.maxReplicas or make each item faster.`,
-      });
-      return { ...base, labels: { ...base.labels, consumer: consumer.name } };
-    }));
-}
-
-function describeQueue(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(', ');
+      return `${aggregate('max', [...BY_WORKLOAD, ...Object.keys(queue.labels)], selector(queue.metric, scope))} > ${queue.backlogAbove}`;
+    });
+    const limits = queues.map((q) => `${Object.values(q.labels).join(' ')}: ${q.backlogAbove} items`).join('; ');
+    const base = rule(t, 'WorkerQueueLag', AlertSeverity.WARNING, '10m', anyOfExprs(exprs), {
+      summary: `{{ $labels.workload }}: {{ $value | humanize }} items wait for ${consumer.name}`,
+      description: `A queue of {{ $labels.workload }} ({{ $labels.db }}, {{ $labels.key }}) has held more items than ${consumer.name} takes at its most replicas (${limits}) for 10 minutes: it cannot keep up.`,
+      runbook: `Check the errors and restarts of ${consumer.name} on the Services dashboard and its ScaledObject (kubectl describe scaledobject ${consumer.name}); raise queueScaling.maxReplicas or make each item faster.`,
+    });
+    return [{ ...base, labels: { ...base.labels, consumer: consumer.name } }];
+  });
 }
 
 /**
