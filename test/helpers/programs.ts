@@ -16,6 +16,7 @@ import * as path from 'path';
 /** The Debian package that provides each program. */
 const PACKAGES: Readonly<Record<string, string>> = {
   promtool: 'prometheus',
+  prometheus: 'prometheus',
   amtool: 'prometheus-alertmanager',
   alertmanager: 'prometheus-alertmanager',
   'prometheus-alertmanager': 'prometheus-alertmanager',
