@@ -3,7 +3,7 @@ import { type AlertGroup, type AlertRule, AlertSeverity, knownMetrics, Observabi
 import { emm } from '../../apps/emm';
 import { at } from '../helpers/synth';
 import { configFile, operator, selfHosted, synthSample } from './helpers';
-import { promqlProblems } from './promql-checker';
+import { checkPromql, promqlProblems } from './promql-checker';
 
 // Alerts on what users feel, derived from each workload's signals: error rate and p95 latency per
 // service, crash loops and OOMKills, queue backlogs (vLLM included), saturated GPUs and full KV
@@ -34,6 +34,29 @@ describe('the sample app (every kind of workload)', () => {
     expectSound(app.stack);
   });
 
+  test('the series the rules read, written out: the contract of each kind, the cluster sources, nothing else', () => {
+    const read = new Set(rules.flatMap((r) => checkPromql(r.expr).metrics));
+    expect([...read].sort()).toEqual([
+      'DCGM_FI_DEV_GPU_UTIL',
+      'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_count',
+      'kube_pod_container_status_last_terminated_reason', 'kube_pod_container_status_restarts_total',
+      'mcp_server_operation_duration_seconds_bucket', 'mcp_server_operation_duration_seconds_count',
+      'redis_memory_max_bytes', 'redis_memory_used_bytes',
+      'up',
+      'vllm:e2e_request_latency_seconds_bucket', 'vllm:kv_cache_usage_perc', 'vllm:num_requests_waiting',
+    ]);
+  });
+
+  test('the alert names and groups, written out', () => {
+    expect(app.stack.alertGroups().map((g) => [g.name, g.rules.map((r) => r.alert)])).toEqual([
+      ['test.services', ['ServiceHighErrorRate', 'ServiceHighLatency', 'ScrapeTargetDown']],
+      ['test.pods', ['PodRestarting', 'ContainerOOMKilled']],
+      ['test.queues', ['LLMRequestsQueued']],
+      ['test.llm', ['GPUSaturated', 'LLMKVCacheFull']],
+      ['test.redis', ['RedisMemoryNearMax']],
+    ]);
+  });
+
   test('error rate above 5% (critical) and p95 above 2 s (warning): one rule per alert name, each family of metric names a branch of it', () => {
     // THEN one rule each: two rules with the same name and labels would be duplicates (promtool reports them)
     expect(byAlert('ServiceHighErrorRate')).toHaveLength(1);
@@ -62,7 +85,11 @@ describe('the sample app (every kind of workload)', () => {
 
   test('crash loops and OOMKills of any container of the namespace', () => {
     expect(byAlert('PodRestarting')[0].expr).toBe('sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{namespace="agents"}[15m])) > 2');
-    expect(byAlert('ContainerOOMKilled')[0].expr).toContain('reason="OOMKilled"');
+    expect(byAlert('ContainerOOMKilled')[0].expr).toBe('(sum by (namespace, pod, container) (kube_pod_container_status_last_terminated_reason{namespace="agents", reason="OOMKilled"}) > 0) and on (namespace, pod, container) (sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{namespace="agents"}[15m])) > 0)');
+  });
+
+  test('scrape failures of every scraped workload, written out', () => {
+    expect(byAlert('ScrapeTargetDown').map((r) => r.expr)).toEqual(['up{namespace="agents", workload=~"cache|queue|search-tool|llm|support-agent|worker|tempo|alertmanager|kube-state-metrics|prometheus|otel-collector|grafana"} == 0']);
   });
 
   test('queue lag for workloads whose signals declare a queue depth (vLLM), GPU saturation and KV cache for model servers', () => {

@@ -3,7 +3,7 @@ import {
 } from '../../lib';
 import { at, synth } from '../helpers/synth';
 import { configFile, envWith, operator, selfHosted, synthSample } from './helpers';
-import { promqlProblems } from './promql-checker';
+import { checkPromql, promqlProblems } from './promql-checker';
 
 // Dashboards as Grafana JSON generated from code: one per concern, only for the kinds of workload
 // the app has, every query checked like the alert rules.
@@ -148,6 +148,21 @@ test('MCP tools: call rate and error rate per tool', () => {
   const calls = 'sum by (workload) (rate(mcp_server_operation_duration_seconds_count{namespace="agents", workload="search-tool"}[5m]))';
   expect(tools[1].targets[0].expr).toBe(`(sum by (workload) (rate(mcp_server_operation_duration_seconds_count{namespace="agents", workload="search-tool", error_type=~".+"}[5m])) or ${calls} * 0) / ${calls}`);
   expect(tools[0].targets[0].legendFormat).toBe('{{workload}}');
+});
+
+test('the series the dashboards read, written out: the contract of each kind and the cluster sources', () => {
+  const read = new Set(Object.values(parsed).flatMap((d) => timeseries(d).flatMap((p) => p.targets.flatMap((t) => checkPromql(t.expr.replace(/\$\{?[a-z0-9_:]+\}?/g, 'x')).metrics))));
+  expect([...read].sort()).toEqual([
+    'DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_GPU_UTIL',
+    'container_cpu_usage_seconds_total', 'container_memory_working_set_bytes',
+    'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_count',
+    'kube_pod_container_status_last_terminated_reason', 'kube_pod_container_status_restarts_total',
+    'mcp_server_operation_duration_seconds_bucket', 'mcp_server_operation_duration_seconds_count',
+    'redis_commands_processed_total', 'redis_connected_clients', 'redis_evicted_keys_total', 'redis_keyspace_hits_total', 'redis_keyspace_misses_total',
+    'redis_memory_max_bytes', 'redis_memory_used_bytes',
+    'vllm:e2e_request_latency_seconds_bucket', 'vllm:generation_tokens_total', 'vllm:kv_cache_usage_perc', 'vllm:num_requests_running',
+    'vllm:num_requests_waiting', 'vllm:prompt_tokens_total', 'vllm:time_to_first_token_seconds_bucket',
+  ]);
 });
 
 test('the legends stay literal Grafana templates in the ConfigMap', () => {

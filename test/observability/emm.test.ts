@@ -25,6 +25,11 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     expect(stack.servers.map((w) => w.name).sort()).toEqual(['alertmanager', 'grafana', 'kube-state-metrics', 'otel-collector', 'prometheus', 'tempo']);
   });
 
+  test('the scrape ports, written out: 9464 for every agent and tool, 9121 for the Redis exporter', () => {
+    const ports = Object.fromEntries(APP_WORKLOADS.map((w) => [w, (at(controller(w), 'spec.template.metadata.annotations') as Record<string, string>)['prometheus.io/port']]));
+    expect(ports).toEqual(Object.fromEntries(APP_WORKLOADS.map((w) => [w, w === 'redis-cache' ? '9121' : '9464'])));
+  });
+
   test('every workload of emm is scraped, through its prometheus.io annotations', () => {
     const targets = stack.scrapeTargets().filter((t) => !(stack.servers as Workload[]).includes(t.workload));
     expect(targets.map((t) => t.workload.name).sort()).toEqual(APP_WORKLOADS);
