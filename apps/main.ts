@@ -19,9 +19,10 @@ function main(): number {
   const started = Date.now();
   try {
     const report = synthesize(apps, { outdir, writers: [new HelmChartWriter({ version: packageVersion() })] });
-    for (const env of report.environments) {
-      console.log(`  ${env.app}/${env.environment}: ${env.objects.length} objects in ${env.files.length} files`);
-    }
+    report.environments.forEach((env, i) => {
+      const prerequisites = report.prerequisites[i]?.items.length ?? 0;
+      console.log(`  ${env.app}/${env.environment}: ${env.objects.length} objects in ${env.files.length} files; ${prerequisites} prerequisites in PREREQUISITES.md`);
+    });
     console.log(`Synthesized ${report.objectCount} objects into ${report.fileCount} files under ${outdir}/ in ${Date.now() - started} ms`);
     return 0;
   } catch (error) {

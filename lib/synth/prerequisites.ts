@@ -312,9 +312,9 @@ const storageClasses: PrerequisiteRule = {
     return [...byClass.entries()].map(([name, { modes, by }]) => ({
       kind: PrerequisiteKind.STORAGE_CLASS,
       name: name === '' ? '(the cluster default StorageClass)' : name,
-      detail: `provisions ${quoteList(modes)} volumes${modes.has('ReadWriteMany') ? ' (ReadWriteMany needs a shared file system, e.g. EFS, Filestore or Azure Files)' : ''}`,
+      detail: `provisions ${quoteList(modes)} volumes${modes.has('ReadWriteMany') ? ' (ReadWriteMany needs a shared file system, e.g. EFS, Filestore or Azure Files)' : ''}${name === '' ? '; the claims name no class, so one StorageClass must be marked (default)' : ''}`,
       neededBy: [...by],
-      check: name === '' ? 'kubectl get storageclass (one must be marked "(default)")' : `kubectl get storageclass ${name}`,
+      check: name === '' ? 'kubectl get storageclass' : `kubectl get storageclass ${name}`,
     }));
   },
 };
