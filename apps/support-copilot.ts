@@ -1,8 +1,8 @@
 import * as kplus from 'cdk8s-plus-28';
 import {
   AgentBatchJob, AgentMicroservice, AgentMode, type AgentAppDefinition, type AgentPlatform, EnvValue, ExternalEndpoint,
-  GpuInferencePool, InferenceFallback, ObservabilityMode, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage,
-  ScalingMetric, SecretSource,
+  GpuInferencePool, InferenceFallback, McpToolService, ObservabilityMode, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet,
+  RedisUsage, ScalingMetric, SecretSource,
 } from '../lib';
 import { standardEnvironments } from './environments';
 
@@ -12,7 +12,8 @@ const DATABASE = ExternalEndpoint.cidr('10.20.0.0/16', { ports: [5432], hosts: [
 /**
  * The support copilot of seed 002 ("Lightweight Example: What You'll Deploy"): a stateless agent
  * API behind an Ingress with TLS and an HPA on latency, a background worker scaled by KEDA on the
- * queue length, a nightly embeddings reindex, ConfigMaps for plain config, External Secrets for
+ * queue length, a stdio-only document-search MCP server in its own Python image behind a bridge,
+ * a nightly embeddings reindex, ConfigMaps for plain config, External Secrets for
  * keys, NetworkPolicies that let egress reach only the LLM and the database, PDBs, a
  * self-hosted LLM on GPUs in staging and prod (a small CPU model in dev), and in prod the
  * monitors and alert rules of the cluster's Prometheus Operator.
@@ -50,9 +51,22 @@ function buildSupportCopilot(platform: AgentPlatform): void {
 
   const queue = new RedisCacheStatefulSet(platform, 'task-queue', { usage: RedisUsage.QUEUE, storageSize: '5Gi' });
 
+  // The knowledge-base search is a stdio-only MCP server written in Python. It runs in its own
+  // image; the bridge beside it serves streamable HTTP, one server process per agent session.
+  const docsSearch = new McpToolService(platform, 'docs-search', {
+    image: 'support-docs-search:1.4.0',
+    stdioBridge: { command: ['python3', '-m', 'docs_search'] },
+    env: {
+      DATABASE_URL: databaseCredentials.envValue('url'),
+      RETRIEVAL_TOP_K: EnvValue.fromConfigMap(config, 'RETRIEVAL_TOP_K'),
+    },
+    externalEndpoints: [DATABASE],
+  });
+
   const shared = {
     inference: llm,
     cache: queue,
+    tools: [docsSearch],
     externalEndpoints: [DATABASE],
     env: {
       SYSTEM_PROMPT: EnvValue.fromConfigMap(config, 'SYSTEM_PROMPT'),

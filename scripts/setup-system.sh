@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests check generated configs with, from Debian's packages:
 # promtool (prometheus), amtool and alertmanager (prometheus-alertmanager), redis-server,
-# redis-cli and redis-sentinel. Needs root (CI runs as root); skips what is already there.
+# redis-cli and redis-sentinel; and the programs the MCP tests run a stdio server with: the static
+# BusyBox that is the stdio relay (busybox-static) and python3 for a server in another runtime.
+# Needs root (CI runs as root); skips what is already there.
 set -euo pipefail
 needed=()
 command -v promtool >/dev/null 2>&1 || needed+=(prometheus)
 command -v amtool >/dev/null 2>&1 || needed+=(prometheus-alertmanager)
 command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || needed+=(redis-sentinel)
+command -v busybox >/dev/null 2>&1 || needed+=(busybox-static)
+command -v python3 >/dev/null 2>&1 || needed+=(python3)
 if [ ${#needed[@]} -eq 0 ]; then
-  echo "setup-system: promtool, amtool, redis-server and redis-sentinel are installed"
+  echo "setup-system: promtool, amtool, redis-server, redis-sentinel, busybox and python3 are installed"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then

@@ -89,10 +89,25 @@ describe.each(ENVIRONMENTS)('support-copilot in %s', (name) => {
     expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual(scrapedBy(name, 9464));
   });
 
-  test('egress of the API and the worker: DNS, the LLM on 8000, the Redis queue on 6379, the database range on 5432, traces (prod), no internet', () => {
+  test('egress of the API and the worker: DNS, the LLM on 8000, the Redis queue on 6379, the docs-search tool on 8080, the database range on 5432, traces (prod), no internet', () => {
     for (const agent of ['copilot-api', 'copilot-worker']) {
-      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, podPath('task-queue', 6379), podPath('llm', 8000), ...tracesTo(name)));
+      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, podPath('task-queue', 6379), podPath('llm', 8000), podPath('docs-search', 8080), ...tracesTo(name)));
     }
+  });
+
+  test('the docs-search tool: a Python stdio server in its own image behind the bridge, admitting only the agents', () => {
+    const pod = podSpec(s.get('Deployment', 'docs-search'));
+    expect(pod.containers.map((c) => [c.name, c.image])).toEqual([
+      ['mcp-bridge', 'docker.io/supercorp/supergateway:4.0.0'],
+      ['docs-search', 'registry.example.com/agents/support-docs-search:1.4.0'],
+    ]);
+    expect(pod.containers[1].command).toEqual(['/mcp-relay/busybox', 'nc', '-ll', '-p', '9000', '-e', 'python3', '-m', 'docs_search']);
+    expect(Object.keys(envOf(pod.containers[1])).filter((k) => !k.startsWith('OTEL_'))).toEqual(['DATABASE_URL', 'RETRIEVAL_TOP_K']);
+    for (const agent of ['copilot-api', 'copilot-worker']) {
+      expect(envOf(mainContainer(s.get('Deployment', agent))).MCP_DOCS_SEARCH_URL).toEqual({ value: `http://docs-search.${NAMESPACE}.svc.cluster.local:8080/mcp` });
+    }
+    expect(ingressPaths(s.get('NetworkPolicy', 'docs-search'))).toEqual([podPath('copilot-api', 8080), podPath('copilot-worker', 8080)]);
+    expect(egressPaths(s.get('NetworkPolicy', 'docs-search'))).toEqual(withDns(DATABASE, ...tracesTo(name)));
   });
 
   test('egress of the nightly job: DNS, the LLM on 8000 and the database range on 5432, traces (prod), not the queue', () => {
@@ -195,8 +210,8 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
     ]);
   });
 
-  test('PodDisruptionBudgets for the LLM, the queue, the API and the worker', () => {
-    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['copilot-api', 'copilot-worker', 'llm', 'task-queue']);
+  test('PodDisruptionBudgets for the LLM, the queue, the API, the worker and the docs-search tool', () => {
+    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['copilot-api', 'copilot-worker', 'docs-search', 'llm', 'task-queue']);
   });
 });
 

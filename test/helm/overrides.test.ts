@@ -79,6 +79,13 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     expectTagOverride('emm-prod', 'jd-classifier-service', 'Deployment', 'jd-classifier', `${POD}.containers[name=jd-classifier].image`);
   });
 
+  test("a stdio tool's bridge.image.tag and relay.image.tag change only the bridge container and the relay's init container", () => {
+    expectTagOverride('support-copilot-prod', 'supercorp/supergateway', 'Deployment', 'docs-search', `${POD}.containers[name=mcp-bridge].image`);
+    expectTagOverride('support-copilot-prod', 'library/busybox', 'Deployment', 'docs-search', `${POD}.initContainers[name=install-relay].image`);
+    expect(imageKey(set.chart('support-copilot-prod').values, 'supercorp/supergateway')).toBe('docsSearch.bridge.image');
+    expect(imageKey(set.chart('support-copilot-prod').values, 'library/busybox')).toBe('docsSearch.relay.image');
+  });
+
   test("the Redis StatefulSet's image.tag changes only the redis container image", () => {
     expectTagOverride('emm-prod', 'library/redis', 'StatefulSet', 'redis-cache', `${POD}.containers[name=redis].image`);
     expect(imageKey(set.chart('emm-prod').values, 'library/redis')).toBe('redisCache.image');

@@ -15,6 +15,8 @@ import * as path from 'path';
 
 /** The Debian package that provides each program. */
 const PACKAGES: Readonly<Record<string, string>> = {
+  busybox: 'busybox-static',
+  python3: 'python3',
   promtool: 'prometheus',
   prometheus: 'prometheus',
   amtool: 'prometheus-alertmanager',
