@@ -259,7 +259,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
 
   public helmValues(): HelmValueSection {
     return new HelmSectionBuilder(toValuesKey(this.name), this.node.path)
-      .image(['image'], this.image, this.controller, containerPath(this.name), `Image of ${this.name}`)
+      .image(['image'], this.image, this.controller, containerPath(this.name), `Image of ${this.name}`, (this.spec?.initContainers ?? []).map((c) => containerPath(c.name, true)))
       .resources(['resources'], this.resources, this.controller, containerPath(this.name), `Requests and limits of ${this.name}`)
       .build();
   }
