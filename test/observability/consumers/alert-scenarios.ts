@@ -8,7 +8,7 @@ import { type KubeObject, WorkloadComponent, type Workload } from '../../../lib'
 import { at } from '../../helpers/synth';
 import { controllerOf, podNamesOf, type RuleJson, type Subject } from './fixtures';
 import { type ExpectedAlert } from './promtool';
-import { clusterSeries, counter, dcgmSeries, gauge, ownSeries, scrapedLabels, type Series } from './series';
+import { counter, dcgmSeries, gauge, ownSeries, scrapedLabels, type Series } from './series';
 
 /** One workload (or pod) an alert covers, with what makes it fire and what keeps it quiet. */
 export interface AlertCase {
@@ -210,7 +210,3 @@ export function expectedAlert(rule: RuleJson, alertCase: AlertCase): ExpectedAle
   const others = Object.fromEntries(Object.entries(rule.annotations).filter(([k]) => k !== 'summary' && k !== 'description').map(([k, v]) => [k, renderLabels(v, alertCase.labels)]));
   return { exp_labels: alertCase.labels, exp_annotations: { ...others, summary: alertCase.summary, description: alertCase.description } };
 }
-
-/** The series the scenario needs besides its own: none (each case stands alone). */
-export const NO_BACKGROUND: readonly Series[] = [];
-export { clusterSeries };
