@@ -63,7 +63,7 @@ describe('a workload that declares no request metrics gets no request panels or 
   let stack: ObservabilityStack | undefined;
   const s = synth((p) => {
     new McpToolService(p, 'lookup', { image: 'lookup:1.0.0', metrics: { requests: false } });
-    new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER });
+    new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, port: 8080 });
     stack = new ObservabilityStack(p, 'obs');
   }, selfHosted());
 

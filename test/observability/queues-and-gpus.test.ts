@@ -19,7 +19,7 @@ describe('a KEDA worker on Redis lists', () => {
   const s = synth((p) => {
     const queue = new RedisCacheStatefulSet(p, 'queue', { usage: RedisUsage.QUEUE });
     new AgentMicroservice(p, 'worker', {
-      image: 'worker:1.0.0', mode: AgentMode.WORKER, cache: queue,
+      image: 'worker:1.0.0', mode: AgentMode.WORKER, cache: queue, healthCheck: { command: ['/bin/worker', 'healthcheck'] },
       queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'tasks', listLength: 5 }), QueueTrigger.redisList(queue, { listName: 'retry,later', databaseIndex: 3 })], maxReplicas: 20 },
     });
     stack = new ObservabilityStack(p, 'obs');
@@ -67,7 +67,7 @@ test('without the exporter there is nothing to read: no lag alert, no variable',
   let stack: ObservabilityStack | undefined;
   const s = synth((p) => {
     const queue = new RedisCacheStatefulSet(p, 'queue', { usage: RedisUsage.QUEUE, exporter: false });
-    new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, cache: queue, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'tasks' })] } });
+    new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, cache: queue, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'tasks' })] } });
     stack = new ObservabilityStack(p, 'obs');
   }, selfHosted());
   expect(rulesOf(stack).map((r) => r.alert)).not.toContain('WorkerQueueLag');

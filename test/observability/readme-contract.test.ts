@@ -38,12 +38,12 @@ function seriesRead(build: (p: AgentPlatform) => void): Set<string> {
 
 const KINDS: Readonly<Record<string, (p: AgentPlatform) => void>> = {
   '`AgentMicroservice` (API)': (p) => { new AgentMicroservice(p, 'api', { image: 'api:1.0.0' }); },
-  '`AgentMicroservice` (worker)': (p) => { new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER }); },
+  '`AgentMicroservice` (worker)': (p) => { new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] } }); },
   '`McpToolService`': (p) => { new McpToolService(p, 'tool', { image: 'tool:1.0.0' }); },
   '`GpuInferencePool`': (p) => { new GpuInferencePool(p, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct' }); },
   '`RedisCacheStatefulSet`': (p) => {
     const queue = new RedisCacheStatefulSet(p, 'queue', { usage: RedisUsage.QUEUE });
-    new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, cache: queue, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'tasks' })] } });
+    new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, cache: queue, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'tasks' })] } });
   },
   '`GpuInferencePool` on MIG': (p) => { new GpuInferencePool(p, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct', gpus: { resource: 'nvidia.com/mig-1g.10gb' } }); },
 };

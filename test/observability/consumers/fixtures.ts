@@ -50,7 +50,7 @@ export function buildQueuesAndMig(platform: AgentPlatform): void {
     metrics: { requests: { durationHistogram: 'request_latency_seconds', counter: 'requests_total', outcomeLabel: 'status', errorPattern: 'error|timeout' } },
   });
   new AgentMicroservice(platform, 'consumer', {
-    image: 'ghcr.io/acme/consumer:1.0.0', mode: AgentMode.WORKER, cache: queue, inference: pool,
+    image: 'ghcr.io/acme/consumer:1.0.0', mode: AgentMode.WORKER, cache: queue, inference: pool, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, metrics: { port: 9100 },
     queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'jobs:pending', listLength: 4 }), QueueTrigger.redisList(queue, { listName: 'jobs:retry', databaseIndex: 2 })], maxReplicas: 6 },
   });
   new McpToolService(platform, 'lookup', { image: 'ghcr.io/acme/lookup:1.0.0', metrics: { requests: false } });
@@ -87,7 +87,7 @@ export function subjects(): Subject[] {
     builtSubject('queues-and-mig/dev', envWith(ObservabilityMode.SELF_HOSTED, { gpu: { available: false } }), (p) => {
       // the same app on a cluster without GPUs: the pool must not be a MIG one there
       const queue = new RedisCacheStatefulSet(p, 'jobs', { usage: RedisUsage.QUEUE });
-      new AgentMicroservice(p, 'consumer', { image: 'ghcr.io/acme/consumer:1.0.0', mode: AgentMode.WORKER, cache: queue, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'jobs:pending' })] } });
+      new AgentMicroservice(p, 'consumer', { image: 'ghcr.io/acme/consumer:1.0.0', mode: AgentMode.WORKER, cache: queue, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(queue, { listName: 'jobs:pending' })] } });
       new ObservabilityStack(p, 'observability', {});
     }),
   ];
