@@ -7,6 +7,7 @@ import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { type EnvValue, type ISecretSource } from './core/env-value';
 import { contextLabels } from './core/labels';
 import { ExternalEndpoint, type INetworkPeer, NamespacePeer, Protocol, type NetworkPort, type PolicyRule } from './core/network';
+import { addNotice } from './core/notices';
 import { checkProps } from './core/props';
 import { brandPrerequisiteProvider, type IPrerequisiteProvider, type Prerequisite, PrerequisiteKind } from './core/prerequisites';
 import { addContributor, contextOf, type IWorkloadContributor, type MetricsEndpoint, type Workload, type WorkloadContribution } from './core/workload';
@@ -290,7 +291,16 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
   private createServers(config: ObservabilityStackProps) {
     const grafanaOptions = config.grafana ?? {};
     const adminPasswordKey = grafanaOptions.adminPasswordKey ?? 'admin-password';
-    const adminPassword = grafanaOptions.adminPassword ?? (this.nothingCreatesSecrets() ? undefined : new SecretSource(this, 'grafana-admin', { keys: [adminPasswordKey] }));
+    const generated = !grafanaOptions.adminPassword && this.nothingCreatesSecrets();
+    const adminPassword = grafanaOptions.adminPassword ?? (generated ? undefined : new SecretSource(this, 'grafana-admin', { keys: [adminPasswordKey] }));
+    if (generated) {
+      addNotice(this, {
+        field: 'grafana.adminPassword',
+        asked: `the default admin password, from the Secret "grafana-admin" (key "${adminPasswordKey}")`,
+        rendered: 'a random password generated when the Grafana pod starts (kubectl exec deploy/grafana -- cat /etc/grafana/admin/password)',
+        why: `environment "${contextOf(this).environment.name}" is a development one whose secrets backend is "existing": nothing would create that Secret and the pod would wait for it`,
+      });
+    }
     if (adminPassword) {
       this.checkSecretKeys('grafana.adminPassword', adminPassword, [adminPasswordKey]);
     }

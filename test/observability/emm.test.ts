@@ -1,4 +1,4 @@
-import { ObservabilityMode, ObservabilityStack, renderApps, ScrapeMethod, type Workload } from '../../lib';
+import { collectNotices, formatNotice, ObservabilityMode, ObservabilityStack, renderApps, ScrapeMethod, type Workload } from '../../lib';
 import { emm } from '../../apps/emm';
 import { at, Synthesized } from '../helpers/synth';
 import { envMap } from './helpers';
@@ -57,6 +57,10 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     expect(JSON.stringify(env.objects)).not.toContain('hooks.slack.com/services');
     if (name === 'dev') {
       expect(volumes.filter((v) => v.secret)).toEqual([]);
+      // AND the generated password is said, not silent
+      expect(collectNotices(env.platform).filter((n) => n.field === 'grafana.adminPassword').map(formatNotice)).toEqual([
+        '[emm-dev/observability] grafana.adminPassword: asked for the default admin password, from the Secret "grafana-admin" (key "admin-password"); rendered a random password generated when the Grafana pod starts (kubectl exec deploy/grafana -- cat /etc/grafana/admin/password), because environment "dev" is a development one whose secrets backend is "existing": nothing would create that Secret and the pod would wait for it',
+      ]);
       expect(grafanaEnv.GF_SECURITY_ADMIN_PASSWORD__FILE.value).toBe('/etc/grafana/admin/password');
       expect(grafanaEnv).not.toHaveProperty('GF_SECURITY_ADMIN_PASSWORD');
     } else {
