@@ -6,6 +6,7 @@ import { type EnvironmentConfig } from '../environment';
 import { z } from 'zod';
 import { collectProblems, describeValue, formatIssue, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { type PrerequisiteReport, prerequisitesMarkdown, prerequisitesOf } from './prerequisites';
 import { costFiles, costOptionProblems, type CostOptions, estimateEnvironments } from '../cost/cost-options';
 import { type CostEstimate } from '../cost/estimate';
 import { collectNotices, type SynthesisNotice } from '../core/notices';
@@ -92,6 +93,8 @@ export interface SynthesisReport {
   readonly environments: readonly RenderedEnvironment[];
   readonly fileCount: number;
   readonly objectCount: number;
+  /** Per app and environment, what must exist in the cluster before it is applied (also written as PREREQUISITES.md). */
+  readonly prerequisites: readonly PrerequisiteReport[];
   /** The monthly cost estimate of every app and environment; empty unless `cost` was given. */
   readonly cost: readonly CostEstimate[];
   /** What the environments changed in what the constructs asked for (dev dropping an HPA...), one per change. */
@@ -257,6 +260,11 @@ export function manifestFiles(environments: readonly RenderedEnvironment[]): Map
   return files;
 }
 
+/** `manifests/<app>/<env>/PREREQUISITES.md` of each rendered environment. */
+export function prerequisiteFiles(environments: readonly RenderedEnvironment[]): Map<string, string> {
+  return new Map(environments.map((env) => [path.posix.join('manifests', env.app, env.environment, 'PREREQUISITES.md'), prerequisitesMarkdown(prerequisitesOf(env))]));
+}
+
 /**
  * Writes the files to `outdir`, replacing it atomically (see `writeOutputFolder`): a killed
  * process leaves the previous or the new output there, never neither.
@@ -277,6 +285,9 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
   }
   const environments = renderWithCostProblems(definitions, options);
   const files = manifestFiles(environments);
+  for (const [relative, content] of prerequisiteFiles(environments)) {
+    files.set(relative, content);
+  }
   const cost = options.cost ? estimateEnvironments(environments, options.cost) : [];
   for (const [relative, content] of costFiles(cost)) {
     files.set(relative, content);
@@ -292,6 +303,7 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
     environments,
     fileCount: files.size,
     objectCount: environments.reduce((n, e) => n + e.objects.length, 0),
+    prerequisites: environments.map(prerequisitesOf),
     cost,
     notices: environments.flatMap((e) => e.notices),
   };
