@@ -23,6 +23,10 @@ export enum BrandKind {
   SCALING_METRIC = 'ScalingMetric',
   INFERENCE_FALLBACK = 'InferenceFallback',
   OBSERVABILITY_STACK = 'ObservabilityStack',
+  CANARY_ROLLOUT = 'CanaryRollout',
+  GATEWAY = 'Gateway',
+  INFERENCE_ROUTING = 'InferenceRouting',
+  PREREQUISITE_PROVIDER = 'PrerequisiteProvider',
   POD_VOLUME = 'PodVolume',
 }
 

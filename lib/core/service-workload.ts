@@ -18,9 +18,10 @@ import { absolutePath, annotations as annotationsSchema, dnsSubdomain, envVarNam
 import { containerSecurityContext, type SecurityOptions } from './security';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
-import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
+import { type ConsumedQueue, type RequestMetrics, type RequestMetricsOptions, requestMetricsSchema, requestSignals, resolveRequestMetrics, type WorkloadSignals } from './signals';
 import { crossPlatformIssue, type IRedisCache, wire } from './wiring';
 import { brandedReference, REFERENCES } from './references';
+import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
 import { type ContainerContext, containerImage, type InitContainerOptions, resolveContainer, type ResolvedContainer, type SidecarOptions } from './containers';
 import { type ContainerMount, type ISharedVolume, PodVolume, type VolumeMountOptions, volumeMountOptionsSchema } from './volumes';
 import { type EnvironmentConfig } from '../environment';
@@ -37,8 +38,12 @@ export interface MetricsOptions {
    */
   readonly enabled?: boolean;
   /**
-   * Port serving metrics; a separate container port named `metrics` when it differs from `port`.
-   * @default - the service port
+   * Port serving metrics; a separate container port named `metrics` when it differs from `port`,
+   * so that scrapers are admitted to it and never to the app port. On a separate port the
+   * container also gets `OTEL_METRICS_EXPORTER=prometheus`, `OTEL_EXPORTER_PROMETHEUS_HOST` and
+   * `OTEL_EXPORTER_PROMETHEUS_PORT` (unless it sets them), which make an OpenTelemetry SDK serve
+   * its metrics there. Set it to `port` for an app that serves `/metrics` on its own port.
+   * @default - 9464 (the OpenTelemetry Prometheus exporter's port) for agents and MCP tools; the service port for model servers
    */
   readonly port?: number;
   /**
@@ -46,6 +51,13 @@ export interface MetricsOptions {
    * @default "/metrics"
    */
   readonly path?: string;
+  /**
+   * The request metrics the dashboards and alerts read (rate, errors, latency), field by field
+   * over the kind's conventions, e.g. `{ durationHistogram: 'request_latency_seconds' }`.
+   * `false`: the app serves none (it exposes only its own metrics): no request panels or alerts.
+   * @default - OpenTelemetry's HTTP server conventions (MCP conventions for tools); none for queue workers
+   */
+  readonly requests?: RequestMetricsOptions | false;
 }
 
 /** An Ingress in front of the Service, with TLS. */
@@ -117,7 +129,7 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
   readonly preStopDelaySeconds?: number;
   /**
    * Prometheus scraping.
-   * @default - `/metrics` on the service port
+   * @default - `/metrics` on port 9464 for agents and MCP tools, on the service port for model servers
    */
   readonly metrics?: MetricsOptions;
   /**
@@ -147,6 +159,13 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
    * @default - none
    */
   readonly sharedVolumes?: SharedVolumeMount[];
+  /**
+   * Release updates as an Argo Rollouts canary gated by the workload's metrics: a `Rollout`
+   * that takes its pods from this workload's Deployment (`workloadRef`), with an
+   * `AnalysisTemplate`; the HPA or KEDA ScaledObject then scales the Rollout.
+   * @default - none: the Deployment's rolling update
+   */
+  readonly rollout?: RolloutOptions;
 }
 
 /** A shared volume and where the main container sees it. */
@@ -185,7 +204,12 @@ export const serviceWorkloadSchema = z.object({
   security: shared.security,
   terminationGracePeriodSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
   preStopDelaySeconds: nonNegativeInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
-  metrics: z.object({ enabled: z.boolean().optional(), port: port.optional(), path: httpPath.optional() }).strict().optional(),
+  metrics: z.object({
+    enabled: z.boolean().optional(),
+    port: port.optional(),
+    path: httpPath.optional(),
+    requests: z.union([z.literal(false), requestMetricsSchema], { error: 'must be false or the names of the request metrics, e.g. { durationHistogram: "request_latency_seconds" }' }).optional(),
+  }).strict().optional(),
   ingress: z.object({
     host: dnsSubdomain.optional(),
     path: httpPath.optional(),
@@ -199,6 +223,7 @@ export const serviceWorkloadSchema = z.object({
   podAnnotations: shared.podAnnotations,
   cache: brandedReference<IRedisCache>(REFERENCES.REDIS_CACHE).optional(),
   sharedVolumes: z.array(z.lazy(() => sharedVolumeMountSchema)).optional(),
+  rollout: rolloutOptionsSchema.optional(),
 }).strict();
 
 export type ServiceWorkloadConfig = z.output<typeof serviceWorkloadSchema>;
@@ -217,7 +242,14 @@ export interface ServiceWorkloadDefaults {
   readonly autoscaleByDefault?: boolean;
   /** Whether pods are scraped when the props say nothing about metrics (false for a stdio bridge). @default true */
   readonly metricsByDefault?: boolean;
+  /** Metrics port when the props give none. @default - the service port */
+  readonly metricsPort?: number;
+  /** The request metrics of the kind, when the props say nothing. @default - none: the workload declares no request metrics */
+  readonly requestMetrics?: RequestMetrics;
 }
+
+/** The OpenTelemetry Prometheus exporter's default port: where agents and tools serve metrics unless told otherwise. */
+export const OTEL_PROMETHEUS_PORT = 9464;
 
 const HTTP_PORT_NAME = 'http';
 const METRICS_PORT_NAME = 'metrics';
@@ -258,6 +290,8 @@ export interface ResolvedServiceSettings {
   readonly tmpSizeLimit: string;
   /** Undefined when the main container is not scraped. */
   readonly metrics: ResolvedMetrics | undefined;
+  /** The request metrics the workload declares (its kind's conventions under `metrics.requests`); undefined: none. */
+  readonly requestMetrics: RequestMetrics | undefined;
   /** Undefined for a worker without a port or a health command (which is refused). */
   readonly probes: ContainerProbes | undefined;
   readonly ingress: ResolvedIngress | undefined;
@@ -270,7 +304,8 @@ export function resolveServiceSettings(config: ServiceWorkloadConfig, defaults: 
   const servesHttp = defaults.service || config.port !== undefined;
   // A worker without a port is scraped only where it names a metrics port.
   const metricsEnabled = config.metrics?.enabled ?? (servesHttp ? defaults.metricsByDefault ?? true : config.metrics?.port !== undefined);
-  const metricsPort = config.metrics?.port ?? port;
+  const metricsPort = config.metrics?.port ?? defaults.metricsPort ?? port;
+  const requests = config.metrics?.requests;
   const ingress = config.ingress;
   const tls = ingress?.tls ?? true;
   return {
@@ -284,6 +319,7 @@ export function resolveServiceSettings(config: ServiceWorkloadConfig, defaults: 
     metrics: metricsEnabled
       ? { port: metricsPort, portName: metricsPort === port && servesHttp ? HTTP_PORT_NAME : METRICS_PORT_NAME, path: config.metrics?.path ?? '/metrics' }
       : undefined,
+    requestMetrics: metricsEnabled && requests !== false && defaults.requestMetrics ? resolveRequestMetrics(defaults.requestMetrics, requests) : undefined,
     probes: httpProbes(config.healthCheck, servesHttp ? HTTP_PORT_NAME : undefined, { startupTimeoutSeconds: defaults.startupTimeoutSeconds }),
     ingress: ingress && {
       host: ingress.host ?? `${name}.${environment.ingress.domain ?? PLACEHOLDER}`,
@@ -337,6 +373,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly queueScaling: ResolvedQueueScaling | undefined;
   /** The ScaledObject, when there is one. */
   public readonly scaledObject: ScaledObject | undefined;
+  /** The Argo Rollouts canary, when `rollout` is set. */
+  public readonly canary: CanaryRollout | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
   /** Every setting with its default applied; rendering reads only from here. */
@@ -388,6 +426,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       metadata: this.metadata(),
       spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
     });
+    this.canary = this.config.rollout ? new CanaryRollout(this, 'Rollout', resolveRollout(this.config.rollout, this.name), {
+      workload: this,
+      replicas: () => (this.scaledAutomatically ? undefined : this.replicas),
+      extendedResources: () => this.extendedResources(),
+    }) : undefined;
     this.service = defaults.service ? this.createService() : undefined;
     this.autoscaler = this.autoscaling ? this.createAutoscaler(this.autoscaling) : undefined;
     this.scaledObject = this.queueScaling ? this.createScaledObject(this.queueScaling) : undefined;
@@ -470,6 +513,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   /** Whether an autoscaler (HPA or KEDA) owns the replica count. */
   private get scaledAutomatically(): boolean {
     return this.autoscaling !== undefined || this.queueScaling !== undefined;
+  }
+
+  /** What the HPA or ScaledObject scales: the Rollout when there is one, else the Deployment. */
+  private get scaleTargetRef(): { apiVersion: string; kind: string; name: string } {
+    return this.canary?.scaleTargetRef ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  /** Pods above the replica count while an update runs: the canary's, else the Deployment's rolling update's. */
+  private get surgePods(): number {
+    return this.canary?.surgePods ?? this.rollingUpdateSurge();
   }
 
   /**
@@ -660,6 +713,24 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return `http://${host}:${this.servicePort}`;
   }
 
+  /** On a separate port, the variables that make an OpenTelemetry SDK serve Prometheus metrics there. */
+  private metricsEnv(): k8s.EnvVar[] {
+    const metrics = this.settings.metrics;
+    if (!metrics || (this.settings.servesHttp && metrics.port === this.port)) {
+      return [];
+    }
+    return [
+      { name: 'OTEL_METRICS_EXPORTER', value: 'prometheus' },
+      { name: 'OTEL_EXPORTER_PROMETHEUS_HOST', value: '0.0.0.0' },
+      { name: 'OTEL_EXPORTER_PROMETHEUS_PORT', value: String(metrics.port) },
+    ];
+  }
+
+  /** The request metrics the workload declares, if any. */
+  public get requestMetrics(): RequestMetrics | undefined {
+    return this.settings.requestMetrics;
+  }
+
   protected renderContainerPorts(): k8s.ContainerPort[] {
     const ports: k8s.ContainerPort[] = this.settings.servesHttp ? [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }] : [];
     const metrics = this.settings.metrics;
@@ -678,7 +749,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       command: this.config.command,
       args: this.config.args,
       ports: this.renderContainerPorts(),
-      env: this.renderEnv(),
+      env: withDefaults(this.renderEnv(), this.metricsEnv()),
       resources: this.resources,
       extendedResources: this.extendedResources(),
       probes: this.settings.probes,
@@ -733,9 +804,24 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return [...(main ? [main] : []), ...sidecars];
   }
 
-  /** HTTP services follow the OpenTelemetry HTTP server conventions; subclasses say otherwise. */
+  /** The request metrics of its contract (`metrics.requests` over its kind's conventions) and the queues KEDA scales it on. */
   public signals(): WorkloadSignals {
-    return this.settings.metrics && this.settings.servesHttp ? HTTP_SERVER_SIGNALS : { metrics: [] };
+    const requests = this.requestMetrics;
+    const own: WorkloadSignals = requests ? requestSignals(requests) : { metrics: [] };
+    const queues = this.consumedQueues();
+    return queues.length > 0 ? { ...own, consumedQueues: queues } : own;
+  }
+
+  /** The queues KEDA scales this workload on, whose length an exporter reports; their backlog is the most replicas can hold. */
+  private consumedQueues(): ConsumedQueue[] {
+    const scaling = this.queueScaling;
+    if (!scaling) {
+      return [];
+    }
+    return scaling.triggers.flatMap((trigger) => {
+      const queue = trigger.queueLength();
+      return queue ? [{ source: queue.source, metric: queue.metric, labels: queue.labels, backlogAbove: queue.itemsPerReplica * scaling.maxReplicas }] : [];
+    });
   }
 
   public override get emitsTraces(): boolean {
@@ -764,11 +850,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private renderDeploymentSpec(): k8s.DeploymentSpec {
     const spread = this.maxPods > 1 ? topologySpread(this.selectorLabels, this.environment.availability) : [];
     return {
-      replicas: this.scaledAutomatically ? undefined : this.replicas,
+      // With a canary the Rollout runs the pods; the Deployment only holds their template.
+      replicas: this.scaledAutomatically || this.canary ? undefined : this.replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: { ...this.selectorLabels } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      strategy: this.deploymentStrategy(),
       template: {
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
@@ -784,6 +871,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
         }),
       },
     };
+  }
+
+  /** Zero-downtime rollouts: one extra pod at a time, none taken away before its successor is ready. */
+  protected deploymentStrategy(): k8s.DeploymentStrategy {
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } };
+  }
+
+  /** Pods the Deployment's rolling update adds beyond the replica count (the quota and the chart's pod count include them). */
+  protected rollingUpdateSurge(): number {
+    return 1;
   }
 
   /** Extra Service settings (session affinity for stateful MCP tools). */
@@ -808,7 +905,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private createAutoscaler(autoscaling: ResolvedAutoscaling): k8s.KubeHorizontalPodAutoscalerV2 {
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: this.metadata(),
-      spec: horizontalPodAutoscalerSpec({ apiVersion: 'apps/v1', kind: 'Deployment', name: this.name }, autoscaling),
+      spec: horizontalPodAutoscalerSpec(this.scaleTargetRef, autoscaling),
     });
   }
 
@@ -827,7 +924,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return new ScaledObject(this, 'ScaledObject', {
       metadata: this.metadata(),
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        scaleTargetRef: this.scaleTargetRef,
         minReplicaCount: scaling.minReplicas,
         maxReplicaCount: scaling.maxReplicas,
         pollingInterval: scaling.pollingIntervalSeconds,
@@ -868,13 +965,13 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (this.queueScaling && this.scaledObject) {
       builder.replicaBounds(['queueScaling'], {
         min: this.queueScaling.minReplicas, max: this.queueScaling.maxReplicas, minSchema: nonNegativeInt.max(1000), maxSchema: replicasValueSchema,
-      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)');
+      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)', this.surgePods);
     } else if (this.autoscaling && this.autoscaler) {
       builder.replicaBounds(['autoscaling'], {
         min: this.autoscaling.minReplicas, max: this.autoscaling.maxReplicas, minSchema: replicasValueSchema, maxSchema: replicasValueSchema,
-      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA');
+      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA', this.surgePods);
     } else {
-      builder.replicas(this.replicas, replicasValueSchema, this.deployment, 'Replicas of the Deployment');
+      builder.replicas(this.replicas, replicasValueSchema, this.canary?.rollout ?? this.deployment, this.canary ? 'Replicas of the Rollout' : 'Replicas of the Deployment', this.surgePods);
     }
     builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container', this.extendedResources());
     return builder.build();
@@ -908,8 +1005,14 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     const extended = this.extendedResources();
     const sidecars = [...this.typedSidecars.map((c) => c.resources), ...this.sidecars().map(rawResources)];
     const init = this.initContainers.map((c) => ('resolved' in c ? c.resolved.resources : c.spec.resources));
-    return podDemand(this.maxPods + 1, [this.mainContainerResources(), ...sidecars], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended }, init);
+    return podDemand(this.maxPods + this.surgePods, [this.mainContainerResources(), ...sidecars], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended }, init);
   }
+}
+
+/** `env` followed by each default whose name it does not set. */
+function withDefaults(env: readonly k8s.EnvVar[], defaults: readonly k8s.EnvVar[]): k8s.EnvVar[] {
+  const names = new Set(env.map((e) => e.name));
+  return [...env, ...defaults.filter((d) => !names.has(d.name))];
 }
 
 /** A subclass's own container spec carries its resolved pull policy; the library's options never do. */

@@ -256,15 +256,16 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   }
 
   /**
-   * In operator mode the cluster's Prometheus, in the monitoring namespace, scrapes every metrics
-   * port of every workload (with or without an ObservabilityStack writing its monitors).
+   * In operator mode the cluster's Prometheus pods (`prometheusPodLabels` in the monitoring
+   * namespace) scrape every metrics port of every workload (with or without an
+   * ObservabilityStack writing its monitors): only they, and only on those ports.
    */
   private operatorScrapeRules(): PolicyRule[] {
     const observability = this.environment.observability;
     if (observability.mode !== ObservabilityMode.OPERATOR) {
       return [];
     }
-    const scrapers = new NamespacePeer(observability.monitoringNamespace);
+    const scrapers = new NamespacePeer(observability.monitoringNamespace, { ...observability.prometheusPodLabels });
     return this.metricsEndpoints().map((e) => ({ peer: scrapers, ports: [{ port: e.port, protocol: Protocol.TCP }] }));
   }
 
@@ -424,16 +425,25 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     });
   }
 
-  /** A PodDisruptionBudget allowing one voluntary eviction at a time. */
+  /** The PodDisruptionBudget, when the workload has one. */
+  protected disruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  /** A PodDisruptionBudget; its spec comes from `disruptionBudgetSpec()` when it renders. */
   protected createDisruptionBudget(): k8s.KubePodDisruptionBudget {
-    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    this.disruptionBudget ??= new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata: this.metadata(),
-      spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: { ...this.selectorLabels } },
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
+      spec: Lazy.any({ produce: () => this.disruptionBudgetSpec() }),
     });
+    return this.disruptionBudget;
+  }
+
+  /** One voluntary eviction at a time; subclasses with other rollout rules say otherwise. */
+  protected disruptionBudgetSpec(): k8s.PodDisruptionBudgetSpec {
+    return {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      selector: { matchLabels: { ...this.selectorLabels } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    };
   }
 
   public abstract quotaDemand(): QuotaDemand | undefined;

@@ -6,13 +6,16 @@ import { type EnvironmentConfig } from '../environment';
 import { z } from 'zod';
 import { collectProblems, describeValue, formatIssue, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { type PrerequisiteReport, prerequisitesMarkdown, prerequisitesOf } from './prerequisites';
 import { costFiles, costOptionProblems, type CostOptions, estimateEnvironments } from '../cost/cost-options';
 import { type CostEstimate } from '../cost/estimate';
 import { collectNotices, type SynthesisNotice } from '../core/notices';
 import { checkProps } from '../core/props';
 import { resourceName } from '../core/schemas';
 import { writeOutputFolder } from './output-folder';
+import { orderedOwners } from './owners';
 import { ApiObjectRenderer } from './render';
+import { applySyncWaves } from './sync-waves';
 import { toYamlDocuments } from './yaml';
 
 /** A Kubernetes object as written to the manifests. */
@@ -90,6 +93,8 @@ export interface SynthesisReport {
   readonly environments: readonly RenderedEnvironment[];
   readonly fileCount: number;
   readonly objectCount: number;
+  /** Per app and environment, what must exist in the cluster before it is applied (also written as PREREQUISITES.md). */
+  readonly prerequisites: readonly PrerequisiteReport[];
   /** The monthly cost estimate of every app and environment; empty unless `cost` was given. */
   readonly cost: readonly CostEstimate[];
   /** What the environments changed in what the constructs asked for (dev dropping an HPA...), one per change. */
@@ -190,43 +195,6 @@ export function definitionProblems(definitions: unknown): string[] {
   return problems;
 }
 
-/** Top-level constructs of the platform, dependencies first, otherwise in creation order. */
-function orderedOwners(platform: Chart): IConstruct[] {
-  const owners = platform.node.children;
-  const ownerOf = new Map<IConstruct, IConstruct>();
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
-      ownerOf.set(c, owner);
-    }
-  }
-  const dependsOn = new Map<IConstruct, Set<IConstruct>>(owners.map((o) => [o, new Set()]));
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
-      for (const dep of c.node.dependencies) {
-        const target = ownerOf.get(dep);
-        if (target && target !== owner) {
-          dependsOn.get(owner)?.add(target);
-        }
-      }
-    }
-  }
-  const ordered: IConstruct[] = [];
-  const state = new Map<IConstruct, 'visiting' | 'done'>();
-  const visit = (owner: IConstruct) => {
-    if (state.get(owner) === 'done' || state.get(owner) === 'visiting') {
-      return;
-    }
-    state.set(owner, 'visiting');
-    for (const dep of dependsOn.get(owner) ?? []) {
-      visit(dep);
-    }
-    state.set(owner, 'done');
-    ordered.push(owner);
-  };
-  owners.forEach(visit);
-  return ordered;
-}
-
 function fileNameOf(owner: IConstruct): string {
   const named = (owner as FileNamed).manifestFileName ?? (owner as { name?: unknown }).name;
   return `${typeof named === 'string' ? named : toKubernetesName(owner.node.id)}.yaml`;
@@ -254,6 +222,7 @@ export function renderPlatform(platform: Chart): ManifestFile[] {
  * Render failures come back as problems, each naming the construct path.
  */
 function renderValidated(platform: Chart): { files: ManifestFile[]; problems: string[] } {
+  applySyncWaves(platform);
   const renderer = new ApiObjectRenderer(platform);
   const problems: string[] = [];
   const files = new Map<string, { objects: KubeObject[]; sources: ApiObject[] }>();
@@ -316,6 +285,11 @@ export function manifestFiles(environments: readonly RenderedEnvironment[]): Map
   return files;
 }
 
+/** `manifests/<app>/<env>/PREREQUISITES.md` of each rendered environment. */
+export function prerequisiteFiles(environments: readonly RenderedEnvironment[]): Map<string, string> {
+  return new Map(environments.map((env) => [path.posix.join('manifests', env.app, env.environment, 'PREREQUISITES.md'), prerequisitesMarkdown(prerequisitesOf(env))]));
+}
+
 /**
  * Writes the files to `outdir`, replacing it atomically (see `writeOutputFolder`): a killed
  * process leaves the previous or the new output there, never neither.
@@ -336,6 +310,9 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
   }
   const environments = renderWithCostProblems(definitions, options);
   const files = manifestFiles(environments);
+  for (const [relative, content] of prerequisiteFiles(environments)) {
+    files.set(relative, content);
+  }
   const cost = options.cost ? estimateEnvironments(environments, options.cost) : [];
   for (const [relative, content] of costFiles(cost)) {
     files.set(relative, content);
@@ -351,6 +328,7 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
     environments,
     fileCount: files.size,
     objectCount: environments.reduce((n, e) => n + e.objects.length, 0),
+    prerequisites: environments.map(prerequisitesOf),
     cost,
     notices: environments.flatMap((e) => e.notices),
   };

@@ -105,10 +105,10 @@ describe('addSidecar', () => {
       workload.addSidecar({ name: 'exporter', image: 'exporter:1.0.0', ports: [{ name: 'exporter', port: 9121 }], metrics: { port: 'exporter' } });
     }, env);
     // THEN both endpoints are declared, the main one first
-    expect(workload?.metricsEndpoints()).toEqual([{ port: 8080, portName: 'http', path: '/metrics' }, { port: 9121, portName: 'exporter', path: '/metrics' }]);
-    // AND the monitoring namespace may reach the sidecar's port
+    expect(workload?.metricsEndpoints()).toEqual([{ port: 9464, portName: 'metrics', path: '/metrics' }, { port: 9121, portName: 'exporter', path: '/metrics' }]);
+    // AND the monitoring namespace may reach the sidecar's port as well as the main one
     const ingress = at(s.get('NetworkPolicy', 'agent'), 'spec.ingress') as { ports: { port: number }[] }[];
-    expect(ingress.flatMap((r) => r.ports.map((p) => p.port))).toEqual(expect.arrayContaining([8080, 9121]));
+    expect(ingress.flatMap((r) => r.ports.map((p) => p.port))).toEqual(expect.arrayContaining([9464, 9121]));
   });
 
   test('with the main container not scraped, the pod is annotated for the sidecar\'s metrics', () => {

@@ -49,7 +49,7 @@ function servicePins(s: () => Synthesized, noHpa: () => Synthesized, e: ServiceE
   const main = () => mainOf(deployment());
   return {
     name: () => expect(s().find('Deployment', e.name)?.metadata.name).toBe(e.name),
-    port: () => expect(main().ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]),
+    port: () => expect(main().ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]),
     servicePort: () => expect(at(s().get('Service', e.name), 'spec.ports')).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]),
     healthCheck: () => {
       expect(at(main(), 'readinessProbe.httpGet')).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
@@ -66,7 +66,8 @@ function servicePins(s: () => Synthesized, noHpa: () => Synthesized, e: ServiceE
     },
     terminationGracePeriodSeconds: () => expect(podOf(deployment()).terminationGracePeriodSeconds).toBe(60),
     preStopDelaySeconds: () => expect(main().lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } }),
-    metrics: () => expect(at(deployment(), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' }),
+    // metrics.port: 9464 for agents and MCP tools, where an OpenTelemetry SDK serves Prometheus metrics
+    metrics: () => expect(at(deployment(), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/metrics' }),
     ingress: () => expect(s().all('Ingress')).toEqual([]),
     automountServiceAccountToken: () => {
       expect(at(s().get('ServiceAccount', e.name), 'automountServiceAccountToken')).toBe(false);
@@ -77,7 +78,14 @@ function servicePins(s: () => Synthesized, noHpa: () => Synthesized, e: ServiceE
     sharedVolumes: () => expect(podOf(deployment()).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '512Mi' } }]),
     command: () => expect(main().command).toBeUndefined(),
     args: () => expect(main().args).toBeUndefined(),
-    env: () => expect(main().env).toBeUndefined(),
+    // nothing of the user's: only the variables that make an OpenTelemetry SDK serve metrics on 9464
+    env: () => expect(main().env).toEqual([
+      { name: 'OTEL_METRICS_EXPORTER', value: 'prometheus' }, { name: 'OTEL_EXPORTER_PROMETHEUS_HOST', value: '0.0.0.0' }, { name: 'OTEL_EXPORTER_PROMETHEUS_PORT', value: '9464' },
+    ]),
+    rollout: () => {
+      expect(s().all('Rollout')).toEqual([]);
+      expect(at(deployment(), 'spec.strategy')).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    },
     resources: () => expect(main().resources).toEqual(e.preset),
     security: () => {
       expect(podOf(deployment()).securityContext).toEqual(POD_SECURITY);
@@ -116,9 +124,16 @@ const redisConf = () => configText(cache(), 'context-cache-config', 'redis.conf'
 const redisSet = () => cache().get('StatefulSet', 'context-cache');
 const redisContainer = (name: string) => (podOf(redisSet()).containers as Record<string, unknown>[]).find((c) => c.name === name);
 
-const pool = lazy(() => synth((p) => new GpuInferencePool(p, 'Llm', { model: 'meta-llama/Llama-3.1-8B-Instruct' }), prod()));
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const REVISION = '0e9e39f249a16976918f6564b8830bc894c89659';
+const pool = lazy(() => synth((p) => new GpuInferencePool(p, 'Llm', { model: `${MODEL}@${REVISION}` }), prod()));
 const poolDeployment = () => pool().get('Deployment', 'llm');
 const poolArgs = () => mainOf(poolDeployment()).args as string[];
+const weightsJob = () => {
+  const jobs = pool().all('Job').filter((j) => j.metadata.name.startsWith('llm-weights-'));
+  expect(jobs).toHaveLength(1);
+  return jobs[0];
+};
 
 const job = lazy(() => synth((p) => new AgentBatchJob(p, 'Reindex', { image: 'reindex:1.0.0' }), prod()));
 const cron = lazy(() => synth((p) => new AgentBatchJob(p, 'nightly', { image: 'reindex:1.0.0', schedule: '0 2 * * *' }), prod()));
@@ -273,36 +288,51 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
     props: 'GpuInferencePoolProps',
     pins: {
       name: () => expect(poolDeployment().metadata.name).toBe('llm'),
-      servedModelName: () => expect(poolArgs().slice(poolArgs().indexOf('--served-model-name'), poolArgs().indexOf('--served-model-name') + 2)).toEqual(['--served-model-name', 'meta-llama/Llama-3.1-8B-Instruct']),
-      image: () => expect(mainOf(poolDeployment()).image).toBe('docker.io/vllm/vllm-openai:v0.11.0'),
+      servedModelName: () => expect(poolArgs().slice(poolArgs().indexOf('--served-model-name'), poolArgs().indexOf('--served-model-name') + 2)).toEqual(['--served-model-name', MODEL]),
+      // unknown size: an hour to download (the server waits that long for the weights), 1800 s to load
+      modelSize: () => {
+        expect((podOf(poolDeployment()).initContainers as { env: { name: string; value: string }[] }[])[0].env).toContainEqual({ name: 'WAIT_SECONDS', value: '3600' });
+        expect(at(mainOf(poolDeployment()), 'startupProbe.failureThreshold')).toBe(1800 / 5);
+      },
+      image: () => expect(mainOf(poolDeployment()).image).toBe('docker.io/vllm/vllm-openai:v0.11.2'),
       gpus: () => {
         expect((at(mainOf(poolDeployment()), 'resources.requests') as Record<string, unknown>)['nvidia.com/gpu']).toBe(1);
         expect((at(mainOf(poolDeployment()), 'resources.limits') as Record<string, unknown>)['nvidia.com/gpu']).toBe(1);
       },
+      nodes: () => {
+        expect(pool().all('LeaderWorkerSet')).toEqual([]);
+        expect(poolDeployment()).toBeDefined();
+      },
       tensorParallelSize: () => expect(poolArgs().join(' ')).toContain('--tensor-parallel-size 1'),
+      pipelineParallelSize: () => expect(poolArgs()).not.toContain('--pipeline-parallel-size'),
       maxModelLength: () => expect(poolArgs()).not.toContain('--max-model-len'),
       gpuMemoryUtilization: () => expect(poolArgs().join(' ')).toContain('--gpu-memory-utilization 0.9'),
       extraEngineArgs: () => expect(poolArgs()).toEqual([
-        '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--served-model-name', 'meta-llama/Llama-3.1-8B-Instruct', '--port', '8000',
-        '--tensor-parallel-size', '1', '--gpu-memory-utilization', '0.9',
+        `/models/${MODEL}/${REVISION}`, '--served-model-name', MODEL, '--port', '8000', '--tensor-parallel-size', '1', '--gpu-memory-utilization', '0.9',
       ]),
       nodeSelector: () => expect(podOf(poolDeployment()).nodeSelector).toBeUndefined(),
       tolerations: () => expect(podOf(poolDeployment()).tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]),
       runtimeClassName: () => expect(podOf(poolDeployment()).runtimeClassName).toBeUndefined(),
       priorityClassName: () => expect(podOf(poolDeployment()).priorityClassName).toBeUndefined(),
       modelCache: () => expect(at(pool().get('PersistentVolumeClaim', 'llm-models'), 'spec')).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'efs-sc', resources: { requests: { storage: '100Gi' } } }),
-      downloadModel: () => expect((podOf(poolDeployment()).initContainers as { name: string }[]).map((c) => c.name)).toEqual(['download-model']),
-      huggingFaceToken: () => expect(envNames(poolDeployment())).not.toContain('HF_TOKEN'),
+      downloadModel: () => expect(at(weightsJob(), 'spec.template.spec.containers.0.env')).toContainEqual({ name: 'MODEL_REVISION', value: REVISION }),
+      huggingFaceToken: () => expect((at(weightsJob(), 'spec.template.spec.containers.0.env') as { name: string }[]).map((e) => e.name)).not.toContain('HF_TOKEN'),
       apiKey: () => expect(envNames(poolDeployment())).not.toContain('VLLM_API_KEY'),
       shmSize: () => expect(podOf(poolDeployment()).volumes).toContainEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } }),
       resources: () => expect(at(mainOf(poolDeployment()), 'resources.requests')).toMatchObject({ cpu: '4', memory: '16Gi' }),
       replicas: () => expect(at(poolDeployment(), 'spec.replicas')).toBe(3),
+      routing: () => {
+        expect(at(pool().get('Service', 'llm'), 'spec.ports')).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]);
+        expect([...pool().all('InferencePool'), ...pool().all('HTTPRoute')]).toEqual([]);
+      },
+      scaling: () => expect([...pool().all('HorizontalPodAutoscaler'), ...pool().all('ScaledObject')]).toEqual([]),
+      rollingUpdate: () => expect(at(poolDeployment(), 'spec.strategy')).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }),
+      disruptionBudget: () => expect(at(pool().get('PodDisruptionBudget', 'llm'), 'spec.maxUnavailable')).toBe(1),
       autoscaling: () => expect(pool().all('HorizontalPodAutoscaler')).toEqual([]),
       queueScaling: () => expect(pool().all('ScaledObject')).toEqual([]),
       startupTimeoutSeconds: () => expect(at(mainOf(poolDeployment()), 'startupProbe.failureThreshold')).toBe(1800 / 5),
-      fallback: () => expect(problemsOf((p) => new GpuInferencePool(p, 'llm', { model: 'm' }), Environments.dev({ namespace: NS }))).toEqual([
-        '[test/llm] fallback: environment "dev" has no GPUs (gpu.available is false): give a fallback, e.g. InferenceFallback.cpuModel({ model: "Qwen/Qwen2.5-0.5B-Instruct" }) or InferenceFallback.external({ baseUrl, model })',
-      ]),
+      fallback: () => expect(problemsOf((p) => new GpuInferencePool(p, 'llm', { model: `${MODEL}@${REVISION}` }), Environments.dev({ namespace: NS })).join('\n')).toContain('[test/llm] fallback: environment "dev" has no GPUs'),
+      rollout: () => expect(pool().all('Rollout')).toEqual([]),
     },
   },
   AgentBatchJob: {
@@ -384,7 +414,7 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
         const s = synth((p) => new ObservabilityStack(p, 'observability', { cadvisor: true }), prod({ observability: { mode: ObservabilityMode.SELF_HOSTED } }));
         expect(at(s.get('NetworkPolicy', 'prometheus'), 'spec.egress')).toContainEqual({ ports: [{ port: 10250, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] });
       },
-      otlpEndpoint: () => expect(envNames(operatorStack().get('Deployment', 'agent')).filter((n) => n.startsWith('OTEL_'))).toEqual([]),
+      otlpEndpoint: () => expect(envNames(operatorStack().get('Deployment', 'agent')).filter((n) => ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES'].includes(n))).toEqual([]),
       langfuse: () => expect(envNames(stack().get('Deployment', 'agent')).filter((n) => n.startsWith('LANGFUSE_'))).toEqual([]),
       alerts: () => {
         stack();

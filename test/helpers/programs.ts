@@ -18,12 +18,17 @@ const PACKAGES: Readonly<Record<string, string>> = {
   busybox: 'busybox-static',
   python3: 'python3',
   promtool: 'prometheus',
+  prometheus: 'prometheus',
   amtool: 'prometheus-alertmanager',
   alertmanager: 'prometheus-alertmanager',
   'prometheus-alertmanager': 'prometheus-alertmanager',
   'redis-server': 'redis-server',
   'redis-cli': 'redis-server',
   'redis-sentinel': 'redis-sentinel',
+  'lua5.1': 'lua5.1',
+  sh: 'dash',
+  unshare: 'util-linux',
+  setpriv: 'util-linux',
 };
 
 /** The absolute path of `program` on PATH (or in /usr/sbin, /usr/bin), if installed. */
