@@ -335,6 +335,20 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     });
   }
 
+  /**
+   * Every path this workload's pods may take besides DNS, in both directions: its wiring, what the
+   * platform-wide services add (scraping, traces) and, in operator mode, the cluster's Prometheus.
+   * Its NetworkPolicy and the topology picture are both drawn from it; complete once every
+   * construct of the app exists.
+   */
+  public allowedPaths(): { readonly ingress: readonly PolicyRule[]; readonly egress: readonly PolicyRule[] } {
+    const contributions = this.contributions();
+    return {
+      ingress: [...this.connections.ingressRules, ...this.operatorScrapeRules(), ...contributions.flatMap((c) => c.ingress ?? [])],
+      egress: [...this.connections.egressRules, ...contributions.flatMap((c) => c.egress ?? [])],
+    };
+  }
+
   /** The workload's NetworkPolicy: the recorded paths and DNS, nothing else. */
   protected createNetworkPolicy(): k8s.KubeNetworkPolicy | undefined {
     if (!this.environment.networkPolicies.enabled) {
@@ -343,16 +357,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     const dns = { namespace: this.environment.networkPolicies.dnsNamespace, podLabels: this.environment.networkPolicies.dnsPodLabels };
     return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: this.metadata(),
-      spec: Lazy.any({
-        produce: () => {
-          const contributions = this.contributions();
-          const extra = {
-            ingress: [...this.operatorScrapeRules(), ...contributions.flatMap((c) => c.ingress ?? [])],
-            egress: contributions.flatMap((c) => c.egress ?? []),
-          };
-          return networkPolicySpec(this.connections, { ...this.selectorLabels }, this.namespace, dns, extra);
-        },
-      }),
+      spec: Lazy.any({ produce: () => networkPolicySpec({ ...this.selectorLabels }, this.namespace, dns, this.allowedPaths()) }),
     });
   }
 

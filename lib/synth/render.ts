@@ -1,6 +1,6 @@
 import { type ApiObject, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { type KubeObject } from './synthesizer';
+import { type KubeObject } from './kube-object';
 
 /**
  * A direct renderer for cdk8s's own Kubernetes L1 objects (`k8s.Kube*`). Their props are plain

@@ -6,16 +6,11 @@ import { AgentPlatform } from '../agent-platform';
 import { type EnvironmentConfig } from '../environment';
 import { collectProblems, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { type KubeObject } from './kube-object';
 import { renderApiObject } from './render';
 import { toYamlDocuments } from './yaml';
 
-/** A Kubernetes object as written to the manifests. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+export { type KubeObject } from './kube-object';
 
 /** An app written once, as a function of its environment. */
 export interface AgentAppDefinition {
