@@ -1,4 +1,4 @@
-import { renderApps, type RenderedEnvironment } from '../../lib';
+import { Protocol, renderApps, type RenderedEnvironment } from '../../lib';
 import { topologyOf, type Topology, type TopologyNode, type TopologySelector } from '../../lib/topology/topology';
 import { apps } from '../../apps';
 import { cidrContains, type Endpoint, type Labels, NetworkModel, namespacesOf, type Pod, policiesOf, selectorMatches } from '../wiring/network-model';
@@ -161,7 +161,7 @@ test('the comparison is sensitive: an arrow the policies do not allow, and a mis
   // GIVEN the picture of emm in prod with one arrow removed and one invented
   const scene = sceneOf(rendered.find((e) => e.app === 'emm' && e.environment === 'prod') as RenderedEnvironment);
   const [dropped, ...kept] = scene.topology.edges;
-  const invented = { from: 'redis-cache', to: 'confluence-agent', ports: [{ port: 8080, protocol: 'TCP' as const }], observability: false };
+  const invented = { from: 'redis-cache', to: 'confluence-agent', ports: [{ port: 8080, protocol: Protocol.TCP }], observability: false };
   const altered: Scene = { ...scene, topology: { ...scene.topology, edges: [...kept, invented] } };
   // WHEN compared with the policies
   const found = mismatches(pictureEdges(altered), policyEdges(scene));
