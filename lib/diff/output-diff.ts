@@ -115,6 +115,10 @@ export function shortValue(value: unknown, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+function objects(n: number): string {
+  return `${n} object${n === 1 ? '' : 's'}`;
+}
+
 function summary(result: OutputDiff): string {
   const count = (c: ObjectChange['change']) => result.changes.filter((x) => x.change === c).length;
   return `${count('changed')} changed, ${count('added')} added, ${count('removed')} removed, ${result.unchanged} unchanged`;
@@ -130,7 +134,7 @@ function fieldLine(f: FieldChange): string {
 /** Plain text for CI logs: one line per object (`+`, `-`, `~`), its changed fields indented below. */
 export function outputDiffText(result: OutputDiff, title = 'output'): string {
   if (result.changes.length === 0) {
-    return `No changes in the ${title} (${result.unchanged} objects compared).\n`;
+    return `No changes in the ${title} (${objects(result.unchanged)} compared).\n`;
   }
   const mark = { added: '+', removed: '-', changed: '~' };
   const lines = [`Changes in the ${title}: ${summary(result)}`];
@@ -152,7 +156,7 @@ function code(text: string): string {
  */
 export function outputDiffMarkdown(result: OutputDiff, title = 'output'): string {
   if (result.changes.length === 0) {
-    return `### No changes in the ${title}\n\n${result.unchanged} objects compared.\n`;
+    return `### No changes in the ${title}\n\n${objects(result.unchanged)} compared.\n`;
   }
   const lines = [`### Changes in the ${title}`, '', `**${summary(result)}**`, '', '| change | object | where | fields |', '| --- | --- | --- | ---: |'];
   lines.push(...result.changes.map((c) => `| ${c.change} | ${code(c.name)} | ${c.folder} | ${c.fields.length || ''} |`));
