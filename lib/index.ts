@@ -42,3 +42,11 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
+export { topologyOf, TopologyNodeKind, type Topology, type TopologyNode, type TopologyEdge, type TopologySelector } from './topology/topology';
+export { toMermaid } from './topology/mermaid';
+export { toGraphviz, renderSvg } from './topology/graphviz';
+export { topologyMarkdown, type TopologyMarkdownOptions } from './topology/markdown';
+export { diffEnvironments, environmentDiffMarkdown, type EnvironmentOutput, type EnvironmentDiff, type EnvironmentDiffRow, type WorkloadComparison, type EnvironmentDiffFormat } from './diff/environment-diff';
+export { diffOutputs, outputDiffMarkdown, outputDiffText, type LocatedObject, type OutputDiff, type ObjectChange, type FieldChange } from './diff/output-diff';
+export { runCli } from './cli/cli';
+export { type CliIo, ExitCode } from './cli/io';

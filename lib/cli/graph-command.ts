@@ -7,6 +7,7 @@ import { toMermaid } from '../topology/mermaid';
 import { topologyOf } from '../topology/topology';
 import { loadApps, selectApps } from './app-module';
 import { type CliIo, CliError, ExitCode } from './io';
+import { shownPath } from './synth-command';
 
 export interface GraphOptions {
   readonly apps?: string;
@@ -53,7 +54,7 @@ function writeFiles(outdir: string, files: ReadonlyMap<string, string>, io: CliI
   for (const [name, content] of files) {
     fs.writeFileSync(path.join(outdir, name), content);
   }
-  io.out(`Wrote ${files.size} files to ${path.relative(io.cwd, outdir) || '.'}/\n`);
+  io.out(`Wrote ${files.size} files to ${shownPath(io.cwd, outdir)}/\n`);
   return ExitCode.OK;
 }
 
@@ -63,9 +64,9 @@ function checkFiles(outdir: string, files: ReadonlyMap<string, string>, io: CliI
     return !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content;
   }).map(([name]) => name);
   if (stale.length === 0) {
-    io.out(`${files.size} topology files in ${path.relative(io.cwd, outdir) || '.'}/ are up to date\n`);
+    io.out(`${files.size} topology files in ${shownPath(io.cwd, outdir)}/ are up to date\n`);
     return ExitCode.OK;
   }
-  io.err(`${stale.length} topology files in ${path.relative(io.cwd, outdir) || '.'}/ are missing or stale: ${stale.join(', ')}; regenerate them with cdk8s-agents graph --outdir ${path.relative(io.cwd, outdir) || '.'}\n`);
+  io.err(`${stale.length} topology files in ${shownPath(io.cwd, outdir)}/ are missing or stale: ${stale.join(', ')}; regenerate them with cdk8s-agents graph --outdir ${shownPath(io.cwd, outdir)}\n`);
   return ExitCode.PROBLEMS;
 }

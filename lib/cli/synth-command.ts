@@ -25,6 +25,12 @@ function projectVersion(cwd: string): string {
   return typeof version === 'string' ? version : '0.1.0';
 }
 
+/** A path relative to the working folder when it is below it, else absolute. */
+export function shownPath(cwd: string, target: string): string {
+  const relative = path.relative(cwd, target);
+  return relative === '' ? '.' : relative.startsWith('..') ? target : relative;
+}
+
 /** Each definition's build reports itself first: progress without a hook in the synthesizer. */
 function withProgress(apps: readonly AgentAppDefinition[], io: CliIo): AgentAppDefinition[] {
   const total = apps.reduce((n, a) => n + a.environments.length, 0);
@@ -52,7 +58,7 @@ export function synthCommand(options: SynthOptions, io: CliIo): ExitCode {
     for (const env of report.environments) {
       io.out(`  ${env.app}/${env.environment}: ${env.objects.length} objects in ${env.files.length} files\n`);
     }
-    io.out(`Synthesized ${report.objectCount} objects into ${report.fileCount} files under ${path.relative(io.cwd, outdir) || '.'}/ in ${Date.now() - started} ms\n`);
+    io.out(`Synthesized ${report.objectCount} objects into ${report.fileCount} files under ${shownPath(io.cwd, outdir)}/ in ${Date.now() - started} ms\n`);
     return ExitCode.OK;
   } catch (error) {
     if (error instanceof SynthesisError) {

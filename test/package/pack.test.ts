@@ -88,10 +88,33 @@ describe('npm pack', () => {
     }
   });
 
-  test('no TypeScript sources other than declarations, no tests, no apps, no benchmarks', () => {
+  test('no TypeScript sources other than declarations, no tests, no apps, no benchmark code', () => {
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|__snapshots__)\//.test(f) || /\.test\.(js|d\.ts)$/.test(f))).toEqual([]);
-    expect(files.filter((f) => !f.startsWith('build/lib/') && !f.startsWith('build/imports/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
+    const shipped = (f: string) => f.startsWith('build/lib/') || f.startsWith('build/imports/') || f.startsWith('docs/')
+      || ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bench/results.md'].includes(f);
+    expect(files.filter((f) => !shipped(f))).toEqual([]);
+  });
+
+  test('the LICENSE, the CHANGELOG, the API reference and the topology pages are in it', () => {
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md', 'docs/api/README.md', 'docs/topology/emm-prod.md', 'docs/topology/emm-prod.svg']));
+  });
+
+  test('every relative link of the README and of the shipped docs points at a file in the package', () => {
+    // GIVEN the Markdown files of the package and their relative links
+    const markdown = files.filter((f) => f.endsWith('.md') && !f.startsWith('docs/api/'));
+    const links = markdown.flatMap((file) => [...fs.readFileSync(path.join(REPO, file), 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
+      .map((m) => m[1])
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .map((target) => ({ file, target: path.posix.normalize(path.posix.join(path.posix.dirname(file), target)) })));
+    // THEN each target is packed
+    expect(links.length).toBeGreaterThan(5);
+    expect(links.filter((l) => !files.includes(l.target))).toEqual([]);
+  });
+
+  test('no declaration names an internal path of cdk8s-plus-28', () => {
+    const declarations = files.filter((f) => f.endsWith('.d.ts'));
+    expect(declarations.filter((f) => fs.readFileSync(path.join(REPO, f), 'utf8').includes('cdk8s-plus-28/lib'))).toEqual([]);
   });
 });
 
@@ -137,5 +160,28 @@ describe('the packed tarball in an empty project', () => {
     const installed = path.join(project, 'node_modules', pkg.name);
     expect(run('node', ['-p', `require.resolve(${JSON.stringify(pkg.name)})`], project, 60_000).trim()).toBe(path.join(installed, pkg.main));
     expect(fs.existsSync(path.join(installed, pkg.types))).toBe(true);
+    // AND the LICENSE and the docs the README links came along
+    for (const file of ['LICENSE', 'CHANGELOG.md', 'docs/helm.md', 'docs/api/README.md', 'docs/topology/emm-prod.svg']) {
+      expect([file, fs.existsSync(path.join(installed, file))]).toEqual([file, true]);
+    }
+
+    // WHEN a TypeScript file uses the public types, compiled against the installed declarations (library checks on)
+    fs.writeFileSync(path.join(project, 'typed.ts'), [
+      "import { App } from 'cdk8s';",
+      "import { AgentMicroservice, AgentPlatform, Environments, ExternalEndpoint, type INetworkPeer } from 'cdk8s-agents';",
+      "const platform = new AgentPlatform(new App({ outdir: '.' }), 'demo', { environment: Environments.prod({ namespace: 'demo' }) });",
+      "const agent = new AgentMicroservice(platform, 'api', { image: 'api:1.0.0', externalEndpoints: [ExternalEndpoint.https('api.openai.com')] });",
+      'const peer: INetworkPeer = agent.connections.peer;',
+      "export const selectors = peer.toPolicyPeers('demo').map((p) => p.podSelector?.matchLabels);",
+      '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'commonjs', target: 'ES2022', moduleResolution: 'node', esModuleInterop: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['typed.ts'] }));
+    // THEN it type-checks
+    run('node', [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project, 120_000);
+
+    // WHEN the bin runs
+    const help = run('npx', ['--no-install', 'cdk8s-agents', '--help'], project, 60_000);
+    // THEN it prints its commands
+    expect(help).toContain('Usage: cdk8s-agents [options] [command]');
   }, INSTALL_TIMEOUT);
 });
