@@ -94,6 +94,8 @@ function buildSupportCopilot(platform: AgentPlatform): void {
     image: 'support-copilot-worker:2.3.1',
     mode: AgentMode.WORKER,
     ...shared,
+    // No port: a queue consumer serves no HTTP, so it is probed by a command (its heartbeat check).
+    healthCheck: { command: ['python', '-m', 'copilot.worker', '--check-heartbeat'] },
     queueScaling: {
       triggers: [QueueTrigger.redisList(queue, { listName: 'support-tasks', listLength: 5 })],
       minReplicas: 0,

@@ -4,14 +4,16 @@ import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingSchema } from './core/autoscaling';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { brand, BrandKind, hasBrand } from './core/brand';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { imageSchema } from './core/image';
 import { toKubernetesName } from './core/labels';
 import { Connections, ExternalEndpoint } from './core/network';
 import { checkProps, type ParsedProps } from './core/props';
+import { brandedReference, REFERENCES } from './core/references';
 import { type QueueScalingOptions, queueScalingSchema, type SecretKeyReference } from './core/queue-scaling';
 import { type ResourceOptions, resourceOptionsSchema } from './core/resources';
-import { dnsSubdomain, labels as labelsSchema, positiveInt, storageQuantity } from './core/schemas';
+import { configKey, dnsSubdomain, labels as labelsSchema, positiveInt, storageQuantity, URL_PORT_MESSAGE, urlPort, urlPortCheck } from './core/schemas';
+import { addNotice } from './core/notices';
 import { type ServiceWorkloadConfig } from './core/service-workload';
 import { contextOf } from './core/workload';
 import { type IWireable } from './core/wiring';
@@ -38,16 +40,46 @@ export interface IInferenceEndpoint extends IWireable {
   readonly modelName: string;
 }
 
-/** What serves the model where the environment has no GPUs (development). */
+const MODEL_MESSAGE = 'must name a model, e.g. "meta-llama/Llama-3.1-8B-Instruct"';
+const fallbackModel = z.string({ error: MODEL_MESSAGE }).min(1, { error: MODEL_MESSAGE });
+const BASE_URL_MESSAGE = 'must be an absolute http(s) URL of an OpenAI-compatible API, e.g. "https://api.openai.com/v1"';
+
+const cpuFallbackSchema = z.object({
+  model: fallbackModel,
+  image: imageSchema.optional(),
+  maxModelLength: positiveInt.optional(),
+  resources: resourceOptionsSchema.optional(),
+}).strict();
+
+const externalFallbackSchema = z.object({
+  baseUrl: z.string({ error: BASE_URL_MESSAGE }).refine((url) => isHttpUrl(url), { error: BASE_URL_MESSAGE })
+    .refine((url) => !isHttpUrl(url) || urlPortCheck(url), { error: URL_PORT_MESSAGE }),
+  model: fallbackModel,
+  apiKey: z.lazy(() => secretRefSchema).optional(),
+  endpoint: brandedReference<ExternalEndpoint>(REFERENCES.EXTERNAL_ENDPOINT).optional(),
+}).strict();
+
+function isHttpUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** What serves the model where the environment has no GPUs (development). The factories never throw: the pool reports bad options. */
 export class InferenceFallback {
   /** A small model served by vLLM on CPU in the cluster, e.g. `Qwen/Qwen2.5-0.5B-Instruct`. */
   public static cpuModel(options: { model: string; image?: string; maxModelLength?: number; resources?: ResourceOptions }): InferenceFallback {
-    return new InferenceFallback('cpu', options.model, options);
+    const { value, issues } = checkProps(cpuFallbackSchema, options);
+    return new InferenceFallback('cpu', value?.model ?? 'invalid', value ?? {}, issues);
   }
 
   /** An external OpenAI-compatible API (a hosted provider, a shared dev server): nothing is deployed. */
   public static external(options: { baseUrl: string; model: string; apiKey?: SecretKeyReference; endpoint?: ExternalEndpoint }): InferenceFallback {
-    return new InferenceFallback('external', options.model, options);
+    const { value, issues } = checkProps(externalFallbackSchema, options);
+    return new InferenceFallback('external', value?.model ?? 'invalid', value ?? { baseUrl: 'https://invalid.example' }, issues);
   }
 
   /** Whether `value` is an `InferenceFallback` of any copy of the library. */
@@ -59,8 +91,18 @@ export class InferenceFallback {
     public readonly kind: 'cpu' | 'external',
     public readonly model: string,
     public readonly options: { image?: string; maxModelLength?: number; resources?: ResourceOptions; baseUrl?: string; apiKey?: SecretKeyReference; endpoint?: ExternalEndpoint },
+    private readonly problems: readonly PropIssue[] = [],
   ) {
     brand(this, BrandKind.INFERENCE_FALLBACK);
+  }
+
+  /** @internal Problems with the factory's options, named under `field`. */
+  public _issues(field: string): PropIssue[] {
+    const endpoint = this.options.endpoint;
+    return [
+      ...this.problems.map((i) => ({ ...i, field: i.field === '' ? field : `${field}.${i.field}` })),
+      ...(endpoint ? endpoint._issues(`${field}.endpoint`) : []),
+    ];
   }
 }
 
@@ -189,8 +231,8 @@ export interface GpuInferencePoolProps {
 }
 
 const secretRefSchema = z.object({
-  secret: z.custom<ISecretSource>((v) => typeof v === 'object' && v !== null && 'secretName' in v, { error: 'must be a SecretSource' }),
-  key: z.string().min(1),
+  secret: brandedReference<ISecretSource>(REFERENCES.SECRET_SOURCE),
+  key: configKey,
 }).strict();
 
 export const gpuInferencePoolSchema = z.object({
@@ -259,7 +301,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
   private readonly apiKey?: SecretKeyReference;
 
   constructor(scope: Construct, id: string, props: GpuInferencePoolProps) {
-    super(scope, id);
+    super(checkScope(scope, id, 'GpuInferencePool'), id);
     brand(this, BrandKind.INFERENCE_ENDPOINT);
     const parsed = checkProps(gpuInferencePoolSchema, props);
     const issues: PropIssue[] = [...parsed.issues];
@@ -272,13 +314,22 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
     if (!environment.gpu.available && !config.fallback) {
       issues.push({ field: 'fallback', message: `environment "${environment.name}" has no GPUs (gpu.available is false): give a fallback, e.g. InferenceFallback.cpuModel({ model: "Qwen/Qwen2.5-0.5B-Instruct" }) or InferenceFallback.external({ baseUrl, model })` });
     }
-    issues.push(...gpuIssues(config));
+    issues.push(...gpuIssues(config), ...(config.fallback ? config.fallback._issues('fallback') : []));
+    if (fallback) {
+      const gpus = config.gpus?.count ?? 1;
+      addNotice(this, {
+        field: 'gpus',
+        asked: `${gpus} ${config.gpus?.resource ?? 'nvidia.com/gpu'} per replica serving ${config.model}`,
+        rendered: fallback.kind === 'cpu' ? `the CPU fallback model ${fallback.model}` : `no server: agents use the external API ${fallback.options.baseUrl ?? ''} (model ${fallback.model})`,
+        why: `environment "${environment.name}" has no GPUs (gpu.available is false)`,
+      });
+    }
     if (fallback?.kind === 'external') {
       this.external = fallback;
       this.modelName = fallback.model;
       this.apiKey = fallback.options.apiKey;
       const url = parseBaseUrl(fallback.options.baseUrl, issues);
-      const endpoint = fallback.options.endpoint ?? ExternalEndpoint.internet({ ports: [urlPort(url)], hosts: [url.hostname] });
+      const endpoint = fallback.options.endpoint ?? ExternalEndpoint.internet({ ports: [urlPort(url.href) ?? 443], hosts: [url.hostname.replace(/^\[|\]$/g, '')] });
       this.connections = new Connections(endpoint, endpoint.ports, false);
       this.server = undefined;
       return;
@@ -305,23 +356,9 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
   }
 }
 
-/** The external API's URL; an invalid one is a reported problem, not a crash. */
-function parseBaseUrl(baseUrl: string | undefined, issues: PropIssue[]): URL {
-  try {
-    const url = new URL(baseUrl ?? '');
-    if (url.protocol === 'http:' || url.protocol === 'https:') {
-      return url;
-    }
-  } catch {
-    // reported below
-  }
-  issues.push({ field: 'fallback.baseUrl', value: baseUrl, message: 'must be an absolute http(s) URL of an OpenAI-compatible API, e.g. "https://api.openai.com/v1"' });
-  return new URL('https://invalid.example');
-}
-
-/** The port the URL connects to: its own, or the scheme's. */
-function urlPort(url: URL): number {
-  return url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+/** The external API's URL (checked by the fallback's schema, which reports a bad one). */
+function parseBaseUrl(baseUrl: string | undefined, _issues: PropIssue[]): URL {
+  return isHttpUrl(baseUrl ?? '') && urlPort(baseUrl ?? '') !== undefined ? new URL(baseUrl ?? '') : new URL('https://invalid.example');
 }
 
 function gpuIssues(config: PoolConfig): PropIssue[] {

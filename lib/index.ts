@@ -11,7 +11,9 @@ export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, ty
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
-export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
+export { SynthesisError, collectProblems, describeValue, type PropIssue } from './core/errors';
+export { collectNotices, formatNotice, type SynthesisNotice } from './core/notices';
+export { OUTPUT_MARKER } from './synth/output-folder';
 export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export { toYaml, toYamlDocuments } from './synth/yaml';
 export * from './mcp-tool-service';
@@ -50,3 +52,14 @@ export { diffEnvironments, environmentDiffMarkdown, type EnvironmentOutput, type
 export { diffOutputs, outputDiffMarkdown, outputDiffText, type LocatedObject, type OutputDiff, type ObjectChange, type FieldChange } from './diff/output-diff';
 export { runCli } from './cli/cli';
 export { type CliIo, ExitCode } from './cli/io';
+export { type CostOptions, COST_FILE_NAME } from './cost/cost-options';
+export { estimateCost, type CostEstimate, type CostLine, type NodePoolEstimate, type NodeTypeUsed, type ScaleEstimate, type StorageEstimate, type UnpricedItem } from './cost/estimate';
+export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type CountRange, type WorkloadCount } from './cost/demand';
+export { type PodRequests } from './cost/pod-requests';
+export { type NodeRoom } from './cost/packing';
+export { costMarkdown } from './cost/markdown';
+export {
+  NodeReservation, priceTableSchema, type ExtraCost, type GpuNodeType, type MonthlyPrice, type NodeType, type PriceSource, type PriceTable,
+  type ReservedResources, type ResolvedNodeType, type StoragePrice, type SystemPods,
+} from './cost/price-table';
+export { EXAMPLE_PRICE_TABLE } from './cost/example-prices';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
+import { checkScope, reportIssues } from './core/errors';
 import { ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
 import { Connections, NamespacePeer, Protocol } from './core/network';
@@ -394,16 +395,17 @@ class ExternalMcpTool extends Construct implements IMcpTool {
   public readonly wireName: string;
 
   constructor(scope: Construct, id: string, options: ExternalMcpToolOptions) {
-    super(scope, id);
+    super(checkScope(scope, id, 'McpToolService.fromServiceName()'), id);
     brand(this, BrandKind.MCP_TOOL);
-    const { issues } = checkProps(externalToolSchema, options);
-    this.node.addValidation({ validate: () => issues.map((i) => `${i.field}: ${i.message}`) });
-    const port = options.port ?? 8080;
-    this.toolName = options.name;
-    this.wireName = `MCP tool ${options.namespace}/${options.name}`;
-    this.transport = options.transport ?? McpTransport.STREAMABLE_HTTP;
-    this.mcpUrl = `http://${options.name}.${options.namespace}.svc.cluster.local:${port}${options.mcpPath ?? '/mcp'}`;
-    const peer = new NamespacePeer(options.namespace, { 'app.kubernetes.io/name': options.name });
+    const { value, issues } = checkProps(externalToolSchema, options);
+    reportIssues(this, issues);
+    const config = value ?? { name: 'invalid', namespace: 'invalid' };
+    const port = config.port ?? 8080;
+    this.toolName = config.name;
+    this.wireName = `MCP tool ${config.namespace}/${config.name}`;
+    this.transport = config.transport ?? McpTransport.STREAMABLE_HTTP;
+    this.mcpUrl = `http://${config.name}.${config.namespace}.svc.cluster.local:${port}${config.mcpPath ?? '/mcp'}`;
+    const peer = new NamespacePeer(config.namespace, { 'app.kubernetes.io/name': config.name });
     this.connections = new Connections(peer, [{ port, protocol: Protocol.TCP }], false);
   }
 

@@ -11,9 +11,10 @@ import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/p
 import { persistentStatefulSetSpec } from './core/stateful';
 import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
+import { brandedReference, REFERENCES } from './core/references';
 import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
-import { memoryQuantity, storageQuantity, dnsSubdomain, positiveInt } from './core/schemas';
+import { configKey, memoryQuantity, storageQuantity, dnsSubdomain, positiveInt } from './core/schemas';
 import { type IRedisCache } from './core/wiring';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
 import { REDIS_SIGNALS, type WorkloadSignals } from './core/signals';
@@ -110,8 +111,8 @@ export const redisCacheSchema = z.object({
   storageSize: storageQuantity.optional(),
   storageClassName: dnsSubdomain.optional(),
   resources: resourceOptionsSchema.optional(),
-  passwordSecret: z.custom<ISecretSource>((v) => typeof v === 'object' && v !== null && 'secretName' in v, { error: 'must be a SecretSource (or SecretSource.fromSecretName())' }).optional(),
-  passwordKey: z.string().min(1).optional(),
+  passwordSecret: brandedReference<ISecretSource>(REFERENCES.SECRET_SOURCE).optional(),
+  passwordKey: configKey.optional(),
   snapshotIntervalSeconds: positiveInt.max(86400, { error: 'must be at most 86400 seconds' }).optional(),
   appendOnly: z.boolean().optional(),
   exporter: z.boolean().optional(),

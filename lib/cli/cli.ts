@@ -33,10 +33,12 @@ function program(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .option('--apps <module>', APPS_HELP)
     .option('-o, --outdir <folder>', 'output folder', 'dist')
     .option('--no-helm', 'write plain manifests only, no Helm charts')
+    .option('--force', 'replace an output folder that synth did not write (every file in it is deleted)')
+    .option('--prices <file>', 'a JSON price table: writes a monthly cost estimate, COST.md, next to each environment (see docs/cost.md)')
     .option('--chart-version <semver>', 'Helm chart version (default: the version in package.json)')
     .option('--progress', 'print a line per app and environment as it is built (default: when there are more than 3)')
     .option('--no-progress', 'never print progress')
-    .action((options: { apps?: string; outdir: string; helm: boolean; chartVersion?: string; progress?: boolean }) => setExit(synthCommand(options, io)));
+    .action((options: { apps?: string; outdir: string; helm: boolean; force?: boolean; prices?: string; chartVersion?: string; progress?: boolean }) => setExit(synthCommand(options, io)));
 
   const diff = root.command('diff').description('compare two environments of an app, or the output with a previous one');
   diff.command('envs <first> <second>')
@@ -91,7 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`cdk8s-agents: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof SynthesisError) {
+    if (SynthesisError.isSynthesisError(error)) {
       io.err(`${error.message}\n`);
       return ExitCode.PROBLEMS;
     }

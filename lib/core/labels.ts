@@ -45,7 +45,11 @@ export function toKubernetesName(id: string): string {
     .toLowerCase();
 }
 
-/** `evaluationService` from `evaluation-service`: the key of a workload in Helm values. */
+/**
+ * `evaluationService` from `evaluation-service`: the key of a workload in Helm values. Every
+ * DNS-1035 name gets a Go template identifier, and different names get different keys: a "-"
+ * before a letter uppercases it, any other "-" becomes "_" (`gpt-4o` is `gpt_4o`, `a--b` is `a_B`).
+ */
 export function toValuesKey(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()).replace(/-/g, '_');
 }

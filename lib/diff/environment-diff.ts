@@ -1,3 +1,4 @@
+import { formatNotice, type SynthesisNotice } from '../core/notices';
 import { type KubeObject } from '../synth/kube-object';
 import { dig, isRecord, podTemplateOf, WORKLOAD_KINDS } from './objects';
 
@@ -9,11 +10,10 @@ export interface EnvironmentOutput {
   readonly environment: string;
   readonly objects: readonly KubeObject[];
   /**
-   * What the environment changed or dropped of what the app asked for, one line each (the
-   * synthesis notices).
+   * What the environment changed or dropped of what the app asked for (the synthesis notices).
    * @default - none
    */
-  readonly notices?: readonly string[];
+  readonly notices?: readonly SynthesisNotice[];
 }
 
 /** One row of a workload's table: a setting in each environment. */
@@ -38,6 +38,7 @@ export interface EnvironmentDiff {
   readonly app: string;
   readonly environments: readonly [string, string];
   readonly comparisons: readonly WorkloadComparison[];
+  /** The notices of each environment, one line each. */
   readonly notices: readonly [readonly string[], readonly string[]];
 }
 
@@ -254,7 +255,7 @@ export function diffEnvironments(app: string, first: EnvironmentOutput, second: 
     app,
     environments: [first.environment, second.environment],
     comparisons: [namespace, ...names.map((n) => compareWorkload(n, a, b, [first.objects, second.objects]))],
-    notices: [first.notices ?? [], second.notices ?? []],
+    notices: [(first.notices ?? []).map(formatNotice), (second.notices ?? []).map(formatNotice)],
   };
 }
 

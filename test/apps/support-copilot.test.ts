@@ -79,10 +79,10 @@ describe.each(ENVIRONMENTS)('support-copilot in %s', (name) => {
     expect(ingressPaths(s.get('NetworkPolicy', 'copilot-api'))).toEqual([namespacePath('ingress-nginx', 8080), ...scrapedBy(name, 8080)].sort());
   });
 
-  test('the worker has no Service and no Ingress, and nobody may connect to it but the scrapers (prod)', () => {
+  test('the worker has no Service and no Ingress, and nobody may connect to it, not even scrapers (it names no port) (prod)', () => {
     expect(s.find('Service', 'copilot-worker')).toBeUndefined();
     expect(s.find('Ingress', 'copilot-worker')).toBeUndefined();
-    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual(scrapedBy(name, 8080));
+    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual([]);
   });
 
   test('egress of the API and the worker: DNS, the LLM on 8000, the Redis queue on 6379, the docs-search tool on 8080, the database range on 5432, traces (prod), no internet', () => {

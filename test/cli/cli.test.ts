@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { EXAMPLE_PRICE_TABLE } from '../../lib';
 import { runCli } from '../../lib/cli/cli';
 
 /**
@@ -74,14 +75,19 @@ describe('help and usage errors', () => {
 });
 
 describe('synth', () => {
-  test('writes every app and environment, with a progress line for each on stderr', async () => {
+  test('writes every app and environment, with a progress line for each on stderr, the notices and a cost estimate', async () => {
+    // GIVEN a price table
+    const prices = path.join(temp, 'prices.json');
+    fs.writeFileSync(prices, JSON.stringify(EXAMPLE_PRICE_TABLE));
     // WHEN synthesizing the example apps into a temporary folder
     const outdir = path.join(temp, 'synth-out');
-    const run = await cli(['synth', '--apps', APPS, '--outdir', outdir]);
+    const run = await cli(['synth', '--apps', APPS, '--outdir', outdir, '--prices', prices]);
     // THEN it succeeds, shows progress per app and environment and a summary per environment
     expect(run.code).toBe(0);
     expect(run.err.split('\n').filter(Boolean)).toEqual(expect.arrayContaining(['[1/9] building evaluation/dev', '[9/9] building support-copilot/prod']));
-    expect(run.out).toMatch(/^ {2}emm\/prod: \d+ objects in \d+ files$/m);
+    expect(run.out).toMatch(/^ {2}emm\/prod: \d+ objects in \d+ files; .+$/m);
+    expect(run.out).toMatch(/^What the environments changed in what was asked \(\d+\):\n {2}\[evaluation-dev\//m);
+    expect(fs.existsSync(path.join(outdir, 'manifests', 'emm', 'prod', 'COST.md'))).toBe(true);
     expect(run.out).toMatch(/^Synthesized \d+ objects into \d+ files under .*synth-out\/ in \d+ ms$/m);
     expect(fs.existsSync(path.join(outdir, 'manifests', 'emm', 'prod'))).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'helm', 'emm-prod', 'Chart.yaml'))).toBe(true);

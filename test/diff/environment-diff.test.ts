@@ -34,17 +34,20 @@ describe('diffEnvironments on support-copilot', () => {
 
   test('features prod adds: autoscalers, budgets, monitors', () => {
     const worker = result.comparisons.find((c) => c.workload === 'copilot-worker');
-    expect(worker?.added).toEqual(['PodDisruptionBudget', 'PodMonitor', 'ScaledObject', 'TriggerAuthentication']);
+    expect(worker?.added).toEqual(['PodDisruptionBudget', 'ScaledObject', 'TriggerAuthentication']);
     expect(worker?.dropped).toEqual([]);
   });
 
   test('the Markdown table bolds what differs and lists the features', () => {
-    const text = environmentDiffMarkdown({ ...result, notices: [['copilot-worker: queueScaling dropped (dev renders no KEDA)'], []] }, { changedOnly: true });
+    const text = environmentDiffMarkdown(result, { changedOnly: true });
     expect(text).toContain('## support-copilot: dev and prod compared');
     expect(text).toContain('| **replicas / autoscaling** | 1 replica | HPA 2..12 (memory 80%, http_server_request_duration_seconds_p95) |');
     expect(text).not.toMatch(/^\| kind \|/m);
-    expect(text).toContain('- copilot-worker: adds PodDisruptionBudget, PodMonitor, ScaledObject, TriggerAuthentication');
-    expect(text).toContain('### What dev changed of what the app asked for\n\n- copilot-worker: queueScaling dropped (dev renders no KEDA)');
+    expect(text).toContain('- copilot-worker: adds PodDisruptionBudget, ScaledObject, TriggerAuthentication');
+    // AND the synthesis notices of dev, the features it changed or dropped
+    expect(text).toContain('### What dev changed of what the app asked for\n\n- [support-copilot-dev/llm] gpus: asked for 1 nvidia.com/gpu per replica');
+    expect(text).toContain('- [support-copilot-dev/copilot-worker] queueScaling: asked for KEDA scaling (0..20 replicas on redis); rendered 1 replica without KEDA');
+    expect(text).not.toContain('### What prod changed');
   });
 });
 

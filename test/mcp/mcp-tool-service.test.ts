@@ -405,7 +405,7 @@ describe('stdio bridge refusals', () => {
   test('the removed serverPath option is refused, not ignored', () => {
     // The server is no longer copied out of its image: it runs in it.
     expect(refused({ serverPath: '/app' } as Partial<StdioBridgeOptions>)).toEqual([
-      '[test/doc-search] stdioBridge.serverPath: unknown field; allowed fields here: command, bridgeImage, relayImage, relayPort',
+      '[test/doc-search] stdioBridge.serverPath: unknown field "serverPath"; allowed fields here: command, bridgeImage, relayImage, relayPort',
     ]);
   });
 
@@ -510,8 +510,8 @@ describe('McpToolService.fromServiceName()', () => {
     const problems = problemsOf((p) => { McpToolService.fromServiceName(p, 'bad', { name: 'Web_Search', namespace: 'shared-tools', mcpPath: 'mcp' }); });
     // THEN
     expect(problems).toEqual([
-      '[test/bad] name: must be a DNS-1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "jd-classifier")',
-      '[test/bad] mcpPath: must be an absolute HTTP path starting with "/", without spaces (e.g. "/health")',
+      '[test/bad] name: must be a DNS-1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "jd-classifier") (got "Web_Search")',
+      '[test/bad] mcpPath: must be an absolute HTTP path starting with "/", without spaces (e.g. "/health") (got "mcp")',
     ]);
   });
 });
@@ -536,7 +536,7 @@ describe('bad input', () => {
     ]);
     const missing = problemsOf(tool({ stdioBridge: {} as StdioBridgeOptions }));
     expect(missing).toHaveLength(1);
-    expect(missing[0]).toMatch(/^\[test\/jd-classifier\] stdioBridge\.command: .*this field is required$/);
+    expect(missing[0]).toMatch(/^\[test\/jd-classifier\] stdioBridge\.command: is required \(a list \(an array\)\)$/);
   });
 
   test('a session affinity timeout out of range', () => {

@@ -90,7 +90,7 @@ test('support-copilot runs on kube-prometheus-stack in prod: monitors, rules and
     expectValidManifests(env.objects);
     const monitoring = env.objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect([env.environment, monitoring]).toEqual([env.environment, env.environment === 'prod'
-      ? ['PodMonitor/copilot-worker', 'PodMonitor/task-queue', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/copilot-api', 'ServiceMonitor/llm']
+      ? ['PodMonitor/task-queue', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/copilot-api', 'ServiceMonitor/llm']
       : []]);
   }
   const prod = new Synthesized(rendered[2].objects);

@@ -28,7 +28,7 @@ type ScalingBuilder = (queues: Queues) => QueueScalingOptions;
 function buildWorker(p: AgentPlatform, scaling: ScalingBuilder, extra: Partial<AgentMicroserviceProps> = {}): void {
   const cache = new RedisCacheStatefulSet(p, CACHE, { usage: RedisUsage.QUEUE });
   const rabbit = new SecretSource(p, 'rabbitmq-connection', { keys: ['amqp-url'] });
-  new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, cache, queueScaling: scaling({ cache, rabbit }), ...extra });
+  new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, cache, queueScaling: scaling({ cache, rabbit }), ...extra });
 }
 
 function synthWorker(scaling: ScalingBuilder, environment: EnvironmentConfig = prod(), extra: Partial<AgentMicroserviceProps> = {}): Synthesized {
@@ -100,7 +100,7 @@ describe('KEDA: QueueTrigger.redisList', () => {
     const other = synth((p) => {
       const password = SecretSource.fromSecretName(p, 'redis-password', 'shared-redis', ['redis-password']);
       const cache = new RedisCacheStatefulSet(p, CACHE, { usage: RedisUsage.QUEUE, passwordSecret: password, passwordKey: 'redis-password' });
-      new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
+      new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
     }, prod());
     expect(at(other.get('TriggerAuthentication', `${WORKER}-redis`), 'spec')).toEqual({ secretTargetRef: [{ parameter: 'password', name: 'shared-redis', key: 'redis-password' }] });
   });
