@@ -1,7 +1,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
+import { type EnvironmentConfig, EnvironmentTier, ObservabilityMode, PRODUCTION_ENVIRONMENT } from './environment-config';
 import { brand, BrandKind, hasBrand } from './brand';
 import { checkScope, describeValue, type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
@@ -77,7 +77,7 @@ export function contextOf(scope: Construct): WorkloadContext {
       return context;
     }
   }
-  return { environment: Environments.DEFAULT };
+  return { environment: PRODUCTION_ENVIRONMENT };
 }
 
 /** Where a workload serves Prometheus metrics. */
