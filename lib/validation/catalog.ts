@@ -1,7 +1,9 @@
 /**
- * Loads, once and lazily, the schemas the harness validates against:
- * - test/schemas/k8s/v1.28.0/_definitions.json (Kubernetes 1.28 OpenAPI definitions);
- * - every test/schemas/crds/*.yaml (CustomResourceDefinitions; new files are picked up automatically).
+ * Loads, once and lazily, the schemas manifests are validated against: the Kubernetes 1.28
+ * OpenAPI definitions (`k8s/v1.28.0/_definitions.json`) and every CustomResourceDefinition in
+ * `crds/` (YAML, or the JSON the build bundles; new files are picked up automatically). In the
+ * repository they are test/schemas; the package ships them, without their descriptions, in
+ * build/schemas (scripts/bundle-schemas.js).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -72,8 +74,9 @@ export function isClusterScoped(group: string, kind: string): boolean {
   return CLUSTER_SCOPED.has(`${group}/${kind}`);
 }
 
+/** build/schemas when running from the package (build/lib/validation), test/schemas when running from the sources (lib/validation). */
 function schemasDir(): string {
-  const candidates = [path.resolve(__dirname, '..', 'schemas'), path.resolve(process.cwd(), 'test', 'schemas')];
+  const candidates = [path.resolve(__dirname, '..', '..', 'schemas'), path.resolve(__dirname, '..', '..', 'test', 'schemas')];
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'k8s', K8S_VERSION, '_definitions.json')));
   if (found === undefined) throw new Error(`schemas not found in ${candidates.join(' or ')}`);
   return found;
@@ -133,10 +136,15 @@ function addVersion(target: Builder, group: string, kind: string, version: strin
 
 function loadCrdDocuments(dir: string): JsonObject[] {
   if (!fs.existsSync(dir)) return [];
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const files = fs.readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   const out: JsonObject[] = [];
   for (const file of files) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    if (file.endsWith('.json')) {
+      const value: unknown = JSON.parse(text);
+      if (isRecord(value) && value.kind === 'CustomResourceDefinition') out.push(value);
+      continue;
+    }
     for (const doc of parseAllDocuments(text)) {
       const value: unknown = doc.toJS();
       if (isRecord(value) && value.kind === 'CustomResourceDefinition') out.push(value);

@@ -5,10 +5,11 @@ export interface ManifestProblem {
   /** JSON-pointer-ish path inside the object, e.g. "spec.template.spec.containers[0].resources.requests.cpu" */
   readonly path: string;
   readonly message: string;
-  readonly rule: 'schema' | 'semantic';
+  /** `schema`: the OpenAPI or CRD schema; `semantic`: what the API server or a controller refuses; `domain`: this library's rules. */
+  readonly rule: 'schema' | 'semantic' | 'domain';
+  /** Position of the object in the validated list. */
+  readonly index: number;
 }
 
 /** A problem plus the position of its object in the input, for stable ordering. */
-export interface IndexedProblem extends ManifestProblem {
-  readonly index: number;
-}
+export type IndexedProblem = ManifestProblem;
