@@ -63,3 +63,5 @@ export {
   type ReservedResources, type ResolvedNodeType, type StoragePrice, type SystemPods,
 } from './cost/price-table';
 export { EXAMPLE_PRICE_TABLE } from './cost/example-prices';
+export { validateManifests, formatFinding, type ManifestProblem, type ValidationOptions, type DomainRuleOptions } from './validation';
+export { ManifestValidation, type ManifestValidationProperties, type Cdk8sValidationContext, type Cdk8sViolation, type Cdk8sViolatingResource } from './validation/cdk8s-plugin';

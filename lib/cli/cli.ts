@@ -6,6 +6,7 @@ import { diffEnvironmentsCommand, diffOutputCommand } from './diff-command';
 import { graphCommand } from './graph-command';
 import { type CliIo, CliError, ExitCode } from './io';
 import { synthCommand } from './synth-command';
+import { validateCommand } from './validate-command';
 
 /** This package's version, from the package.json above this file (source and build layouts differ in depth). */
 function ownVersion(): string {
@@ -64,6 +65,12 @@ function program(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .option('--check', 'with --outdir: write nothing, exit 1 when a file is missing or stale', false)
     .addOption(new Option('--format <format>', 'what to print without --outdir').choices(['mermaid', 'markdown', 'svg']).default('mermaid'))
     .action(async (options: { apps?: string; app?: string; env?: string[]; outdir?: string; check: boolean; format: 'mermaid' | 'markdown' | 'svg' }) => setExit(await graphCommand(options, io)));
+  root.command('validate <paths...>')
+    .description('check folders or files of Kubernetes manifests (any, not only ours): strict Kubernetes 1.28 and CRD schemas, the rules the API server applies, and the domain rules (GPU pods without a startup probe, an evicting Redis used as a queue, KEDA targets of 0, budgets that block every eviction, monitors no Prometheus selects); each folder is one set applied together')
+    .option('--prometheus-selector <labels>', 'the labels your Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by, e.g. release=kube-prometheus-stack (besides any Prometheus object in the set)')
+    .option('--no-domain-rules', 'only the schemas and the API-server rules')
+    .option('--ignore-missing-schemas', 'let kinds without a bundled schema pass (custom resources of other operators)', false)
+    .action((paths: string[], options: { prometheusSelector?: string; domainRules: boolean; ignoreMissingSchemas: boolean }) => setExit(validateCommand(paths, options, io)));
   return root;
 }
 

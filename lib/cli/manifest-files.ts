@@ -18,6 +18,8 @@ export interface ManifestSet {
   readonly unreadable: readonly UnreadableFile[];
   /** How many manifest files were read. */
   readonly fileCount: number;
+  /** The folder the files were read from (`manifests/` inside an output folder); `file` of each object is relative to it. */
+  readonly root: string;
 }
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/;
@@ -28,7 +30,7 @@ export function parseManifestText(text: string, file: string): { objects: unknow
   const objects: unknown[] = [];
   for (const doc of parseAllDocuments(text, { version: '1.1', uniqueKeys: true })) {
     if (doc.errors.length > 0) {
-      problems.push(...doc.errors.map((e) => e.message.split('\n')[0]));
+      problems.push(...doc.errors.map((e) => e.message.split('\n')[0].replace(/:$/, '')));
       continue;
     }
     const value: unknown = doc.toJS();
@@ -64,7 +66,7 @@ function collect(files: readonly string[], read: (file: string) => string, base:
       }
     });
   }
-  return { objects, unreadable, fileCount: files.length };
+  return { objects, unreadable, fileCount: files.length, root: base };
 }
 
 function walk(dir: string): string[] {

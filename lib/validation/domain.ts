@@ -185,7 +185,9 @@ export function checkMonitorSelection(ctx: Context, options: DomainRuleOptions):
       const selected = selectors.some((s) => selectorMatches(s.selector, labels) && (s.namespaces === undefined || s.namespaces.includes(monitor.namespace ?? '')));
       if (!selected) {
         const wanted = selectors.map((s) => `${JSON.stringify(dig(s.selector, 'matchLabels') ?? s.selector)} (${s.source})`).join(' or ');
-        ctx.report(monitor, 'metadata.labels', `${JSON.stringify(labels)} do not match the Prometheus selector ${wanted}: the Prometheus Operator never loads this ${kind}, so ${kind === 'PrometheusRule' ? 'no alert of it fires' : 'nothing is scraped'}; add the labels the selector asks for (for cdk8s-agents apps: the environment's observability.prometheusSelectorLabels)`);
+        const missing = Object.entries(stringMap(dig(selectors[0].selector, 'matchLabels'))).filter(([k, v]) => labels[k] !== v).map(([k, v]) => `${k}=${v}`);
+        const lack = missing.length > 0 ? `lack ${missing.join(', ')}` : 'do not match';
+        ctx.report(monitor, 'metadata.labels', `${lack}: the Prometheus selector is ${wanted}, so the Prometheus Operator never loads this ${kind} and ${kind === 'PrometheusRule' ? 'no alert of it fires' : 'nothing is scraped'}; add the labels the selector asks for (for cdk8s-agents apps: the environment's observability.prometheusSelectorLabels)`);
       }
     }
   }

@@ -22,6 +22,12 @@ export interface ValidationOptions extends DomainRuleOptions {
    * @default true
    */
   readonly domainRules?: boolean;
+  /**
+   * Whether objects of kinds no bundled schema knows (custom resources of other operators) pass
+   * unchecked instead of being reported.
+   * @default false
+   */
+  readonly ignoreUnknownKinds?: boolean;
 }
 
 function domainProblems(resources: readonly Resource[], options: DomainRuleOptions): IndexedProblem[] {
@@ -36,7 +42,7 @@ export function validateManifests(objects: readonly unknown[], options: Validati
   const resources: Resource[] = [];
   objects.forEach((value, index) => {
     const object = objectId(value, index);
-    for (const issue of validateObjectSchema(value)) problems.push({ index, object, ...issue, rule: 'schema' });
+    for (const issue of validateObjectSchema(value, options)) problems.push({ index, object, ...issue, rule: 'schema' });
     const resource = toResource(value, index);
     if (resource !== undefined) resources.push(resource);
   });

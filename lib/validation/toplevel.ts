@@ -8,14 +8,20 @@ import { splitApiVersion } from './model';
 import { validateAgainstDefinition } from './schema';
 import { describe, dig, isRecord, str, type Issue, type JsonObject } from './util';
 
-export function validateObjectSchema(value: unknown): Issue[] {
+/** Options of the schema check. */
+export interface SchemaOptions {
+  /** Kinds no schema knows (a CRD that is not bundled) pass unchecked instead of being errors. */
+  readonly ignoreUnknownKinds?: boolean;
+}
+
+export function validateObjectSchema(value: unknown, options: SchemaOptions = {}): Issue[] {
   if (!isRecord(value)) return [{ path: '', message: `expected a Kubernetes object, got ${describe(value)}` }];
   const issues: Issue[] = [];
   const apiVersion = str(value.apiVersion);
   const kind = str(value.kind);
   if (apiVersion === undefined) issues.push({ path: 'apiVersion', message: missingOrWrong('apiVersion', value.apiVersion) });
   if (kind === undefined) issues.push({ path: 'kind', message: missingOrWrong('kind', value.kind) });
-  if (apiVersion !== undefined && kind !== undefined) validateKnownKind(value, apiVersion, kind, issues);
+  if (apiVersion !== undefined && kind !== undefined) validateKnownKind(value, apiVersion, kind, issues, options);
   checkName(value, issues);
   return issues;
 }
@@ -24,7 +30,7 @@ function missingOrWrong(field: string, value: unknown): string {
   return value === undefined ? `missing required field "${field}"` : `expected string, got ${describe(value)}`;
 }
 
-function validateKnownKind(value: JsonObject, apiVersion: string, kind: string, issues: Issue[]): void {
+function validateKnownKind(value: JsonObject, apiVersion: string, kind: string, issues: Issue[], options: SchemaOptions): void {
   const { group, version } = splitApiVersion(apiVersion);
   const key = gvkKey(group, version, kind);
   const builtin = catalog().builtins.get(key);
@@ -33,6 +39,7 @@ function validateKnownKind(value: JsonObject, apiVersion: string, kind: string, 
   if (crd !== undefined) return validateCustomResource(crd.schema, value, issues);
   const known = catalog().versions.get(`${group}/${kind}`);
   if (known === undefined) {
+    if (options.ignoreUnknownKinds) return;
     issues.push({ path: 'kind', message: `unknown kind ${kind} in API group ${JSON.stringify(group)} (not in the Kubernetes 1.28 definitions nor in a CRD)` });
   } else {
     issues.push({ path: 'apiVersion', message: `unknown or unserved apiVersion ${apiVersion} for ${kind} (known versions: ${known.join(', ')})` });

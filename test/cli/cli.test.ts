@@ -36,12 +36,12 @@ describe('help and usage errors', () => {
   test('--help lists the commands and the exit codes, exit 0', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['synth', 'diff', 'graph']) expect(run.out).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['synth', 'diff', 'graph', 'validate']) expect(run.out).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(run.out).toContain('Exit codes: 0 done and nothing wrong, 1 problems found');
   });
 
   test('every command has --help', async () => {
-    for (const command of [['synth'], ['diff'], ['diff', 'envs'], ['diff', 'output'], ['graph']]) {
+    for (const command of [['synth'], ['diff'], ['diff', 'envs'], ['diff', 'output'], ['graph'], ['validate']]) {
       const run = await cli([...command, '--help']);
       expect([command.join(' '), run.code]).toEqual([command.join(' '), 0]);
       expect(run.out).toContain(`Usage: cdk8s-agents ${command.join(' ')}`);
@@ -91,6 +91,17 @@ describe('synth', () => {
     expect(run.out).toMatch(/^Synthesized \d+ objects into \d+ files under .*synth-out\/ in \d+ ms$/m);
     expect(fs.existsSync(path.join(outdir, 'manifests', 'emm', 'prod'))).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'helm', 'emm-prod', 'Chart.yaml'))).toBe(true);
+
+    // AND validate finds nothing wrong in what it wrote (every app and environment, the monitors selected by kube-prometheus-stack)
+    const validated = await cli(['validate', outdir, '--prometheus-selector', 'release=kube-prometheus-stack']);
+    expect(validated.err).toBe('');
+    expect(validated.out).toMatch(/^Checked \d{3,} objects in \d+ files: no problems\.\n$/);
+    expect(validated.code).toBe(0);
+    // AND a selector the monitors lack is found in the one operator-mode environment
+    const unselected = await cli(['validate', outdir, '--prometheus-selector', 'release=other']);
+    expect(unselected.code).toBe(1);
+    expect(unselected.err).toMatch(/^cdk8s-agents found 4 problems in \d+ objects in \d+ files:\n/);
+    expect(unselected.err.split('\n').filter((l) => l.startsWith('  [')).every((l) => l.includes('manifests/support-copilot/prod/observability.yaml') && l.includes('metadata.labels: lack release=other'))).toBe(true);
   });
 
   test('problems: exit 1, every problem listed, nothing written', async () => {
@@ -109,6 +120,51 @@ describe('synth', () => {
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/^cdk8s-agents found 1 problem.*\n {2}\[bad-prod\/api\] image: uses the mutable tag "latest"/);
     expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
+
+describe('validate', () => {
+  const FIXTURES = 'test/cli/fixtures/manifests';
+
+  test('hand-written manifests without a mistake: exit 0', async () => {
+    expect(await cli(['validate', `${FIXTURES}/clean`, '--prometheus-selector', 'release=kube-prometheus-stack'])).toEqual({ code: 0, err: '', out: 'Checked 9 objects in 2 files: no problems.\n' });
+  });
+
+  test('hand-written manifests with mistakes: exit 1, one line per problem in the form of a synthesis error', async () => {
+    const run = await cli(['validate', `${FIXTURES}/broken`, '--prometheus-selector', 'release=kube-prometheus-stack']);
+    expect(run.code).toBe(1);
+    expect(run.out).toBe('');
+    const lines = run.err.trimEnd().split('\n');
+    const ms = `[${FIXTURES}/broken/model-server.yaml:`;
+    const queue = `[${FIXTURES}/broken/queue.yaml: keda.sh/v1alpha1 ScaledObject ml/worker]`;
+    expect(lines.map((l) => l.slice(0, 160))).toEqual([
+      'cdk8s-agents found 9 problems in 9 objects in 3 files:',
+      `  [${FIXTURES}/broken/not-yaml.yaml] (file): All mapping items must start at the same column at line 5, column 1`,
+      `  [${FIXTURES}/broken/not-yaml.yaml] (file): Flow map in block collection must be sufficiently indented and end with a } at line 6, column 1`,
+      `  ${ms} apps/v1 Deployment ml/model-server] spec.replicas: expected integer, got string "two"`,
+      `  ${ms} apps/v1 Deployment ml/model-server] spec.template.spec.containers[0].startupProbe: container "vllm" uses nvidia.com/gpu but has no startup probe: loading a model onto a GPU takes minutes, and the liveness probe restarts the container before it serves; add a startupProbe whose periodSeconds × failureThreshold covers the load (e.g. 10 s × 180 = 30 minutes)`.slice(0, 160),
+      `  ${ms} v1 Service ml/model-server] spec.selector: selects no pod template in namespace ml (selector: app=model-srv)`.slice(0, 160),
+      `  ${ms} policy/v1 PodDisruptionBudget ml/model-server] spec.maxUnavailable: is 0: no pod may ever be evicted, so node drains and cluster upgrades wait for it forever; allow one eviction at a time with maxUnavailable: 1`.slice(0, 160),
+      `  ${ms} monitoring.coreos.com/v1 ServiceMonitor ml/model-server] metadata.labels: lack release=kube-prometheus-stack: the Prometheus selector is {"release":"kube-prometheus-stack"}`.slice(0, 160),
+      `  ${queue} spec.triggers[0].metadata: scales on the queue "jobs" in the Redis of StatefulSet queue, whose maxmemory-policy is "allkeys-lru" (ConfigMap queue-config (redis.conf))`.slice(0, 160),
+      `  ${queue} spec.triggers[0].metadata.listLength: target "0" of the redis trigger is not positive: KEDA's HPA computes replicas as metric ÷ target`.slice(0, 160),
+    ]);
+  });
+
+  test('--no-domain-rules keeps the schema and API-server findings only', async () => {
+    const run = await cli(['validate', `${FIXTURES}/broken`, '--no-domain-rules']);
+    expect(run.err.split('\n')[0]).toBe('cdk8s-agents found 4 problems in 9 objects in 3 files:');
+  });
+
+  test('an unknown custom resource is a problem unless --ignore-missing-schemas; a bad selector and an empty folder are usage errors', async () => {
+    const file = path.join(temp, 'certificate.yaml');
+    fs.writeFileSync(file, 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: web\n  namespace: ml\nspec: {}\n');
+    expect((await cli(['validate', file])).err).toContain('kind: unknown kind Certificate in API group "cert-manager.io"');
+    expect((await cli(['validate', file, '--ignore-missing-schemas'])).code).toBe(0);
+    expect((await cli(['validate', file, '--prometheus-selector', 'release'])).err).toBe('cdk8s-agents: --prometheus-selector takes key=value pairs separated by commas, e.g. release=kube-prometheus-stack (got "release")\n');
+    const empty = path.join(temp, 'empty');
+    fs.mkdirSync(empty);
+    expect(await cli(['validate', empty])).toEqual({ code: 2, out: '', err: `cdk8s-agents: no manifest files (.yaml, .yml, .json) in ${empty}\n` });
   });
 });
 
