@@ -91,13 +91,16 @@ describe('npm pack', () => {
   test('no TypeScript sources other than declarations, no tests, no apps, no benchmark code', () => {
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|__snapshots__)\//.test(f) || /\.test\.(js|d\.ts)$/.test(f))).toEqual([]);
-    const shipped = (f: string) => f.startsWith('build/lib/') || f.startsWith('build/imports/') || f.startsWith('docs/')
+    const shipped = (f: string) => f.startsWith('build/lib/') || f.startsWith('build/imports/') || f.startsWith('build/schemas/') || f.startsWith('docs/')
       || ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bench/results.md'].includes(f);
     expect(files.filter((f) => !shipped(f))).toEqual([]);
   });
 
-  test('the LICENSE, the CHANGELOG, the API reference and the topology pages are in it', () => {
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md', 'docs/api/README.md', 'docs/topology/emm-prod.md', 'docs/topology/emm-prod.svg']));
+  test('the LICENSE, the CHANGELOG, the API reference, the topology pages and the schemas validate needs are in it', () => {
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md', 'docs/api/README.md', 'docs/topology/emm-prod.md', 'docs/topology/emm-prod.svg', 'build/schemas/k8s/v1.28.0/_definitions.json']));
+    const crds = fs.readdirSync(path.join(REPO, 'test', 'schemas', 'crds')).filter((f) => f.endsWith('.yaml'));
+    expect(crds.length).toBeGreaterThan(0);
+    expect(files).toEqual(expect.arrayContaining(crds.map((f) => `build/schemas/crds/${f.replace(/\.yaml$/, '.json')}`)));
   });
 
   test('every relative link of the README and of the shipped docs points at a file in the package', () => {
@@ -183,5 +186,44 @@ describe('the packed tarball in an empty project', () => {
     const help = run('npx', ['--no-install', 'cdk8s-agents', '--help'], project, 60_000);
     // THEN it prints its commands
     expect(help).toContain('Usage: cdk8s-agents [options] [command]');
+    // AND validate works from the installed package (its bundled schemas) on what the script synthesized
+    fs.writeFileSync(path.join(project, 'out.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+    expect(run('npx', ['--no-install', 'cdk8s-agents', 'validate', 'out.json'], project, 60_000)).toMatch(/^Checked \d+ objects in 1 file: no problems\.\n$/);
+
+    // WHEN `cdk8s synth` of a plain cdk8s project runs the package as a validation plugin (the real cdk8s-cli)
+    const cdk8s = path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+    const plain = (replicas: string) => [
+      "const { App, Chart, ApiObject } = require('cdk8s');",
+      'const app = new App();',
+      "const chart = new Chart(app, 'plain', { namespace: 'ml' });",
+      "new ApiObject(chart, 'api', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: {",
+      `  replicas: ${replicas}, selector: { matchLabels: { app: 'api' } },`,
+      "  template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:1', resources: { limits: { 'nvidia.com/gpu': 1 } } }] } } } });",
+      "new ApiObject(chart, 'pdb', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'api' }, spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'api' } } } });",
+      'app.synth();',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(project, 'main.js'), plain("'two'"));
+    fs.writeFileSync(path.join(project, 'cdk8s.yaml'), [
+      'app: node main.js',
+      'language: typescript',
+      'validations:',
+      '  - package: ./node_modules/cdk8s-agents',
+      `    version: ${pkg.version}`,
+      '    class: ManifestValidation',
+      '',
+    ].join('\n'));
+    let report = '';
+    try {
+      execFileSync(process.execPath, [cdk8s, 'synth'], { cwd: project, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
+    } catch (error) {
+      report = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+    }
+    // THEN synth fails with our findings: the schema error and the two domain rules
+    expect(report).toContain('cdk8s-agents/schema');
+    expect(report).toContain('expected integer, got string "two"');
+    expect(report).toContain('cdk8s-agents/domain');
+    expect(report).toContain('container "api" uses nvidia.com/gpu but has no startup probe');
+    expect(report).toContain('is 0: no pod may ever be evicted');
   }, INSTALL_TIMEOUT);
 });
