@@ -1,3 +1,9 @@
+/*
+ * The public API. What a user needs to describe an app, synthesize it, test it and write a
+ * construct of their own (Workload, ServiceWorkload, Connections and the peers, IWireable, EnvValue,
+ * the Helm values provider) is exported and documented in docs/api; everything else is internal
+ * and may change in any release.
+ */
 export * from './environment';
 export * from './agent-platform';
 export * from './agent-microservice';
@@ -11,17 +17,16 @@ export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, ty
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
-export { SynthesisError, collectProblems, describeValue, type PropIssue } from './core/errors';
+export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
 export { collectNotices, formatNotice, type SynthesisNotice } from './core/notices';
 export { OUTPUT_MARKER } from './synth/output-folder';
-export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
-export { toYaml, toYamlDocuments } from './synth/yaml';
+export { synthesize, renderApps, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export * from './mcp-tool-service';
 export * from './redis-cache-stateful-set';
 export * from './secret-source';
 export * from './shared-volume';
-export { type IWireable, type IRedisCache, wire, envSegment } from './core/wiring';
-export { HelmChartWriter, escapeTemplateText, type HelmChartOptions } from './synth/helm';
+export { type IWireable, type IRedisCache } from './core/wiring';
+export { HelmChartWriter, type HelmChartOptions } from './synth/helm';
 export { type HelmBinding, type HelmValueSection, type HelmValueDoc, type IHelmValuesProvider, type ValuePathSegment, HelmSectionBuilder } from './core/helm-values';
 export * from './core/signals';
 export * from './gpu-inference-pool';
@@ -31,8 +36,8 @@ export { ScalingMetric } from './core/autoscaling';
 export { VllmServer } from './inference/vllm-server';
 export * from './observability-stack';
 export { ScrapeMethod, type ScrapeTarget } from './observability/targets';
-export { AlertSeverity, DEFAULT_THRESHOLDS, type AlertGroup, type AlertRule, type AlertThresholds } from './observability/alerts';
-export { CLUSTER_METRICS, MetricSource, clusterMetrics, knownMetrics, type ClusterMetric } from './observability/catalog';
+export { AlertSeverity, type AlertGroup, type AlertRule, type AlertThresholds } from './observability/alerts';
+export { MetricSource, type ClusterMetric } from './observability/catalog';
 export { type GrafanaDashboard, type Panel, type TimeseriesPanel, type RowPanel, type GrafanaTarget, type PanelUnit, type CustomVariable } from './observability/grafana';
 export { type ObservedApp, type ObservedWorkload } from './observability/model';
 export { ObservabilityServer, type ServerOptions, type ServerResources } from './observability/server';

@@ -7,9 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import fc from 'fast-check';
-import {
-  AgentMicroservice, type AgentAppDefinition, type AgentPlatform, Environments, HelmChartWriter, type KubeObject, manifestFiles, renderApps,
-} from '../../lib';
+import { AgentMicroservice, type AgentAppDefinition, type AgentPlatform, Environments, HelmChartWriter, type KubeObject, renderApps } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { expectValidManifests } from '../validation';
 import { HELM_BINARIES, type HelmBinary } from '../helpers/helm';
 import { byKey, findObject, render, writeFiles, type WrittenChart } from './support';

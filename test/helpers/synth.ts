@@ -1,5 +1,6 @@
 import { App, type Chart } from 'cdk8s';
-import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, renderPlatform, SynthesisError } from '../../lib';
+import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, SynthesisError } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
 import { expectValidManifests } from '../validation';
 
 /** The objects of one synthesized platform, with finders. */

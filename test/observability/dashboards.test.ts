@@ -1,4 +1,5 @@
-import { AgentMicroservice, type CustomVariable, type GrafanaDashboard, knownMetrics, ObservabilityStack, type Panel, type RowPanel, type TimeseriesPanel } from '../../lib';
+import { AgentMicroservice, type CustomVariable, type GrafanaDashboard, ObservabilityStack, type Panel, type RowPanel, type TimeseriesPanel } from '../../lib';
+import { knownMetrics } from '../../lib/observability/catalog';
 import { at, synth } from '../helpers/synth';
 import { configFile, operator, selfHosted, synthSample } from './helpers';
 import { promqlProblems } from './promql-checker';

@@ -140,11 +140,13 @@ describe('the packed tarball in an empty project', () => {
     // AND a script using the public API
     fs.writeFileSync(path.join(project, 'index.js'), [
       "const { App } = require('cdk8s');",
-      "const { AgentMicroservice, AgentPlatform, Environments, renderPlatform, collectProblems } = require('cdk8s-agents');",
+      "const { AgentMicroservice, AgentPlatform, Environments, renderApps, collectProblems } = require('cdk8s-agents');",
       "const platform = new AgentPlatform(new App({ outdir: '.' }), 'demo', { environment: Environments.prod({ namespace: 'demo' }) });",
       "new AgentMicroservice(platform, 'EvaluationService', { image: 'ghcr.io/acme/evaluation-service:1.0.0' });",
       'const problems = collectProblems(platform);',
-      'const objects = renderPlatform(platform).flatMap((f) => f.objects);',
+      "const build = (p) => new AgentMicroservice(p, 'EvaluationService', { image: 'ghcr.io/acme/evaluation-service:1.0.0' });",
+      "const [rendered] = renderApps([{ name: 'demo', environments: [Environments.prod({ namespace: 'demo' })], build }]);",
+      'const objects = rendered.objects;',
       "const deployment = objects.find((o) => o.kind === 'Deployment');",
       'console.log(deployment.metadata.name);',
       'console.log(JSON.stringify({ problems, objects }));',

@@ -1,8 +1,9 @@
 import * as fc from 'fast-check';
 import {
-  AgentMicroservice, collectProblems, type EnvironmentConfig, Environments, type KubeObject, RedisCacheStatefulSet, renderPlatform, SecretBackend,
-  SecretSource, toYamlDocuments,
+  AgentMicroservice, collectProblems, type EnvironmentConfig, Environments, type KubeObject, RedisCacheStatefulSet, SecretBackend, SecretSource,
 } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
+import { toYamlDocuments } from '../../lib/synth/yaml';
 import { platformFor } from '../helpers/synth';
 
 // Property: whatever the keys, the environment (dev, staging, prod), the environment's backend,
