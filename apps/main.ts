@@ -1,12 +1,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXAMPLE_PRICE_TABLE, formatNotice, HelmChartWriter, synthesize, SynthesisError } from '../lib';
+import { ArgoCdWriter, EXAMPLE_PRICE_TABLE, formatNotice, HelmChartWriter, synthesize, SynthesisError } from '../lib';
 import { apps } from './index';
 
 /** The chart version follows the package version, so a release pins both. */
 function packageVersion(): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
   return manifest.version;
+}
+
+/**
+ * The Argo CD ApplicationSets of the example apps: the repository the output is committed to
+ * (ARGOCD_REPO_URL, ARGOCD_REVISION), dev in the cluster Argo CD runs in, staging and prod in
+ * clusters registered in Argo CD by those names.
+ */
+function argoCd(): ArgoCdWriter {
+  return new ArgoCdWriter({
+    repoUrl: process.env.ARGOCD_REPO_URL ?? 'https://github.com/example/agents-deploy.git',
+    targetRevision: process.env.ARGOCD_REVISION ?? 'main',
+    pathPrefix: 'dist',
+    environments: { staging: { cluster: 'staging' }, prod: { cluster: 'prod' } },
+  });
 }
 
 /**
@@ -25,7 +39,7 @@ function main(): number {
     const report = synthesize(apps, {
       outdir,
       force,
-      writers: [new HelmChartWriter({ version: packageVersion() })],
+      writers: [new HelmChartWriter({ version: packageVersion() }), argoCd()],
       cost: { prices: EXAMPLE_PRICE_TABLE },
     });
     for (const env of report.environments) {

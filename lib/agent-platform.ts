@@ -11,7 +11,10 @@ import { compareQuantities, formatBytes, formatCpu, isQuantity, parseQuantity } 
 import { MAX_QUANTITY, quantityValue, resourceName } from './core/schemas';
 import { HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
 import { z } from 'zod';
-import { contextOf, type IQuotaConsumer, provideContext, type QuotaDemand, Workload } from './core/workload';
+import { addContributor, contextOf, type IQuotaConsumer, provideContext, type QuotaDemand, Workload } from './core/workload';
+import { provideCanaryAnalysis } from './core/canary-rollout';
+import { CanaryAnalysis } from './delivery/canary-analysis';
+import { applySyncWaves } from './synth/sync-waves';
 
 /** Props of an `AgentPlatform`. */
 export interface AgentPlatformProps {
@@ -69,8 +72,17 @@ export class AgentPlatform extends Chart {
     this.node.addValidation({ validate: () => quotaOverflow(this.workloadDemands(), environment) });
     this.node.addValidation({ validate: () => duplicateObjects(this) });
     provideContext(this, { environment, partOf: appName });
+    const canaryAnalysis = new CanaryAnalysis();
+    provideCanaryAnalysis(this, canaryAnalysis);
+    addContributor(this, canaryAnalysis);
     brand(this, BrandKind.AGENT_PLATFORM);
     new NamespaceResources(this, 'namespace', environment);
+  }
+
+  /** The manifests, with their Argo CD sync waves (also when synthesized by `app.synth()`). */
+  public override toJson(): unknown[] {
+    applySyncWaves(this);
+    return super.toJson();
   }
 
   /** What every workload of the platform needs at full scale. */

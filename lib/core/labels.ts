@@ -14,6 +14,10 @@ export enum WorkloadComponent {
   MCP_TOOL = 'mcp-tool',
   CACHE = 'cache',
   INFERENCE = 'inference',
+  /** Routes requests to model servers (the endpoint picker of an InferencePool). */
+  INFERENCE_ROUTER = 'inference-router',
+  /** Runs once per input and exits (a model download). */
+  SETUP = 'setup',
   OBSERVABILITY = 'observability',
 }
 

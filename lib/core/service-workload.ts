@@ -20,6 +20,7 @@ import { type ContainerWorkloadProps, containerWorkloadShape } from './container
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
 import { crossPlatformIssue, type IRedisCache, wire } from './wiring';
 import { brandedReference, REFERENCES } from './references';
+import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
 
 /** Where Prometheus finds the workload's metrics. */
 export interface MetricsOptions {
@@ -139,6 +140,13 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
    * @default - none
    */
   readonly sharedVolumes?: SharedVolumeMount[];
+  /**
+   * Release updates as an Argo Rollouts canary gated by the workload's metrics: a `Rollout`
+   * that takes its pods from this workload's Deployment (`workloadRef`), with an
+   * `AnalysisTemplate`; the HPA or KEDA ScaledObject then scales the Rollout.
+   * @default - none: the Deployment's rolling update
+   */
+  readonly rollout?: RolloutOptions;
 }
 
 /** Files several pods mount at once (implemented by `SharedVolume`). */
@@ -199,6 +207,7 @@ export const serviceWorkloadSchema = z.object({
   podAnnotations: shared.podAnnotations,
   cache: brandedReference<IRedisCache>(REFERENCES.REDIS_CACHE).optional(),
   sharedVolumes: z.array(z.lazy(() => sharedVolumeMountSchema)).optional(),
+  rollout: rolloutOptionsSchema.optional(),
 }).strict();
 
 export type ServiceWorkloadConfig = z.output<typeof serviceWorkloadSchema>;
@@ -251,6 +260,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly queueScaling: ResolvedQueueScaling | undefined;
   /** The ScaledObject, when there is one. */
   public readonly scaledObject: ScaledObject | undefined;
+  /** The Argo Rollouts canary, when `rollout` is set. */
+  public readonly canary: CanaryRollout | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
   /** Whether the main container serves HTTP on `port` (false for a worker that names no port). */
@@ -298,6 +309,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       metadata: this.metadata(),
       spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
     });
+    this.canary = this.config.rollout ? new CanaryRollout(this, 'Rollout', resolveRollout(this.config.rollout, this.name), {
+      workload: this,
+      replicas: () => (this.scaledAutomatically ? undefined : this.replicas),
+      extendedResources: () => this.extendedResources(),
+    }) : undefined;
     this.service = defaults.service ? this.createService() : undefined;
     this.autoscaler = this.autoscaling ? this.createAutoscaler(this.autoscaling) : undefined;
     this.scaledObject = this.queueScaling ? this.createScaledObject(this.queueScaling) : undefined;
@@ -380,6 +396,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   /** Whether an autoscaler (HPA or KEDA) owns the replica count. */
   private get scaledAutomatically(): boolean {
     return this.autoscaling !== undefined || this.queueScaling !== undefined;
+  }
+
+  /** What the HPA or ScaledObject scales: the Rollout when there is one, else the Deployment. */
+  private get scaleTargetRef(): { apiVersion: string; kind: string; name: string } {
+    return this.canary?.scaleTargetRef ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  /** Pods above the replica count while an update runs: the canary's, else the Deployment's rolling update's. */
+  private get surgePods(): number {
+    return this.canary?.surgePods ?? this.rollingUpdateSurge();
   }
 
   /** Adds a pod volume, mounted into the main container when `mount` is given. */
@@ -542,11 +568,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private renderDeploymentSpec(): k8s.DeploymentSpec {
     const spread = this.maxPods > 1 ? topologySpread(this.selectorLabels, this.environment.availability) : [];
     return {
-      replicas: this.scaledAutomatically ? undefined : this.replicas,
+      // With a canary the Rollout runs the pods; the Deployment only holds their template.
+      replicas: this.scaledAutomatically || this.canary ? undefined : this.replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: { ...this.selectorLabels } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      strategy: this.deploymentStrategy(),
       template: {
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
@@ -562,6 +589,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
         }),
       },
     };
+  }
+
+  /** Zero-downtime rollouts: one extra pod at a time, none taken away before its successor is ready. */
+  protected deploymentStrategy(): k8s.DeploymentStrategy {
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } };
+  }
+
+  /** Pods the Deployment's rolling update adds beyond the replica count (the quota and the chart's pod count include them). */
+  protected rollingUpdateSurge(): number {
+    return 1;
   }
 
   /** Extra Service settings (session affinity for stateful MCP tools). */
@@ -586,7 +623,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private createAutoscaler(autoscaling: ResolvedAutoscaling): k8s.KubeHorizontalPodAutoscalerV2 {
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: this.metadata(),
-      spec: horizontalPodAutoscalerSpec({ apiVersion: 'apps/v1', kind: 'Deployment', name: this.name }, autoscaling),
+      spec: horizontalPodAutoscalerSpec(this.scaleTargetRef, autoscaling),
     });
   }
 
@@ -605,7 +642,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return new ScaledObject(this, 'ScaledObject', {
       metadata: this.metadata(),
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        scaleTargetRef: this.scaleTargetRef,
         minReplicaCount: scaling.minReplicas,
         maxReplicaCount: scaling.maxReplicas,
         pollingInterval: scaling.pollingIntervalSeconds,
@@ -651,13 +688,13 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (this.queueScaling && this.scaledObject) {
       builder.replicaBounds(['queueScaling'], {
         min: this.queueScaling.minReplicas, max: this.queueScaling.maxReplicas, minSchema: nonNegativeInt.max(1000), maxSchema: replicasValueSchema,
-      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)');
+      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)', this.surgePods);
     } else if (this.autoscaling && this.autoscaler) {
       builder.replicaBounds(['autoscaling'], {
         min: this.autoscaling.minReplicas, max: this.autoscaling.maxReplicas, minSchema: replicasValueSchema, maxSchema: replicasValueSchema,
-      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA');
+      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA', this.surgePods);
     } else {
-      builder.replicas(this.replicas, replicasValueSchema, this.deployment, 'Replicas of the Deployment');
+      builder.replicas(this.replicas, replicasValueSchema, this.canary?.rollout ?? this.deployment, this.canary ? 'Replicas of the Rollout' : 'Replicas of the Deployment', this.surgePods);
     }
     builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container', this.extendedResources());
     return builder.build();
@@ -670,6 +707,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   public quotaDemand(): QuotaDemand {
     const extended = this.extendedResources();
-    return podDemand(this.maxPods + 1, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
+    return podDemand(this.maxPods + this.surgePods, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
   }
 }

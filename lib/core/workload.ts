@@ -388,16 +388,25 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     });
   }
 
-  /** A PodDisruptionBudget allowing one voluntary eviction at a time. */
+  /** The PodDisruptionBudget, when the workload has one. */
+  protected disruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  /** A PodDisruptionBudget; its spec comes from `disruptionBudgetSpec()` when it renders. */
   protected createDisruptionBudget(): k8s.KubePodDisruptionBudget {
-    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    this.disruptionBudget ??= new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata: this.metadata(),
-      spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: { ...this.selectorLabels } },
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
+      spec: Lazy.any({ produce: () => this.disruptionBudgetSpec() }),
     });
+    return this.disruptionBudget;
+  }
+
+  /** One voluntary eviction at a time; subclasses with other rollout rules say otherwise. */
+  protected disruptionBudgetSpec(): k8s.PodDisruptionBudgetSpec {
+    return {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      selector: { matchLabels: { ...this.selectorLabels } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    };
   }
 
   public abstract quotaDemand(): QuotaDemand | undefined;

@@ -13,7 +13,9 @@ import { collectNotices, type SynthesisNotice } from '../core/notices';
 import { checkProps } from '../core/props';
 import { resourceName } from '../core/schemas';
 import { writeOutputFolder } from './output-folder';
+import { orderedOwners } from './owners';
 import { renderApiObject } from './render';
+import { applySyncWaves } from './sync-waves';
 import { toYamlDocuments } from './yaml';
 
 export { type KubeObject } from './kube-object';
@@ -185,43 +187,6 @@ export function definitionProblems(definitions: unknown): string[] {
   return problems;
 }
 
-/** Top-level constructs of the platform, dependencies first, otherwise in creation order. */
-function orderedOwners(platform: Chart): IConstruct[] {
-  const owners = platform.node.children;
-  const ownerOf = new Map<IConstruct, IConstruct>();
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
-      ownerOf.set(c, owner);
-    }
-  }
-  const dependsOn = new Map<IConstruct, Set<IConstruct>>(owners.map((o) => [o, new Set()]));
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
-      for (const dep of c.node.dependencies) {
-        const target = ownerOf.get(dep);
-        if (target && target !== owner) {
-          dependsOn.get(owner)?.add(target);
-        }
-      }
-    }
-  }
-  const ordered: IConstruct[] = [];
-  const state = new Map<IConstruct, 'visiting' | 'done'>();
-  const visit = (owner: IConstruct) => {
-    if (state.get(owner) === 'done' || state.get(owner) === 'visiting') {
-      return;
-    }
-    state.set(owner, 'visiting');
-    for (const dep of dependsOn.get(owner) ?? []) {
-      visit(dep);
-    }
-    state.set(owner, 'done');
-    ordered.push(owner);
-  };
-  owners.forEach(visit);
-  return ordered;
-}
-
 function fileNameOf(owner: IConstruct): string {
   const named = (owner as FileNamed).manifestFileName ?? (owner as { name?: unknown }).name;
   return `${typeof named === 'string' ? named : toKubernetesName(owner.node.id)}.yaml`;
@@ -229,6 +194,7 @@ function fileNameOf(owner: IConstruct): string {
 
 /** Renders the objects of a validated chart (an `AgentPlatform` or any cdk8s Chart), one file per top-level construct. */
 export function renderPlatform(platform: Chart): ManifestFile[] {
+  applySyncWaves(platform);
   const files = new Map<string, { objects: KubeObject[]; sources: ApiObject[] }>();
   for (const owner of orderedOwners(platform)) {
     const sources = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));

@@ -21,6 +21,8 @@ export const KIND_STYLES: Readonly<Record<TopologyNodeKind, KindStyle>> = {
   [TopologyNodeKind.TOOL]: { title: 'MCP tool', fill: '#dcfce7', stroke: '#15803d', graphvizShape: 'component', mermaidShape: ['[[', ']]'] },
   [TopologyNodeKind.CACHE]: { title: 'Redis', fill: '#fee2e2', stroke: '#b91c1c', graphvizShape: 'cylinder', mermaidShape: ['[(', ')]'] },
   [TopologyNodeKind.INFERENCE]: { title: 'inference pool', fill: '#fef3c7', stroke: '#b45309', graphvizShape: 'hexagon', mermaidShape: ['{{', '}}'] },
+  [TopologyNodeKind.ROUTER]: { title: 'inference router', fill: '#fef3c7', stroke: '#b45309', graphvizShape: 'diamond', mermaidShape: ['{', '}'] },
+  [TopologyNodeKind.SETUP]: { title: 'setup job', fill: '#e0e7ff', stroke: '#4338ca', graphvizShape: 'folder', mermaidShape: ['[\\', '\\]'] },
   [TopologyNodeKind.OBSERVABILITY]: { title: 'observability', fill: '#f3f4f6', stroke: '#6b7280', graphvizShape: 'note', mermaidShape: ['[', ']'] },
   [TopologyNodeKind.INGRESS]: { title: 'ingress controller', fill: '#ede9fe', stroke: '#6d28d9', graphvizShape: 'invhouse', mermaidShape: ['[/', '\\]'] },
   [TopologyNodeKind.SCRAPER]: { title: 'cluster monitoring', fill: '#f3f4f6', stroke: '#6b7280', graphvizShape: 'tab', mermaidShape: ['[', ']'] },

@@ -12,6 +12,10 @@ export enum TopologyNodeKind {
   TOOL = 'mcp-tool',
   CACHE = 'cache',
   INFERENCE = 'inference',
+  /** The endpoint picker that routes requests to the model servers (Gateway API Inference Extension). */
+  ROUTER = 'inference-router',
+  /** A job that prepares something once (model weights). */
+  SETUP = 'setup',
   OBSERVABILITY = 'observability',
   /** The ingress controller in front of the workloads that have an Ingress. */
   INGRESS = 'ingress',
@@ -78,6 +82,8 @@ const KIND_OF_COMPONENT: Readonly<Record<WorkloadComponent, TopologyNodeKind>> =
   [WorkloadComponent.MCP_TOOL]: TopologyNodeKind.TOOL,
   [WorkloadComponent.CACHE]: TopologyNodeKind.CACHE,
   [WorkloadComponent.INFERENCE]: TopologyNodeKind.INFERENCE,
+  [WorkloadComponent.INFERENCE_ROUTER]: TopologyNodeKind.ROUTER,
+  [WorkloadComponent.SETUP]: TopologyNodeKind.SETUP,
   [WorkloadComponent.OBSERVABILITY]: TopologyNodeKind.OBSERVABILITY,
 };
 

@@ -126,9 +126,10 @@ export function limitRange(defaultRequest: Json, defaults: Json = {}): KubeObjec
  * until it is; they passed against argo-rollouts v1.9.1, LeaderWorkerSet v0.10.0, KEDA v2.20.2 and
  * Gateway API v1.6.1 when written.
  */
-export function expectValidFixtures(objects: readonly KubeObject[]): void {
+export function expectValidFixtures(objects: readonly KubeObject[], expectedProblems: readonly string[] = []): void {
   const problems = validateManifests(objects).filter((p) => !/unknown kind|not in the Kubernetes 1\.28 definitions/.test(p.message));
-  expect(problems).toEqual([]);
+  // A fixture may model a mistake on purpose (to show what it costs): then that exact problem is expected.
+  expect(problems.map((p) => `${p.object}: ${p.path}: ${p.message}`)).toEqual(expectedProblems);
 }
 
 /** A small table with round numbers: 4-CPU 16Gi nodes at $0.10/h, nothing reserved, 10 pods each. */

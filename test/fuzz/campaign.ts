@@ -11,7 +11,9 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
-  AgentBatchJob, AgentMicroservice, AgentPlatform, collectProblems, EnvValue, type EnvironmentConfig, Environments, ExternalEndpoint, GpuInferencePool, HelmChartWriter, InferenceFallback, McpToolService, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage, type RenderedEnvironment, ScalingMetric, SecretSource, SharedVolume, SynthesisError,
+  AgentBatchJob, AgentMicroservice, AgentPlatform, collectProblems, EnvValue, type EnvironmentConfig, Environments, ExternalEndpoint,
+  GpuInferencePool, HelmChartWriter, InferenceFallback, InferenceGateway, InferenceRouting, McpToolService, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage,
+  type RenderedEnvironment, ScalingMetric, SecretSource, SharedVolume, SynthesisError,
 } from '../../lib';
 import { describeValue } from '../../lib/core/errors';
 import { renderPlatform } from '../../lib/synth/synthesizer';
@@ -51,7 +53,7 @@ class Fixtures {
       case 'agent': return new AgentMicroservice(p, 'fx-agent', { image: 'ghcr.io/acme/agent:1.0.0' });
       case 'secret': return new SecretSource(p, 'fx-secret', { keys: ['password', 'username'] });
       case 'volume': return new SharedVolume(p, 'fx-volume', { size: '1Gi' });
-      case 'pool': return new GpuInferencePool(p, 'fx-pool', { model: 'meta-llama/Llama-3.1-8B-Instruct', fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct' }) });
+      case 'pool': return new GpuInferencePool(p, 'fx-pool', { model: r.PINNED_MODEL, fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct' }) });
       case 'foreignCache': return new RedisCacheStatefulSet(this.foreignPlatform(), 'foreign-cache', { usage: RedisUsage.QUEUE });
       case 'foreignSecret': return new SecretSource(this.foreignPlatform(), 'foreign-secret', { keys: ['password'] });
       case 'platform': return p;
@@ -76,6 +78,9 @@ const FACTORIES: Record<r.FactoryName, Factory> = {
   'QueueTrigger.prometheus': (o) => QueueTrigger.prometheus(o as never),
   'InferenceFallback.cpuModel': (o) => InferenceFallback.cpuModel(o as never),
   'InferenceFallback.external': (o) => InferenceFallback.external(o as never),
+  'InferenceRouting.service': () => InferenceRouting.service(),
+  'InferenceRouting.inferencePool': (o) => InferenceRouting.inferencePool(o as never),
+  'InferenceGateway.fromName': (n, o) => InferenceGateway.fromName(n as never, o as never),
   'ScalingMetric.podsAverage': (m, v, s) => ScalingMetric.podsAverage(m as never, v as never, s as never),
   'ScalingMetric.latency': (m, v) => ScalingMetric.latency(m as never, v as never),
   'ScalingMetric.external': (m, v, s) => ScalingMetric.external(m as never, v as never, s as never),
@@ -147,7 +152,7 @@ export const TARGETS: readonly Target[] = [
     new AgentMicroservice(p, 'consumer', { image: IMAGE, mode: 'worker' as never, healthCheck: WORKER_HEALTH, queueScaling: { enabled: true, triggers: [materialize(i, f) as never] } });
   } },
   { name: 'InferenceFallback.*', recipe: r.fallbacks, apply: (p, i, f) => {
-    const pool = new GpuInferencePool(p, 'subject', { model: 'meta-llama/Llama-3.1-8B-Instruct', fallback: materialize(i, f) as never });
+    const pool = new GpuInferencePool(p, 'subject', { model: r.PINNED_MODEL, fallback: materialize(i, f) as never });
     new AgentMicroservice(p, 'consumer', { image: IMAGE, inference: pool });
   } },
   { name: 'ScalingMetric.*', recipe: r.scalingMetrics, apply: (p, i, f) => { new AgentMicroservice(p, 'consumer', { image: IMAGE, autoscaling: { metrics: [materialize(i, f) as never] } }); } },

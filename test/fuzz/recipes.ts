@@ -22,6 +22,7 @@ export type FactoryName =
   | 'EnvValue.fromValue' | 'EnvValue.fromConfigMap' | 'EnvValue.fromSecret' | 'EnvValue.fromFieldPath'
   | 'QueueTrigger.redisList' | 'QueueTrigger.rabbitMq' | 'QueueTrigger.kafka' | 'QueueTrigger.sqs' | 'QueueTrigger.prometheus'
   | 'InferenceFallback.cpuModel' | 'InferenceFallback.external'
+  | 'InferenceRouting.service' | 'InferenceRouting.inferencePool' | 'InferenceGateway.fromName'
   | 'ScalingMetric.podsAverage' | 'ScalingMetric.latency' | 'ScalingMetric.external'
   | 'Environments.dev' | 'Environments.staging' | 'Environments.prod';
 
@@ -148,9 +149,35 @@ export const fallbacks: fc.Arbitrary<unknown> = fc.oneof(
   call('InferenceFallback.external', props({ baseUrl: mix(fc.constantFrom('https://api.openai.com/v1', 'http://vllm.shared.svc:8000/v1'), fc.constantFrom('https://x:0/v1', 'http://x:70000', 'ftp://x', 'x.io/v1')), model: mix(fc.constant('gpt-4o-mini')), endpoint: mix(endpoints) }, ['baseUrl', 'model'])),
   garbage,
 );
+/** A pinned model (an environment that pins images refuses a floating revision). */
+export const PINNED_MODEL = 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659';
+const gateways = fc.oneof(
+  call('InferenceGateway.fromName', mix(fc.constant('inference-gateway'), fc.constantFrom('Bad_Gateway', '')), props({
+    namespace: mix(fc.constant('gateway-system'), fc.constantFrom('agents', 'Bad_NS')), url: mix(fc.constant('http://inference-gateway.gateway-system.svc'), fc.constantFrom('inference-gateway', 'http://x/v1', 'http://x:0')),
+    podPort: ports, podLabels: mix(fc.constant({ 'gateway.networking.k8s.io/gateway-name': 'inference-gateway' }), fc.constant({})),
+  }, ['namespace', 'url'])),
+  garbage,
+);
+const routings = fc.oneof(
+  call('InferenceRouting.service'),
+  call('InferenceRouting.inferencePool', props({
+    gateway: gateways, hostnames: mix(fc.constant(['llm.agents.example.com']), fc.constant(['Bad Host'])), requestTimeoutSeconds: mix(fc.integer({ min: 1, max: 3600 }), fc.constantFrom(0, 86401)),
+    endpointPicker: mix(fc.record({ replicas: mix(fc.integer({ min: 1, max: 3 }), fc.constant(11)), image: mix(fc.constant('registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0'), fc.constant('registry.k8s.io/gateway-api-inference-extension/epp:latest')), scorers: mix(fc.record({ queue: mix(fc.integer({ min: 0, max: 5 })), kvCache: mix(fc.integer({ min: 0, max: 5 })), prefixCache: mix(fc.integer({ min: 0, max: 5 })) }, { requiredKeys: [] }), fc.constant({ queue: 0, kvCache: 0, prefixCache: 0 })), failureMode: mix(fc.constantFrom('FailOpen', 'FailClose')), kubernetesApi: mix(endpoints) }, { requiredKeys: [] })),
+    inDevelopment: mix(fc.boolean()),
+  }, ['gateway'])),
+  garbage,
+);
 export const poolProps = props({
-  name: names, model: mix(fc.constant('meta-llama/Llama-3.1-8B-Instruct')), image: images, replicas: replicaCount, autoscaling,
+  name: names, model: mix(fc.constant(PINNED_MODEL), fc.constantFrom('meta-llama/Llama-3.1-8B-Instruct', 'meta-llama/Llama-3.1-8B-Instruct@main', 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f', 'a b')), image: images, replicas: replicaCount, autoscaling,
   resources, fallback: mix(fallbacks), huggingFaceToken: mix(fc.record({ secret: mix(ref('secret'), ref('foreignSecret')), key: mix(fc.constant('password')) })),
+  modelSize: mix(fc.constantFrom('1Gi', '16Gi', '140Gi'), fc.constantFrom('0', '-1Gi', '1GB')),
+  gpus: mix(fc.record({ count: mix(fc.integer({ min: 1, max: 8 }), fc.constantFrom(0, 1.5, NaN)), resource: mix(fc.constantFrom('nvidia.com/gpu', 'nvidia.com/mig-1g.10gb', 'nvidia.com/mig-3g.40gb'), fc.constantFrom('nvidia.com/mig-3g40gb', 'gpu')) }, { requiredKeys: [] })),
+  tensorParallelSize: mix(fc.integer({ min: 1, max: 8 })), pipelineParallelSize: mix(fc.integer({ min: 1, max: 2 })), nodes: mix(fc.integer({ min: 1, max: 2 }), fc.constantFrom(0, 65)),
+  tolerations: mix(fc.array(fc.record({ key: mix(fc.constant('nvidia.com/gpu')), operator: mix(fc.constantFrom('Exists', 'Equal')), value: mix(fc.constant('present')), effect: mix(fc.constant('NoSchedule')) }, { requiredKeys: ['key'] }), { maxLength: 2 })),
+  rollout: mix(fc.record({ maxSurge: mix(fc.integer({ min: 0, max: 2 })), maxUnavailable: mix(fc.integer({ min: 0, max: 2 })) }, { requiredKeys: [] })),
+  disruptionBudget: mix(fc.record({ maxUnavailable: mix(fc.integer({ min: 0, max: 2 })), minAvailable: mix(fc.integer({ min: 0, max: 3 })) }, { requiredKeys: [] })),
+  routing: mix(routings),
+  scaling: mix(fc.record({ prometheusUrl: mix(fc.constant('http://prometheus-operated.monitoring.svc:9090'), fc.constant('prometheus:9090')), minReplicas: mix(fc.integer({ min: 0, max: 3 })), maxReplicas: mix(fc.integer({ min: 1, max: 8 })), scaleToZero: mix(fc.record({ coldStartBudgetSeconds: mix(fc.integer({ min: 300, max: 7200 })) })) }, { requiredKeys: ['prometheusUrl'] })),
 }, ['model']);
 export const batchProps = props({
   ...container, schedule: mix(fc.constantFrom('0 2 * * *', '*/5 * * * *'), fc.constantFrom('61 * * * *', 'nightly')), timeZone: mix(fc.constant('Europe/Berlin'), fc.constant('Mars/Olympus')),

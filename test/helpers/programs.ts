@@ -24,6 +24,10 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'redis-server': 'redis-server',
   'redis-cli': 'redis-server',
   'redis-sentinel': 'redis-sentinel',
+  'lua5.1': 'lua5.1',
+  sh: 'dash',
+  unshare: 'util-linux',
+  setpriv: 'util-linux',
 };
 
 /** The absolute path of `program` on PATH (or in /usr/sbin, /usr/bin), if installed. */

@@ -171,7 +171,7 @@ describe('KEDA: other triggers', () => {
   test('a GPU pool scaled by KEDA on waiting requests: a ScaledObject on its Deployment, no HPA, no replicas', () => {
     const s = synth((p) => {
       new GpuInferencePool(p, 'llm', {
-        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659',
         queueScaling: { triggers: [QueueTrigger.prometheus({ serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(vllm:num_requests_waiting)', threshold: 5 })], minReplicas: 1, maxReplicas: 4 },
       });
     }, prod());

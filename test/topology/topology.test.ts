@@ -24,7 +24,8 @@ function podsOfWorkloads(env: RenderedEnvironment, namespace: string): Pod[] {
     const t = template as { metadata?: { labels?: Labels }; spec: { containers: { ports?: { name?: string; containerPort: number; protocol?: string }[] }[] } };
     return {
       kind: 'pod' as const,
-      name,
+      // A Job's name carries a hash of its inputs; the workload is its name label.
+      name: t.metadata?.labels?.['app.kubernetes.io/name'] ?? name,
       namespace,
       labels: t.metadata?.labels ?? {},
       ip: `10.244.0.${index + 10}`,
