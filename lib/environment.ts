@@ -58,7 +58,12 @@ const environmentShape = z.object({
     allowLiteralValues: z.boolean(),
   }).strict(),
   networkPolicies: z.object({ enabled: z.boolean(), dnsNamespace: namespaceName, dnsPodLabels: labels }).strict(),
-  observability: z.object({ mode: enumOf(ObservabilityMode), monitoringNamespace: namespaceName, prometheusSelectorLabels: labels }).strict(),
+  observability: z.object({
+    mode: enumOf(ObservabilityMode),
+    monitoringNamespace: namespaceName,
+    prometheusPodLabels: labels.refine((l) => Object.keys(l).length > 0, { error: 'must select the Prometheus pods with at least one label, e.g. { "app.kubernetes.io/name": "prometheus" }: an empty selector admits every pod of the namespace' }),
+    prometheusSelectorLabels: labels,
+  }).strict(),
   availability: z.object({
     podDisruptionBudgets: z.boolean(),
     spreadAcrossNodes: enumOf(SpreadPolicy),
@@ -116,7 +121,7 @@ function checkMultiReplicaSafety(env: z.output<typeof environmentShape>, ctx: z.
 const PRODUCTION: EnvironmentConfig = PRODUCTION_ENVIRONMENT;
 
 /** Environment fields that are label maps: an override replaces them whole. */
-const LABEL_MAPS: ReadonlySet<string> = new Set(['dnsPodLabels', 'prometheusSelectorLabels']);
+const LABEL_MAPS: ReadonlySet<string> = new Set(['dnsPodLabels', 'prometheusSelectorLabels', 'prometheusPodLabels']);
 
 const STAGING: EnvironmentConfig = mergeDeep<EnvironmentConfig>(PRODUCTION, {
   name: 'staging',

@@ -20,7 +20,7 @@ export { WorkloadComponent } from './core/labels';
 export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
 export { collectNotices, formatNotice, type SynthesisNotice } from './core/notices';
 export { OUTPUT_MARKER } from './synth/output-folder';
-export { synthesize, renderApps, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
+export { synthesize, renderApps, prerequisiteFiles, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export * from './mcp-tool-service';
 export * from './redis-cache-stateful-set';
 export * from './secret-source';
@@ -66,6 +66,9 @@ export { CanaryAnalysis, canaryQueries, revisionPodPattern, type CanaryQuery, ty
 export { ArgoCdWriter, ArgoCdSource, type ArgoCdWriterOptions, type ArgoCdEnvironmentOptions } from './synth/argocd';
 export { ARGOCD_HEALTH_CHECKS, healthCheckKey, type ArgoCdHealthCheck } from './synth/argocd-health';
 export { SYNC_WAVE_ANNOTATION, WaveTier, ownerWaves, applySyncWaves } from './synth/sync-waves';
+export { PrerequisiteKind, type Prerequisite, type IPrerequisiteProvider, brandPrerequisiteProvider, isPrerequisiteProvider } from './core/prerequisites';
+export { CUSTOM_RESOURCE_PROVIDERS, PREREQUISITE_RULES, prerequisitesOf, prerequisitesMarkdown, prerequisitesText, type CustomResourceProvider, type PrerequisiteContext, type PrerequisiteReport, type PrerequisiteRule } from './synth/prerequisites';
+export { OTEL_PROMETHEUS_PORT } from './core/service-workload';
 export { type CostOptions, COST_FILE_NAME } from './cost/cost-options';
 export { estimateCost, type CostEstimate, type CostLine, type NodePoolEstimate, type NodeTypeUsed, type ScaleEstimate, type StorageEstimate, type UnpricedItem } from './cost/estimate';
 export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type CountRange, type WorkloadCount } from './cost/demand';

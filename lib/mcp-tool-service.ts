@@ -10,10 +10,10 @@ import { Connections, NamespacePeer, Protocol } from './core/network';
 import { type ContainerSpec, renderContainer } from './core/pod';
 import { imageSchema } from './core/image';
 import { httpPath, nonNegativeInt, namespaceName, port as portSchema, resourceName } from './core/schemas';
-import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
+import { OTEL_PROMETHEUS_PORT, ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
 import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
-import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
+import { OTEL_MCP_SERVER_METRICS } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
 import { formatImage, type ImageReference, parseImage } from './core/image';
 import { type PropIssue } from './core/errors';
@@ -159,6 +159,8 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       service: true,
       // Neither the bridge nor the relay serves /metrics.
       metricsByDefault: parsed.value?.stdioBridge === undefined,
+      metricsPort: OTEL_PROMETHEUS_PORT,
+      requestMetrics: OTEL_MCP_SERVER_METRICS,
     });
     brand(this, BrandKind.MCP_TOOL);
     const config = parsed.value;
@@ -229,10 +231,6 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       security: this.config.security,
       volumeMounts: [{ name: RELAY_VOLUME, mountPath: RELAY_DIR }],
     });
-  }
-
-  public override signals(): WorkloadSignals {
-    return this.metricsEndpoints().length > 0 ? MCP_TOOL_SIGNALS : { metrics: [] };
   }
 
   public get mcpUrl(): string {

@@ -17,7 +17,7 @@ import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceO
 import { configKey, memoryQuantity, storageQuantity, dnsSubdomain, positiveInt } from './core/schemas';
 import { type IRedisCache } from './core/wiring';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
-import { REDIS_SIGNALS, type WorkloadSignals } from './core/signals';
+import { redisSignals, type WatchedKey, type WorkloadSignals } from './core/signals';
 import { SecretSource } from './secret-source';
 
 /** What the Redis holds; decides what happens when it is full. */
@@ -152,6 +152,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   public readonly statefulSet: k8s.KubeStatefulSet;
 
   private readonly config: z.output<typeof redisCacheSchema>;
+  private readonly watchedLists: WatchedKey[] = [];
 
   constructor(scope: Construct, id: string, props: RedisCacheStatefulSetProps = {}) {
     super(scope, id, { name: props?.name, component: WorkloadComponent.CACHE, maxNameLength: 50 });
@@ -206,6 +207,31 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
 
   private get exporterEnabled(): boolean {
     return this.config.exporter ?? true;
+  }
+
+  /**
+   * Tells redis_exporter to report the length of a list (`redis_key_size{db="db<index>", key="<list>"}`),
+   * e.g. a queue KEDA scales workers on: `QueueTrigger.redisList()` calls it. The queue lag alert
+   * and the Redis dashboard read it.
+   */
+  public watchList(listName: string, databaseIndex = 0): void {
+    if (typeof listName !== 'string' || listName.length === 0) {
+      this.issues.push({ field: 'watchList', value: listName, message: 'must name a Redis list, e.g. "tasks"' });
+      return;
+    }
+    if (!Number.isInteger(databaseIndex) || databaseIndex < 0) {
+      this.issues.push({ field: 'watchList', value: databaseIndex, message: 'the database index must be an integer of 0 or more' });
+      return;
+    }
+    const db = `db${databaseIndex}`;
+    if (!this.watchedLists.some((k) => k.db === db && k.key === listName)) {
+      this.watchedLists.push({ db, key: listName });
+    }
+  }
+
+  /** The lists whose length the exporter reports. */
+  public get watchedKeys(): readonly WatchedKey[] {
+    return this.exporterEnabled ? this.watchedLists : [];
   }
 
   /** Host name clients use. */
@@ -313,11 +339,18 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       env: [
         { name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` },
         EnvValue.fromSecret(this.passwordSecret, this.passwordKey)._toEnvVar('REDIS_PASSWORD'),
+        ...this.checkSingleKeysEnv(),
       ],
       resources: EXPORTER_RESOURCES,
       security: { runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID },
       probes: { startupProbe: { ...probe, failureThreshold: 12 }, readinessProbe: probe, livenessProbe: probe },
     });
+  }
+
+  /** `REDIS_EXPORTER_CHECK_SINGLE_KEYS`: `db<index>=<list>` entries joined by "," (names URL-encoded, as the exporter decodes them). */
+  private checkSingleKeysEnv(): k8s.EnvVar[] {
+    const keys = this.watchedKeys;
+    return keys.length === 0 ? [] : [{ name: 'REDIS_EXPORTER_CHECK_SINGLE_KEYS', value: keys.map((k) => `${k.db}=${encodeURIComponent(k.key)}`).join(',') }];
   }
 
   private statefulSetSpec(): k8s.StatefulSetSpec {
@@ -348,7 +381,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   }
 
   public signals(): WorkloadSignals {
-    return this.exporterEnabled ? REDIS_SIGNALS : { metrics: [] };
+    return this.exporterEnabled ? redisSignals(this.watchedLists) : { metrics: [] };
   }
 
   public metricsEndpoints(): MetricsEndpoint[] {

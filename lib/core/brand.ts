@@ -26,6 +26,7 @@ export enum BrandKind {
   CANARY_ROLLOUT = 'CanaryRollout',
   GATEWAY = 'Gateway',
   INFERENCE_ROUTING = 'InferenceRouting',
+  PREREQUISITE_PROVIDER = 'PrerequisiteProvider',
 }
 
 const symbols = new Map<BrandKind, symbol>();

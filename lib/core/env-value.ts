@@ -155,7 +155,7 @@ export function toEnvValue(value: string | EnvValue): EnvValue {
 
 const SECRET_NAME_HINT = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)(_|$)/i;
 
-/** Whether a variable's name says it holds a secret, so a literal value for it is refused. */
+/** Whether a variable's name says it holds a secret, so a literal value for it is refused. `*_FILE` names a file holding one (a path, e.g. Grafana's `GF_SECURITY_ADMIN_PASSWORD__FILE`). */
 export function looksLikeSecretName(name: string): boolean {
-  return SECRET_NAME_HINT.test(name);
+  return SECRET_NAME_HINT.test(name) && !/_FILE$/i.test(name);
 }

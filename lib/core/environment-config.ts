@@ -137,8 +137,14 @@ export interface NetworkPolicyDefaults {
 export interface ObservabilityDefaults {
   /** How metrics and traces are provided. */
   readonly mode: ObservabilityMode;
-  /** Namespace whose Prometheus scrapes the workloads (operator mode); admitted to metrics ports. */
+  /** Namespace whose Prometheus scrapes the workloads (operator mode); its Prometheus pods are admitted to the metrics ports. */
   readonly monitoringNamespace: string;
+  /**
+   * Labels of the Prometheus pods in `monitoringNamespace` (operator mode): only they are
+   * admitted, and only to the metrics ports, never to the app ports.
+   * @default { "app.kubernetes.io/name": "prometheus" } (set by the Prometheus Operator on every Prometheus it runs)
+   */
+  readonly prometheusPodLabels: Readonly<Record<string, string>>;
   /** Labels the cluster's Prometheus selects ServiceMonitors and PrometheusRules by (operator mode). */
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
 }
@@ -212,7 +218,7 @@ const BASE: Omit<EnvironmentConfig, 'name' | 'tier' | 'namespace'> = {
   ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx' },
   secrets: { backend: SecretBackend.EXISTING, remoteKeyPrefix: '', refreshInterval: '1h', allowLiteralValues: false },
   networkPolicies: { enabled: true, dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } },
-  observability: { mode: ObservabilityMode.NONE, monitoringNamespace: 'monitoring', prometheusSelectorLabels: { release: 'kube-prometheus-stack' } },
+  observability: { mode: ObservabilityMode.NONE, monitoringNamespace: 'monitoring', prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' }, prometheusSelectorLabels: { release: 'kube-prometheus-stack' } },
   availability: { podDisruptionBudgets: true, spreadAcrossNodes: SpreadPolicy.REQUIRED, spreadAcrossZones: SpreadPolicy.PREFERRED },
   namespacePolicy: { create: true, enforce: PodSecurityLevel.RESTRICTED, warn: PodSecurityLevel.RESTRICTED },
   quota: {

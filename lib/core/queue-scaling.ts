@@ -8,13 +8,27 @@ import { NamespacePeer, Protocol } from './network';
 import { checkProps } from './props';
 import { brandedReference, referenceMessage, REFERENCES } from './references';
 import { configKey, isPort, nonNegativeInt, positiveInt, URL_PORT_MESSAGE, urlPortCheck } from './schemas';
+import { REDIS_KEY_SIZE } from './signals';
 import { crossPlatformIssue, type IRedisCache } from './wiring';
+import { type Workload } from './workload';
 
 /** What a trigger contributes to a ScaledObject. */
 export interface RenderedTrigger {
   readonly trigger: Omit<ScaledObjectSpecTriggers, 'authenticationRef'>;
   /** Credentials KEDA reads, as a TriggerAuthentication (never the values themselves). */
   readonly authentication?: TriggerAuthenticationSpec;
+}
+
+/** Where the length of a queue KEDA reads is reported as a Prometheus series. */
+export interface QueueLengthSeries {
+  /** Name of the workload serving the series (the Redis, through its exporter). */
+  readonly source: string;
+  /** The gauge, e.g. `redis_key_size`. */
+  readonly metric: string;
+  /** Label values selecting the queue, e.g. `{ db: "db0", key: "tasks" }`. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Items one replica is sized for (KEDA's target). */
+  readonly itemsPerReplica: number;
 }
 
 /** A secret key KEDA reads a credential from. */
@@ -94,6 +108,8 @@ export abstract class QueueTrigger {
   /**
    * The length of a Redis list in a `RedisCacheStatefulSet`; KEDA authenticates with the cache's
    * password Secret through a TriggerAuthentication, and the cache admits the KEDA namespace.
+   * The cache's exporter is told to report the list's length (`watchList()`), which the queue
+   * lag alert reads.
    */
   public static redisList(cache: IRedisCache, options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number }): QueueTrigger {
     const checked = checkOptions(redisListOptions, options, { listName: 'invalid' });
@@ -154,6 +170,11 @@ export abstract class QueueTrigger {
   /** Opens the network paths KEDA needs to read the queue (the namespace of the KEDA operator). */
   public admitKeda(_kedaNamespace: string): void {}
 
+  /** The series reporting the queue's length, when an exporter of the app reports it. */
+  public queueLength(): QueueLengthSeries | undefined {
+    return undefined;
+  }
+
   /** @internal The constructs the trigger reads from (a Redis, a Secret), which must be in the consumer's platform. */
   public _references(): readonly IConstruct[] {
     return [];
@@ -207,6 +228,21 @@ class RedisListTrigger extends QueueTrigger {
     private readonly problems: readonly PropIssue[],
   ) {
     super();
+    // The exporter reports the list's length only for a list the trigger really reads.
+    if (cache && problems.length === 0 && typeof cache.watchList === 'function') {
+      cache.watchList(options.listName, options.databaseIndex ?? 0);
+    }
+  }
+
+  public override queueLength(): QueueLengthSeries | undefined {
+    if (!hasBrand(this.cache, BrandKind.WORKLOAD)) {
+      return undefined;
+    }
+    const cache = this.cache as unknown as Workload;
+    if (!cache.signals().metrics.includes(REDIS_KEY_SIZE)) {
+      return undefined;
+    }
+    return { source: cache.name, metric: REDIS_KEY_SIZE, labels: { db: `db${this.options.databaseIndex ?? 0}`, key: this.options.listName }, itemsPerReplica: this.listLength };
   }
 
   private get listLength(): number {

@@ -17,7 +17,7 @@ import { absolutePath, annotations as annotationsSchema, dnsSubdomain, httpPath,
 import { type SecurityOptions } from './security';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
-import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
+import { type ConsumedQueue, type RequestMetrics, type RequestMetricsOptions, requestMetricsSchema, requestSignals, resolveRequestMetrics, type WorkloadSignals } from './signals';
 import { crossPlatformIssue, type IRedisCache, wire } from './wiring';
 import { brandedReference, REFERENCES } from './references';
 import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
@@ -30,8 +30,12 @@ export interface MetricsOptions {
    */
   readonly enabled?: boolean;
   /**
-   * Port serving metrics; a separate container port named `metrics` when it differs from `port`.
-   * @default - the service port
+   * Port serving metrics; a separate container port named `metrics` when it differs from `port`,
+   * so that scrapers are admitted to it and never to the app port. On a separate port the
+   * container also gets `OTEL_METRICS_EXPORTER=prometheus`, `OTEL_EXPORTER_PROMETHEUS_HOST` and
+   * `OTEL_EXPORTER_PROMETHEUS_PORT` (unless it sets them), which make an OpenTelemetry SDK serve
+   * its metrics there. Set it to `port` for an app that serves `/metrics` on its own port.
+   * @default - 9464 (the OpenTelemetry Prometheus exporter's port) for agents and MCP tools; the service port for model servers
    */
   readonly port?: number;
   /**
@@ -39,6 +43,13 @@ export interface MetricsOptions {
    * @default "/metrics"
    */
   readonly path?: string;
+  /**
+   * The request metrics the dashboards and alerts read (rate, errors, latency), field by field
+   * over the kind's conventions, e.g. `{ durationHistogram: 'request_latency_seconds' }`.
+   * `false`: the app serves none (it exposes only its own metrics): no request panels or alerts.
+   * @default - OpenTelemetry's HTTP server conventions (MCP conventions for tools); none for queue workers
+   */
+  readonly requests?: RequestMetricsOptions | false;
 }
 
 /** An Ingress in front of the Service, with TLS. */
@@ -193,7 +204,12 @@ export const serviceWorkloadSchema = z.object({
   security: shared.security,
   terminationGracePeriodSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
   preStopDelaySeconds: nonNegativeInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
-  metrics: z.object({ enabled: z.boolean().optional(), port: port.optional(), path: httpPath.optional() }).strict().optional(),
+  metrics: z.object({
+    enabled: z.boolean().optional(),
+    port: port.optional(),
+    path: httpPath.optional(),
+    requests: z.union([z.literal(false), requestMetricsSchema], { error: 'must be false or the names of the request metrics, e.g. { durationHistogram: "request_latency_seconds" }' }).optional(),
+  }).strict().optional(),
   ingress: z.object({
     host: dnsSubdomain.optional(),
     path: httpPath.optional(),
@@ -226,7 +242,14 @@ export interface ServiceWorkloadDefaults {
   readonly autoscaleByDefault?: boolean;
   /** Whether pods are scraped when the props say nothing about metrics (false for a stdio bridge). @default true */
   readonly metricsByDefault?: boolean;
+  /** Metrics port when the props give none. @default - the service port */
+  readonly metricsPort?: number;
+  /** The request metrics of the kind, when the props say nothing. @default - none: the workload declares no request metrics */
+  readonly requestMetrics?: RequestMetrics;
 }
+
+/** The OpenTelemetry Prometheus exporter's default port: where agents and tools serve metrics unless told otherwise. */
+export const OTEL_PROMETHEUS_PORT = 9464;
 
 const HTTP_PORT_NAME = 'http';
 const METRICS_PORT_NAME = 'metrics';
@@ -490,7 +513,32 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private get metricsPort(): number {
-    return this.config.metrics?.port ?? this.port;
+    return this.config.metrics?.port ?? this.defaults.metricsPort ?? this.port;
+  }
+
+  /** On a separate port, the variables that make an OpenTelemetry SDK serve Prometheus metrics there. */
+  private metricsEnv(): k8s.EnvVar[] {
+    if (!this.metricsEnabled || (this.servesHttp && this.metricsPort === this.port)) {
+      return [];
+    }
+    return [
+      { name: 'OTEL_METRICS_EXPORTER', value: 'prometheus' },
+      { name: 'OTEL_EXPORTER_PROMETHEUS_HOST', value: '0.0.0.0' },
+      { name: 'OTEL_EXPORTER_PROMETHEUS_PORT', value: String(this.metricsPort) },
+    ];
+  }
+
+  /** The request metrics the workload declares, if any. */
+  public get requestMetrics(): RequestMetrics | undefined {
+    const given = this.config.metrics?.requests;
+    if (!this.metricsEnabled || given === false) {
+      return undefined;
+    }
+    const defaults = this.defaults.requestMetrics;
+    if (!defaults) {
+      return undefined;
+    }
+    return resolveRequestMetrics(defaults, given);
   }
 
   protected renderContainerPorts(): k8s.ContainerPort[] {
@@ -510,7 +558,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       command: this.config.command,
       args: this.config.args,
       ports: this.renderContainerPorts(),
-      env: this.renderEnv(),
+      env: withDefaults(this.renderEnv(), this.metricsEnv()),
       resources: this.resources,
       extendedResources: this.extendedResources(),
       probes: httpProbes(this.config.healthCheck, this.servesHttp ? HTTP_PORT_NAME : undefined, { startupTimeoutSeconds: this.defaults.startupTimeoutSeconds }),
@@ -556,9 +604,24 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return [{ port: this.metricsPort, portName, path: this.metricsPath }];
   }
 
-  /** HTTP services follow the OpenTelemetry HTTP server conventions; subclasses say otherwise. */
+  /** The request metrics of its contract (`metrics.requests` over its kind's conventions) and the queues KEDA scales it on. */
   public signals(): WorkloadSignals {
-    return this.metricsEnabled && this.servesHttp ? HTTP_SERVER_SIGNALS : { metrics: [] };
+    const requests = this.requestMetrics;
+    const own: WorkloadSignals = requests ? requestSignals(requests) : { metrics: [] };
+    const queues = this.consumedQueues();
+    return queues.length > 0 ? { ...own, consumedQueues: queues } : own;
+  }
+
+  /** The queues KEDA scales this workload on, whose length an exporter reports; their backlog is the most replicas can hold. */
+  private consumedQueues(): ConsumedQueue[] {
+    const scaling = this.queueScaling;
+    if (!scaling) {
+      return [];
+    }
+    return scaling.triggers.flatMap((trigger) => {
+      const queue = trigger.queueLength();
+      return queue ? [{ source: queue.source, metric: queue.metric, labels: queue.labels, backlogAbove: queue.itemsPerReplica * scaling.maxReplicas }] : [];
+    });
   }
 
   public override get emitsTraces(): boolean {
@@ -709,4 +772,10 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     const extended = this.extendedResources();
     return podDemand(this.maxPods + this.surgePods, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
   }
+}
+
+/** `env` followed by each default whose name it does not set. */
+function withDefaults(env: readonly k8s.EnvVar[], defaults: readonly k8s.EnvVar[]): k8s.EnvVar[] {
+  const names = new Set(env.map((e) => e.name));
+  return [...env, ...defaults.filter((d) => !names.has(d.name))];
 }

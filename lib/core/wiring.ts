@@ -25,6 +25,8 @@ export interface IRedisCache extends IWireable {
   readonly passwordSecret: ISecretSource;
   /** Key of the password in the Secret. */
   readonly passwordKey: string;
+  /** Tells the cache's exporter to report the length of a list (a queue KEDA reads); `databaseIndex` defaults to 0. */
+  watchList(listName: string, databaseIndex?: number): void;
 }
 
 /** `JD_CLASSIFIER` from `jd-classifier`: the part of an environment variable naming a peer. */

@@ -222,15 +222,16 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   }
 
   /**
-   * In operator mode the cluster's Prometheus, in the monitoring namespace, scrapes every metrics
-   * port of every workload (with or without an ObservabilityStack writing its monitors).
+   * In operator mode the cluster's Prometheus pods (`prometheusPodLabels` in the monitoring
+   * namespace) scrape every metrics port of every workload (with or without an
+   * ObservabilityStack writing its monitors): only they, and only on those ports.
    */
   private operatorScrapeRules(): PolicyRule[] {
     const observability = this.environment.observability;
     if (observability.mode !== ObservabilityMode.OPERATOR) {
       return [];
     }
-    const scrapers = new NamespacePeer(observability.monitoringNamespace);
+    const scrapers = new NamespacePeer(observability.monitoringNamespace, { ...observability.prometheusPodLabels });
     return this.metricsEndpoints().map((e) => ({ peer: scrapers, ports: [{ port: e.port, protocol: Protocol.TCP }] }));
   }
 

@@ -76,8 +76,10 @@ export interface ServerSpec {
   readonly configs?: readonly ConfigFiles[];
   /** Volumes defined elsewhere (Secrets, shared ConfigMaps), with their mounts. */
   readonly volumes?: readonly { readonly volume: k8s.Volume; readonly mount: k8s.VolumeMount }[];
-  /** Writable emptyDirs: the root filesystem stays read-only. */
-  readonly scratch?: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string }[];
+  /** Writable emptyDirs: the root filesystem stays read-only. `memory` keeps one in RAM (never on the node's disk). */
+  readonly scratch?: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string; readonly memory?: boolean }[];
+  /** Containers that run to completion before the server starts, in the server's image and security context. */
+  readonly initContainers?: readonly { readonly name: string; readonly command: readonly string[]; readonly volumeMounts: readonly k8s.VolumeMount[] }[];
   /** A persistent volume per replica (volumeClaimTemplates): the server runs as a StatefulSet. */
   readonly persistence?: { readonly mountPath: string; readonly size: string; readonly storageClassName?: string };
   /** Whether the pod gets an API token (only servers that read the Kubernetes API). */
@@ -85,6 +87,8 @@ export interface ServerSpec {
   readonly metrics?: MetricsEndpoint;
   readonly signals?: WorkloadSignals;
 }
+
+const INIT_RESOURCES: ResolvedResources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
 
 /** Scales default resources by the environment's profile, then applies overrides. */
 export function serverResources(defaults: ResolvedResources, profile: ResourceProfile, overrides: ServerResources | undefined): ResolvedResources {
@@ -181,7 +185,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
     const volumes: k8s.Volume[] = [
       ...(spec.configs ?? []).map((c) => ({ name: c.suffix.slice(1), configMap: { name: `${this.name}${c.suffix}` } })),
       ...(spec.volumes ?? []).map((v) => v.volume),
-      ...(spec.scratch ?? []).map((s) => ({ name: s.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(s.sizeLimit) } })),
+      ...(spec.scratch ?? []).map((s) => ({ name: s.name, emptyDir: { ...(s.memory ? { medium: 'Memory' } : {}), sizeLimit: k8s.Quantity.fromString(s.sizeLimit) } })),
     ];
     const mounts: k8s.VolumeMount[] = [
       ...(spec.configs ?? []).map((c) => ({ name: c.suffix.slice(1), mountPath: c.mountPath, readOnly: true })),
@@ -201,6 +205,15 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
       security,
       volumeMounts: mounts,
     });
+    const initContainers = (spec.initContainers ?? []).map((init) => renderContainer({
+      name: init.name,
+      image: formatImage(this.image, this.environment.images.registry),
+      imagePullPolicy: this.environment.images.pullPolicy,
+      command: init.command,
+      resources: INIT_RESOURCES,
+      security,
+      volumeMounts: init.volumeMounts,
+    }));
     const checksum: Record<string, string> = spec.configs && spec.configs.length > 0 ? { 'checksum/config': this.configChecksum() } : {};
     return {
       metadata: podMetadata(this.labels, { ...checksum, ...this.contributedPodAnnotations() }),
@@ -208,6 +221,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
         serviceAccountName: this.name,
         automountServiceAccountToken: spec.automountToken,
         containers: [container],
+        initContainers,
         volumes,
         security,
         terminationGracePeriodSeconds: 30,
@@ -245,7 +259,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
 
   public helmValues(): HelmValueSection {
     return new HelmSectionBuilder(toValuesKey(this.name), this.node.path)
-      .image(['image'], this.image, this.controller, containerPath(this.name), `Image of ${this.name}`)
+      .image(['image'], this.image, this.controller, containerPath(this.name), `Image of ${this.name}`, (this.spec?.initContainers ?? []).map((c) => containerPath(c.name, true)))
       .resources(['resources'], this.resources, this.controller, containerPath(this.name), `Requests and limits of ${this.name}`)
       .build();
   }

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { collectProblems, describeValue, formatIssue, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
 import { type KubeObject } from './kube-object';
+import { type IOutputWriter, type ManifestFile, type RenderedEnvironment } from './rendered';
+import { type PrerequisiteReport, prerequisitesMarkdown, prerequisitesOf } from './prerequisites';
 import { costFiles, costOptionProblems, type CostOptions, estimateEnvironments } from '../cost/cost-options';
 import { type CostEstimate } from '../cost/estimate';
 import { collectNotices, type SynthesisNotice } from '../core/notices';
@@ -19,6 +21,7 @@ import { applySyncWaves } from './sync-waves';
 import { toYamlDocuments } from './yaml';
 
 export { type KubeObject } from './kube-object';
+export { type IOutputWriter, type ManifestFile, type RenderedEnvironment } from './rendered';
 
 /** An app written once, as a function of its environment. */
 export interface AgentAppDefinition {
@@ -28,33 +31,6 @@ export interface AgentAppDefinition {
   readonly environments: readonly EnvironmentConfig[];
   /** Builds the app in the platform (chart) of one environment. */
   readonly build: (platform: AgentPlatform) => void;
-}
-
-/** The objects of one construct, written to one file. */
-export interface ManifestFile {
-  /** File name, e.g. `jd-classifier.yaml`. */
-  readonly fileName: string;
-  readonly objects: readonly KubeObject[];
-  /** The construct each object was rendered from, in the same order. */
-  readonly sources: readonly ApiObject[];
-}
-
-/** One app in one environment, rendered. */
-export interface RenderedEnvironment {
-  readonly app: string;
-  readonly environment: string;
-  readonly platform: AgentPlatform;
-  /** Files in write order: a construct's dependencies come before it. */
-  readonly files: readonly ManifestFile[];
-  /** Every object, in the same order. */
-  readonly objects: readonly KubeObject[];
-  /** What the environment changed in what the constructs asked for. */
-  readonly notices: readonly SynthesisNotice[];
-}
-
-/** Something that writes more files from the rendered environments (the Helm chart writer). */
-export interface IOutputWriter {
-  files(environments: readonly RenderedEnvironment[]): Map<string, string>;
 }
 
 export interface SynthesizeOptions {
@@ -87,6 +63,8 @@ export interface SynthesisReport {
   readonly environments: readonly RenderedEnvironment[];
   readonly fileCount: number;
   readonly objectCount: number;
+  /** Per app and environment, what must exist in the cluster before it is applied (also written as PREREQUISITES.md). */
+  readonly prerequisites: readonly PrerequisiteReport[];
   /** The monthly cost estimate of every app and environment; empty unless `cost` was given. */
   readonly cost: readonly CostEstimate[];
   /** What the environments changed in what the constructs asked for (dev dropping an HPA...), one per change. */
@@ -252,6 +230,11 @@ export function manifestFiles(environments: readonly RenderedEnvironment[]): Map
   return files;
 }
 
+/** `manifests/<app>/<env>/PREREQUISITES.md` of each rendered environment. */
+export function prerequisiteFiles(environments: readonly RenderedEnvironment[]): Map<string, string> {
+  return new Map(environments.map((env) => [path.posix.join('manifests', env.app, env.environment, 'PREREQUISITES.md'), prerequisitesMarkdown(prerequisitesOf(env))]));
+}
+
 /**
  * Writes the files to `outdir`, replacing it atomically (see `writeOutputFolder`): a killed
  * process leaves the previous or the new output there, never neither.
@@ -272,6 +255,9 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
   }
   const environments = renderWithCostProblems(definitions, options);
   const files = manifestFiles(environments);
+  for (const [relative, content] of prerequisiteFiles(environments)) {
+    files.set(relative, content);
+  }
   const cost = options.cost ? estimateEnvironments(environments, options.cost) : [];
   for (const [relative, content] of costFiles(cost)) {
     files.set(relative, content);
@@ -287,6 +273,7 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
     environments,
     fileCount: files.size,
     objectCount: environments.reduce((n, e) => n + e.objects.length, 0),
+    prerequisites: environments.map(prerequisitesOf),
     cost,
     notices: environments.flatMap((e) => e.notices),
   };

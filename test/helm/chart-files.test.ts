@@ -126,12 +126,13 @@ describe.each(CHART_NAMES)('%s', (name) => {
     expect(readme).toContain(`--namespace ${set.chart(name).namespace}`);
   });
 
-  test('templates/_helpers.tpl defines the image helper; every file is in the chart layout', () => {
+  test('templates/_helpers.tpl defines the image helper, NOTES.txt lists the prerequisites; every file is in the chart layout', () => {
     const chart = set.chart(name);
     expect(readText(name, 'templates/_helpers.tpl')).toContain('{{- define "cdk8s-agents.image" -}}');
     const files = [...set.files.keys()].filter((f) => f.startsWith(`helm/${name}/`)).map((f) => f.slice(`helm/${name}/`.length)).sort();
     const templates = chart.env.files.map((f) => `templates/${f.fileName}`);
-    expect(files).toEqual(['.helmignore', 'Chart.yaml', 'README.md', 'templates/_helpers.tpl', ...templates, 'templates/zz-value-checks.yaml', 'values.schema.json', 'values.yaml'].sort());
+    expect(files).toEqual(['.helmignore', 'Chart.yaml', 'README.md', 'templates/NOTES.txt', 'templates/_helpers.tpl', ...templates, 'templates/zz-value-checks.yaml', 'values.schema.json', 'values.yaml'].sort());
+    expect(readText(name, 'templates/NOTES.txt')).toContain(`needs, in the cluster:`);
     // On disk too: nothing else was written.
     const onDisk = fs.readdirSync(chart.dir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

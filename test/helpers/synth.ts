@@ -84,3 +84,16 @@ export function synthesisErrorOf(fn: () => unknown): SynthesisError {
   }
   throw new Error('expected a SynthesisError, nothing was thrown');
 }
+
+/**
+ * The variables an agent or tool gets with its metrics on the separate default port 9464: they
+ * make an OpenTelemetry SDK serve Prometheus metrics there (the metrics contract, README).
+ */
+export const OTEL_METRICS_ENV = [
+  { name: 'OTEL_METRICS_EXPORTER', value: 'prometheus' },
+  { name: 'OTEL_EXPORTER_PROMETHEUS_HOST', value: '0.0.0.0' },
+  { name: 'OTEL_EXPORTER_PROMETHEUS_PORT', value: '9464' },
+] as const;
+
+/** `OTEL_METRICS_ENV` by name, as `envByName`-style helpers return variables. */
+export const OTEL_METRICS_ENV_BY_NAME: Readonly<Record<string, { value: string }>> = Object.fromEntries(OTEL_METRICS_ENV.map((e) => [e.name, { value: e.value }]));

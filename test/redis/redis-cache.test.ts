@@ -284,13 +284,14 @@ describe('exporter', () => {
     expect(JSON.stringify(s.get('StatefulSet', 'redis'))).not.toContain('9121');
   });
 
-  test('with the Prometheus operator, the monitoring namespace is admitted on 9121 only', () => {
+  test('with the Prometheus operator, only the Prometheus pods of the monitoring namespace are admitted, on 9121 only', () => {
     // GIVEN
     const s = synth(redis(), Environments.prod({ namespace: NS, observability: { mode: ObservabilityMode.OPERATOR } }));
     // THEN
-    expect(at(s.get('NetworkPolicy', 'redis'), 'spec.ingress')).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9121, protocol: 'TCP' }] },
-    ]);
+    expect(at(s.get('NetworkPolicy', 'redis'), 'spec.ingress')).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ port: 9121, protocol: 'TCP' }],
+    }]);
   });
 });
 

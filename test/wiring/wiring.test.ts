@@ -3,7 +3,7 @@ import {
   AgentMicroservice, AgentPlatform, collectProblems, Environments, type IMcpTool, type IRedisCache, type KubeObject, McpToolService, McpTransport, RedisCacheStatefulSet,
 } from '../../lib';
 import { renderPlatform } from '../../lib/synth/synthesizer';
-import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
+import { at, OTEL_METRICS_ENV, problemsOf, synth, type Synthesized } from '../helpers/synth';
 
 // Wiring: one call on the consumer gives it the connection settings (env vars), opens the path in
 // both NetworkPolicies (egress on the client, ingress on the server, on the server's container
@@ -29,8 +29,12 @@ interface Rule {
   readonly ports?: { readonly port?: number | string; readonly protocol?: string }[];
 }
 
+/** The metrics variables every agent and tool gets (agent-microservice.test.ts pins them); wiring adds the others. */
+const METRICS_VARIABLES = new Set<string>(OTEL_METRICS_ENV.map((e) => e.name));
+const wired = (env: readonly EnvVar[]): EnvVar[] => env.filter((e) => !METRICS_VARIABLES.has(e.name));
+
 function envOf(s: Synthesized, kind: 'Deployment' | 'StatefulSet', name: string): EnvVar[] {
-  return (at(s.get(kind, name), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[];
+  return wired((at(s.get(kind, name), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[]);
 }
 
 function envValue(s: Synthesized, name: string, variable: string): EnvVar | undefined {
@@ -236,7 +240,7 @@ describe('agent -> agent', () => {
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'loop');
     expect(at(policy, 'spec.egress')).toEqual([DNS_RULE]);
     expect(at(policy, 'spec.ingress')).toEqual([]);
-    expect(at(objects.find((o) => o.kind === 'Deployment'), 'spec.template.spec.containers.0.env')).toBeUndefined();
+    expect(at(objects.find((o) => o.kind === 'Deployment'), 'spec.template.spec.containers.0.env')).toEqual(OTEL_METRICS_ENV);
   });
 
   test('calling the same agent twice is reported', () => {
@@ -386,7 +390,7 @@ describe('lazy rendering', () => {
     const before = renderPlatform(platform).flatMap((f) => f.objects);
     planner.addTool(tool(platform, 'late'));
     const after = renderPlatform(platform).flatMap((f) => f.objects);
-    const envNames = (objects: readonly KubeObject[]) => ((at(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'planner'), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[]).map((e) => e.name);
+    const envNames = (objects: readonly KubeObject[]) => wired((at(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'planner'), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[]).map((e) => e.name);
     // THEN
     expect(envNames(before)).toEqual([]);
     expect(envNames(after)).toEqual(['MCP_LATE_URL', 'MCP_LATE_TRANSPORT']);
