@@ -1,3 +1,9 @@
+/*
+ * The public API. What a user needs to describe an app, synthesize it, test it and write a
+ * construct of their own (Workload, ServiceWorkload, Connections and the peers, IWireable, EnvValue,
+ * the Helm values provider) is exported and documented in docs/api; everything else is internal
+ * and may change in any release.
+ */
 export * from './environment';
 export * from './agent-platform';
 export * from './agent-microservice';
@@ -14,17 +20,16 @@ export { type ContainerOptions, type SidecarOptions, type SidecarPort, type Side
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
-export { SynthesisError, collectProblems, describeValue, type PropIssue } from './core/errors';
+export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
 export { collectNotices, formatNotice, type SynthesisNotice } from './core/notices';
 export { OUTPUT_MARKER } from './synth/output-folder';
-export { synthesize, renderApps, renderPlatform, manifestFiles, prerequisiteFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
-export { toYaml, toYamlDocuments } from './synth/yaml';
+export { synthesize, renderApps, prerequisiteFiles, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export * from './mcp-tool-service';
 export * from './redis-cache-stateful-set';
 export * from './secret-source';
 export * from './shared-volume';
-export { type IWireable, type IRedisCache, wire, envSegment } from './core/wiring';
-export { HelmChartWriter, escapeTemplateText, type HelmChartOptions } from './synth/helm';
+export { type IWireable, type IRedisCache } from './core/wiring';
+export { HelmChartWriter, type HelmChartOptions } from './synth/helm';
 export { type HelmBinding, type HelmValueSection, type HelmValueDoc, type IHelmValuesProvider, type ValuePathSegment, HelmSectionBuilder } from './core/helm-values';
 export * from './core/signals';
 export * from './gpu-inference-pool';
@@ -37,8 +42,8 @@ export { EndpointPicker } from './inference/endpoint-picker';
 export { ModelDownloadJob } from './inference/model-download-job';
 export * from './observability-stack';
 export { ScrapeMethod, type ScrapeTarget } from './observability/targets';
-export { AlertSeverity, DEFAULT_THRESHOLDS, type AlertGroup, type AlertRule, type AlertThresholds } from './observability/alerts';
-export { CLUSTER_METRICS, MetricSource, clusterMetrics, knownMetrics, type ClusterMetric } from './observability/catalog';
+export { AlertSeverity, type AlertGroup, type AlertRule, type AlertThresholds } from './observability/alerts';
+export { MetricSource, type ClusterMetric } from './observability/catalog';
 export { type GrafanaDashboard, type Panel, type TimeseriesPanel, type RowPanel, type GrafanaTarget, type PanelUnit, type CustomVariable } from './observability/grafana';
 export { type ObservedApp, type ObservedWorkload } from './observability/model';
 export { ObservabilityServer, type ServerOptions, type ServerResources } from './observability/server';
@@ -50,6 +55,14 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
+export { topologyOf, TopologyNodeKind, type Topology, type TopologyNode, type TopologyEdge, type TopologySelector } from './topology/topology';
+export { toMermaid } from './topology/mermaid';
+export { toGraphviz, renderSvg } from './topology/graphviz';
+export { topologyMarkdown, type TopologyMarkdownOptions } from './topology/markdown';
+export { diffEnvironments, environmentDiffMarkdown, type EnvironmentOutput, type EnvironmentDiff, type EnvironmentDiffRow, type WorkloadComparison, type EnvironmentDiffFormat } from './diff/environment-diff';
+export { diffOutputs, outputDiffMarkdown, outputDiffText, type LocatedObject, type OutputDiff, type ObjectChange, type FieldChange } from './diff/output-diff';
+export { runCli } from './cli/cli';
+export { type CliIo, ExitCode } from './cli/io';
 export { CanaryRollout, rolloutOptionsSchema, type RolloutOptions, type CanaryAnalysisOptions, type ResolvedRollout, type ResolvedCanaryAnalysis, type ICanaryAnalysis, CANARY_HASH_ARG } from './core/canary-rollout';
 export { DeploymentScaleDown, type RolloutSpec, type AnalysisTemplateSpec, type AnalysisMetric, type CanaryStep, type CanaryStrategy } from './core/argo-rollouts';
 export { CanaryAnalysis, canaryQueries, revisionPodPattern, type CanaryQuery, type CanaryScope, type CanaryThresholds } from './delivery/canary-analysis';
@@ -70,3 +83,5 @@ export {
   type ReservedResources, type ResolvedNodeType, type StoragePrice, type SystemPods,
 } from './cost/price-table';
 export { EXAMPLE_PRICE_TABLE } from './cost/example-prices';
+export { validateManifests, formatFinding, type ManifestProblem, type ValidationOptions, type DomainRuleOptions } from './validation';
+export { ManifestValidation, type ManifestValidationProperties, type Cdk8sValidationContext, type Cdk8sViolation, type Cdk8sViolatingResource } from './validation/cdk8s-plugin';

@@ -1,6 +1,6 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { z } from 'zod';
-import { type AutoscalingDefaults } from '../environment';
+import { type AutoscalingDefaults } from './environment-config';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
 import { PLACEHOLDER } from './placeholder';

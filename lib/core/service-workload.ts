@@ -24,7 +24,7 @@ import { brandedReference, REFERENCES } from './references';
 import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
 import { type ContainerContext, containerImage, type InitContainerOptions, resolveContainer, type ResolvedContainer, type SidecarOptions } from './containers';
 import { type ContainerMount, type ISharedVolume, PodVolume, type VolumeMountOptions, volumeMountOptionsSchema } from './volumes';
-import { type EnvironmentConfig } from '../environment';
+import { type EnvironmentConfig } from './environment-config';
 import { checkProps } from './props';
 import { type PropIssue } from './errors';
 

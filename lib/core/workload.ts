@@ -1,7 +1,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
+import { type EnvironmentConfig, EnvironmentTier, ObservabilityMode, PRODUCTION_ENVIRONMENT } from './environment-config';
 import { brand, BrandKind, hasBrand } from './brand';
 import { checkScope, describeValue, type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
@@ -86,7 +86,7 @@ export function contextOf(scope: Construct): WorkloadContext {
       return context;
     }
   }
-  return { environment: Environments.DEFAULT };
+  return { environment: PRODUCTION_ENVIRONMENT };
 }
 
 /** Where a workload serves Prometheus metrics. */
@@ -404,6 +404,20 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     });
   }
 
+  /**
+   * Every path this workload's pods may take besides DNS, in both directions: its wiring, what the
+   * platform-wide services add (scraping, traces) and, in operator mode, the cluster's Prometheus.
+   * Its NetworkPolicy and the topology picture are both drawn from it; complete once every
+   * construct of the app exists.
+   */
+  public allowedPaths(): { readonly ingress: readonly PolicyRule[]; readonly egress: readonly PolicyRule[] } {
+    const contributions = this.contributions();
+    return {
+      ingress: [...this.connections.ingressRules, ...this.operatorScrapeRules(), ...contributions.flatMap((c) => c.ingress ?? [])],
+      egress: [...this.connections.egressRules, ...contributions.flatMap((c) => c.egress ?? [])],
+    };
+  }
+
   /** The workload's NetworkPolicy: the recorded paths and DNS, nothing else. */
   protected createNetworkPolicy(): k8s.KubeNetworkPolicy | undefined {
     if (!this.environment.networkPolicies.enabled) {
@@ -412,16 +426,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     const dns = { namespace: this.environment.networkPolicies.dnsNamespace, podLabels: this.environment.networkPolicies.dnsPodLabels };
     return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: this.metadata(),
-      spec: Lazy.any({
-        produce: () => {
-          const contributions = this.contributions();
-          const extra = {
-            ingress: [...this.operatorScrapeRules(), ...contributions.flatMap((c) => c.ingress ?? [])],
-            egress: contributions.flatMap((c) => c.egress ?? []),
-          };
-          return networkPolicySpec(this.connections, { ...this.selectorLabels }, this.namespace, dns, extra);
-        },
-      }),
+      spec: Lazy.any({ produce: () => networkPolicySpec({ ...this.selectorLabels }, this.namespace, dns, this.allowedPaths()) }),
     });
   }
 

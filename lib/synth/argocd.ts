@@ -9,7 +9,8 @@ import { PLACEHOLDER } from '../core/placeholder';
 import { dnsSubdomain, namespaceName } from '../core/schemas';
 import { ARGOCD_HEALTH_CHECKS, healthCheckKey } from './argocd-health';
 import { renderApiObject } from './render';
-import { type IOutputWriter, type KubeObject, type RenderedEnvironment } from './synthesizer';
+import { type KubeObject } from './kube-object';
+import { type IOutputWriter, type RenderedEnvironment } from './rendered';
 import { toYaml, toYamlDocuments } from './yaml';
 
 /** What the Argo CD Applications apply. */

@@ -8,7 +8,8 @@ import { ImageTagPolicy } from '../core/image';
 import { QUOTA_VALUES_KEY } from '../agent-platform';
 import { imageRegistryPrefixSchema } from '../core/image';
 import { prerequisitesOf, prerequisitesText } from './prerequisites';
-import { type IOutputWriter, type KubeObject, type RenderedEnvironment } from './synthesizer';
+import { type KubeObject } from './kube-object';
+import { type IOutputWriter, type RenderedEnvironment } from './rendered';
 import { toYaml } from './yaml';
 
 /** How charts are written. */

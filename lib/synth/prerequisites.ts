@@ -1,6 +1,7 @@
 import { type EnvironmentConfig } from '../environment';
 import { isPrerequisiteProvider, type Prerequisite, PrerequisiteKind } from '../core/prerequisites';
-import { type KubeObject, type RenderedEnvironment } from './synthesizer';
+import { type KubeObject } from './kube-object';
+import { type RenderedEnvironment } from './rendered';
 
 /** Everything one app in one environment needs before it is applied. */
 export interface PrerequisiteReport {

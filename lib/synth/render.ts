@@ -2,7 +2,7 @@ import { type ApiObject, App, Chart, ImplicitTokenResolver, Lazy, LazyResolver, 
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type IConstruct } from 'constructs';
 import { assertNoPlaceholder, PLACEHOLDER, PlaceholderInOutputError } from '../core/placeholder';
-import { type KubeObject } from './synthesizer';
+import { type KubeObject } from './kube-object';
 
 /**
  * A direct renderer for cdk8s's own Kubernetes L1 objects (`k8s.Kube*`). Their props are plain

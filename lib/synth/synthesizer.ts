@@ -6,6 +6,8 @@ import { type EnvironmentConfig } from '../environment';
 import { z } from 'zod';
 import { collectProblems, describeValue, formatIssue, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { type KubeObject } from './kube-object';
+import { type IOutputWriter, type ManifestFile, type RenderedEnvironment } from './rendered';
 import { type PrerequisiteReport, prerequisitesMarkdown, prerequisitesOf } from './prerequisites';
 import { costFiles, costOptionProblems, type CostOptions, estimateEnvironments } from '../cost/cost-options';
 import { type CostEstimate } from '../cost/estimate';
@@ -18,13 +20,8 @@ import { ApiObjectRenderer } from './render';
 import { applySyncWaves } from './sync-waves';
 import { toYamlDocuments } from './yaml';
 
-/** A Kubernetes object as written to the manifests. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+export { type KubeObject } from './kube-object';
+export { type IOutputWriter, type ManifestFile, type RenderedEnvironment } from './rendered';
 
 /** An app written once, as a function of its environment. */
 export interface AgentAppDefinition {
@@ -34,33 +31,6 @@ export interface AgentAppDefinition {
   readonly environments: readonly EnvironmentConfig[];
   /** Builds the app in the platform (chart) of one environment. */
   readonly build: (platform: AgentPlatform) => void;
-}
-
-/** The objects of one construct, written to one file. */
-export interface ManifestFile {
-  /** File name, e.g. `jd-classifier.yaml`. */
-  readonly fileName: string;
-  readonly objects: readonly KubeObject[];
-  /** The construct each object was rendered from, in the same order. */
-  readonly sources: readonly ApiObject[];
-}
-
-/** One app in one environment, rendered. */
-export interface RenderedEnvironment {
-  readonly app: string;
-  readonly environment: string;
-  readonly platform: AgentPlatform;
-  /** Files in write order: a construct's dependencies come before it. */
-  readonly files: readonly ManifestFile[];
-  /** Every object, in the same order. */
-  readonly objects: readonly KubeObject[];
-  /** What the environment changed in what the constructs asked for. */
-  readonly notices: readonly SynthesisNotice[];
-}
-
-/** Something that writes more files from the rendered environments (the Helm chart writer). */
-export interface IOutputWriter {
-  files(environments: readonly RenderedEnvironment[]): Map<string, string>;
 }
 
 export interface SynthesizeOptions {

@@ -1,4 +1,5 @@
-import { type KubeObject, manifestFiles, type RenderedEnvironment, renderApps } from '../../lib';
+import { type KubeObject, type RenderedEnvironment, renderApps } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { apps } from '../../apps';
 import { at, Synthesized } from '../helpers/synth';
 import { expectValidManifests } from '../validation';

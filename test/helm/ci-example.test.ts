@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { manifestFiles } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { HELM_BINARIES, runHelm } from '../helpers/helm';
 import { type ChartSet, findObject, parseManifests, render, writeCharts } from './support';
 import { nonEmpty } from '../helpers/lists';

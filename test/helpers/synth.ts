@@ -1,5 +1,6 @@
 import { ApiObject, App, type Chart } from 'cdk8s';
-import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, renderPlatform, SynthesisError } from '../../lib';
+import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, SynthesisError } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
 import { expectValidManifests } from '../validation';
 import { ApiObjectRenderer } from '../../lib/synth/render';
 

@@ -1,9 +1,9 @@
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  AgentMicroservice, AgentPlatform, Environments, ExternalEndpoint, McpToolService, McpTransport, renderPlatform, SecretSource,
-  type StdioBridgeOptions,
+  AgentMicroservice, AgentPlatform, Environments, ExternalEndpoint, McpToolService, McpTransport, SecretSource, type StdioBridgeOptions,
 } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
 import { at, OTEL_METRICS_ENV, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
 
 const NS = 'agents';

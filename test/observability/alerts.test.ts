@@ -1,5 +1,6 @@
 import * as yaml from 'yaml';
-import { type AlertGroup, type AlertRule, AlertSeverity, knownMetrics, ObservabilityStack, renderApps } from '../../lib';
+import { type AlertGroup, type AlertRule, AlertSeverity, ObservabilityStack, renderApps } from '../../lib';
+import { knownMetrics } from '../../lib/observability/catalog';
 import { emm } from '../../apps/emm';
 import { at } from '../helpers/synth';
 import { configFile, operator, selfHosted, synthSample } from './helpers';

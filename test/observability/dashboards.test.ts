@@ -1,6 +1,7 @@
 import {
-  AgentMicroservice, type CustomVariable, GpuInferencePool, type GrafanaDashboard, InferenceFallback, knownMetrics, ObservabilityMode, ObservabilityStack, type Panel, type RowPanel, type TimeseriesPanel,
+  AgentMicroservice, type CustomVariable, GpuInferencePool, type GrafanaDashboard, InferenceFallback, ObservabilityMode, ObservabilityStack, type Panel, type RowPanel, type TimeseriesPanel,
 } from '../../lib';
+import { knownMetrics } from '../../lib/observability/catalog';
 import { at, synth } from '../helpers/synth';
 import { configFile, envWith, operator, selfHosted, synthSample } from './helpers';
 import { checkPromql, promqlProblems } from './promql-checker';

@@ -88,10 +88,36 @@ describe('npm pack', () => {
     }
   });
 
-  test('no TypeScript sources other than declarations, no tests, no apps, no benchmarks', () => {
+  test('no TypeScript sources other than declarations, no tests, no apps, no benchmark code', () => {
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /(^|\/)(test|__snapshots__)\//.test(f) || /\.test\.(js|d\.ts)$/.test(f))).toEqual([]);
-    expect(files.filter((f) => !f.startsWith('build/lib/') && !f.startsWith('build/imports/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
+    const shipped = (f: string) => f.startsWith('build/lib/') || f.startsWith('build/imports/') || f.startsWith('build/schemas/') || f.startsWith('docs/')
+      || ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bench/results.md'].includes(f);
+    expect(files.filter((f) => !shipped(f))).toEqual([]);
+  });
+
+  test('the LICENSE, the CHANGELOG, the API reference, the topology pages and the schemas validate needs are in it', () => {
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md', 'docs/api/README.md', 'docs/topology/emm-prod.md', 'docs/topology/emm-prod.svg', 'build/schemas/k8s/v1.28.0/_definitions.json']));
+    const crds = fs.readdirSync(path.join(REPO, 'test', 'schemas', 'crds')).filter((f) => f.endsWith('.yaml'));
+    expect(crds.length).toBeGreaterThan(0);
+    expect(files).toEqual(expect.arrayContaining(crds.map((f) => `build/schemas/crds/${f.replace(/\.yaml$/, '.json')}`)));
+  });
+
+  test('every relative link of the README and of the shipped docs points at a file in the package', () => {
+    // GIVEN the Markdown files of the package and their relative links
+    const markdown = files.filter((f) => f.endsWith('.md') && !f.startsWith('docs/api/'));
+    const links = markdown.flatMap((file) => [...fs.readFileSync(path.join(REPO, file), 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
+      .map((m) => m[1])
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .map((target) => ({ file, target: path.posix.normalize(path.posix.join(path.posix.dirname(file), target)) })));
+    // THEN each target is packed
+    expect(links.length).toBeGreaterThan(5);
+    expect(links.filter((l) => !files.includes(l.target))).toEqual([]);
+  });
+
+  test('no declaration names an internal path of cdk8s-plus-28', () => {
+    const declarations = files.filter((f) => f.endsWith('.d.ts'));
+    expect(declarations.filter((f) => fs.readFileSync(path.join(REPO, f), 'utf8').includes('cdk8s-plus-28/lib'))).toEqual([]);
   });
 });
 
@@ -122,11 +148,13 @@ describe('the packed tarball in an empty project', () => {
     // GIVEN a script using the public API
     fs.writeFileSync(path.join(project, 'index.js'), [
       "const { App } = require('cdk8s');",
-      "const { AgentMicroservice, AgentPlatform, Environments, renderPlatform, collectProblems } = require('cdk8s-agents');",
+      "const { AgentMicroservice, AgentPlatform, Environments, renderApps, collectProblems } = require('cdk8s-agents');",
       "const platform = new AgentPlatform(new App({ outdir: '.' }), 'demo', { environment: Environments.prod({ namespace: 'demo' }) });",
       "new AgentMicroservice(platform, 'EvaluationService', { image: 'ghcr.io/acme/evaluation-service:1.0.0' });",
       'const problems = collectProblems(platform);',
-      'const objects = renderPlatform(platform).flatMap((f) => f.objects);',
+      "const build = (p) => new AgentMicroservice(p, 'EvaluationService', { image: 'ghcr.io/acme/evaluation-service:1.0.0' });",
+      "const [rendered] = renderApps([{ name: 'demo', environments: [Environments.prod({ namespace: 'demo' })], build }]);",
+      'const objects = rendered.objects;',
       "const deployment = objects.find((o) => o.kind === 'Deployment');",
       'console.log(deployment.metadata.name);',
       'console.log(JSON.stringify({ problems, objects }));',
@@ -145,9 +173,70 @@ describe('the packed tarball in an empty project', () => {
     const installed = path.join(project, 'node_modules', pkg.name);
     expect(run('node', ['-p', `require.resolve(${JSON.stringify(pkg.name)})`], project, 60_000).trim()).toBe(path.join(installed, pkg.main));
     expect(fs.existsSync(path.join(installed, pkg.types))).toBe(true);
-  });
+    // AND the LICENSE and the docs the README links came along
+    for (const file of ['LICENSE', 'CHANGELOG.md', 'docs/helm.md', 'docs/api/README.md', 'docs/topology/emm-prod.svg']) {
+      expect([file, fs.existsSync(path.join(installed, file))]).toEqual([file, true]);
+    }
 
-  test('the published declarations hold no @internal member, and a strict TypeScript consumer compiles against them with full library checks', () => {
+    // WHEN a TypeScript file uses the public types, compiled against the installed declarations (library checks on)
+    fs.writeFileSync(path.join(project, 'typed.ts'), [
+      "import { App } from 'cdk8s';",
+      "import { AgentMicroservice, AgentPlatform, Environments, ExternalEndpoint, type INetworkPeer } from 'cdk8s-agents';",
+      "const platform = new AgentPlatform(new App({ outdir: '.' }), 'demo', { environment: Environments.prod({ namespace: 'demo' }) });",
+      "const agent = new AgentMicroservice(platform, 'api', { image: 'api:1.0.0', externalEndpoints: [ExternalEndpoint.https('api.openai.com')] });",
+      'const peer: INetworkPeer = agent.connections.peer;',
+      "export const selectors = peer.toPolicyPeers('demo').map((p) => p.podSelector?.matchLabels);",
+      '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'commonjs', target: 'ES2022', moduleResolution: 'node', esModuleInterop: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['typed.ts'] }));
+    // THEN it type-checks
+    run('node', [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project, 120_000);
+
+    // WHEN the bin runs
+    const help = run('npx', ['--no-install', 'cdk8s-agents', '--help'], project, 60_000);
+    // THEN it prints its commands
+    expect(help).toContain('Usage: cdk8s-agents [options] [command]');
+    // AND validate works from the installed package (its bundled schemas) on what the script synthesized
+    fs.writeFileSync(path.join(project, 'out.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+    expect(run('npx', ['--no-install', 'cdk8s-agents', 'validate', 'out.json'], project, 60_000)).toMatch(/^Checked \d+ objects in 1 file: no problems\.\n$/);
+
+    // WHEN `cdk8s synth` of a plain cdk8s project runs the package as a validation plugin (the real cdk8s-cli)
+    const cdk8s = path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+    const plain = (replicas: string) => [
+      "const { App, Chart, ApiObject } = require('cdk8s');",
+      'const app = new App();',
+      "const chart = new Chart(app, 'plain', { namespace: 'ml' });",
+      "new ApiObject(chart, 'api', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: {",
+      `  replicas: ${replicas}, selector: { matchLabels: { app: 'api' } },`,
+      "  template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:1', resources: { limits: { 'nvidia.com/gpu': 1 } } }] } } } });",
+      "new ApiObject(chart, 'pdb', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'api' }, spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'api' } } } });",
+      'app.synth();',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(project, 'main.js'), plain("'two'"));
+    fs.writeFileSync(path.join(project, 'cdk8s.yaml'), [
+      'app: node main.js',
+      'language: typescript',
+      'validations:',
+      '  - package: ./node_modules/cdk8s-agents',
+      `    version: ${pkg.version}`,
+      '    class: ManifestValidation',
+      '',
+    ].join('\n'));
+    let report = '';
+    try {
+      execFileSync(process.execPath, [cdk8s, 'synth'], { cwd: project, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
+    } catch (error) {
+      report = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+    }
+    // THEN synth fails with our findings: the schema error and the two domain rules
+    expect(report).toContain('cdk8s-agents/schema');
+    expect(report).toContain('expected integer, got string "two"');
+    expect(report).toContain('cdk8s-agents/domain');
+    expect(report).toContain('container "api" uses nvidia.com/gpu but has no startup probe');
+    expect(report).toContain('is 0: no pod may ever be evicted');
+  }, INSTALL_TIMEOUT);
+  test('the published declarations hold no @internal member (stripInternal)', () => {
     // GIVEN the declarations as installed
     const installed = path.join(project, 'node_modules', pkg.name);
     const declarations = fs.readdirSync(installed, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.d.ts'));
@@ -157,23 +246,8 @@ describe('the packed tarball in an empty project', () => {
     for (const member of ['_reportIssue', '_toEnvVar', '_secretKey', '@internal']) {
       expect({ member, published: text.includes(member) }).toEqual({ member, published: false });
     }
-    // AND a strict consumer, checking every .d.ts (skipLibCheck off), compiles: nothing public refers to a stripped member
-    fs.writeFileSync(path.join(project, 'typed.ts'), [
-      "import { App } from 'cdk8s';",
-      "import { AgentMicroservice, AgentPlatform, Environments, EnvValue, McpToolService, renderPlatform, Workload } from 'cdk8s-agents';",
-      "const platform = new AgentPlatform(new App({ outdir: '.' }), 'demo', { environment: Environments.prod({ namespace: 'demo' }) });",
-      "const tool = new McpToolService(platform, 'search', { image: 'search:1.0.0' });",
-      "const agent = new AgentMicroservice(platform, 'agent', { image: 'agent:1.0.0', tools: [tool], env: { MODE: EnvValue.fromValue('x') } });",
-      'const recognised: boolean = Workload.isWorkload(agent);',
-      'export const count: number = renderPlatform(platform).length + (recognised ? 1 : 0);',
-      '',
-    ].join('\n'));
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, esModuleInterop: true, module: 'commonjs', moduleResolution: 'node', target: 'ES2022', types: [] },
-      files: ['typed.ts'],
-    }));
-    run('node', [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project, BUILD_TIMEOUT);
-  }, BUILD_TIMEOUT);
+    // (the typed consumer above compiles against them with skipLibCheck off: nothing public refers to a stripped member)
+  });
 
   test('two installed copies (the app\'s and a dependency\'s) work together: workloads of either are wired, scraped and monitored', () => {
     // GIVEN a dependency with its own copy of the package, sharing the app's cdk8s (as npm lays out a peer dependency twice)
@@ -190,18 +264,21 @@ describe('the packed tarball in an empty project', () => {
     ].join('\n'));
     // AND an app on copy A using both, with copy A's observability stack (self-hosted, then operator mode)
     fs.writeFileSync(path.join(project, 'two-copies.js'), [
-      "const { App } = require('cdk8s');",
       "const A = require('cdk8s-agents');",
       "const addon = require('agent-addon');",
       'const result = { distinct: addon.B.Workload !== A.Workload, modes: {} };',
       "for (const mode of ['self-hosted', 'operator']) {",
       "  const environment = A.Environments.prod({ namespace: 'demo', observability: { mode, prometheusSelectorLabels: { release: 'kps' } } });",
-      "  const platform = new A.AgentPlatform(new App({ outdir: '.' }), 'demo', { environment });",
-      '  const tool = addon.addTool(platform);',
-      '  const cache = addon.addCache(platform);',
-      "  new A.AgentMicroservice(platform, 'planner', { image: 'ghcr.io/acme/planner:1.0.0', tools: [tool], cache });",
-      "  const stack = new A.ObservabilityStack(platform, 'observability');",
-      '  const objects = A.renderPlatform(platform).flatMap((f) => f.objects);',
+      '  let tool;',
+      '  let stack;',
+      '  const build = (platform) => {',
+      '    tool = addon.addTool(platform);',
+      '    const cache = addon.addCache(platform);',
+      "    new A.AgentMicroservice(platform, 'planner', { image: 'ghcr.io/acme/planner:1.0.0', tools: [tool], cache });",
+      "    stack = new A.ObservabilityStack(platform, 'observability');",
+      '  };',
+      "  const [rendered] = A.renderApps([{ name: 'demo', environments: [environment], build }]);",
+      '  const objects = rendered.objects;',
       "  const named = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);",
       '  result.modes[mode] = {',
       '    instanceOfA: tool instanceof A.Workload,',

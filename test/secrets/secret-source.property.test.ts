@@ -1,8 +1,10 @@
 import * as fc from 'fast-check';
 import {
-  AgentMicroservice, collectProblems, type EnvironmentConfig, Environments, type KubeObject, RedisCacheStatefulSet, renderPlatform, SecretBackend,
-  SecretSource, SynthesisError, toYamlDocuments,
+  AgentMicroservice, collectProblems, type EnvironmentConfig, Environments, type KubeObject, RedisCacheStatefulSet, SecretBackend, SecretSource,
+  SynthesisError,
 } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
+import { toYamlDocuments } from '../../lib/synth/yaml';
 import { platformFor, renderUnvalidated } from '../helpers/synth';
 import { nonEmpty } from '../helpers/lists';
 

@@ -4,9 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
-  AgentMicroservice, type AgentAppDefinition, Environments, type IOutputWriter, manifestFiles, McpToolService,
+  AgentMicroservice, type AgentAppDefinition, Environments, type IOutputWriter, McpToolService,
   OUTPUT_MARKER, prerequisiteFiles, renderApps, synthesize,
 } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { synthesisErrorOf } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
 import { nonEmpty } from '../helpers/lists';

@@ -1,6 +1,6 @@
 import { statefulSet, validSet } from './fixtures';
-import { cronScheduleProblem } from './cron';
-import { envVarNameProblem } from './api-server';
+import { cronScheduleProblem } from '../../lib/validation/cron';
+import { envVarNameProblem } from '../../lib/validation/api-server';
 import { validateManifests } from './index';
 import { deletePath, expectOnlyProblem, mutated, setPath } from './test-helpers';
 

@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import {
-  AgentMicroservice, AgentPlatform, collectProblems, Environments, type IMcpTool, type IRedisCache, type KubeObject, McpToolService,
-  McpTransport, RedisCacheStatefulSet, renderPlatform,
+  AgentMicroservice, AgentPlatform, collectProblems, Environments, type IMcpTool, type IRedisCache, type KubeObject, McpToolService, McpTransport, RedisCacheStatefulSet,
 } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
 import { at, OTEL_METRICS_ENV, problemsOf, renderUnvalidated, synth, type Synthesized } from '../helpers/synth';
 
 // Wiring: one call on the consumer gives it the connection settings (env vars), opens the path in
