@@ -22,6 +22,8 @@ export interface MirrorObject {
 }
 
 const NS = 'bench';
+/** Agents serve their metrics on a port of their own, the OpenTelemetry Prometheus exporter's. */
+const METRICS_PORT = 9464;
 const q = (v: string) => k8s.Quantity.fromString(v);
 const ios = (v: string) => k8s.IntOrString.fromString(v);
 const ion = (v: number) => k8s.IntOrString.fromNumber(v);
@@ -60,7 +62,7 @@ function httpService(name: string, component: string, image: string, env: unknow
     image, imagePullPolicy: 'IfNotPresent', env: env.length > 0 ? env : undefined,
     lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
     livenessProbe: httpProbe(10, 3), readinessProbe: httpProbe(5, 3), startupProbe: httpProbe(5, startupFailures),
-    name, ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
+    name, ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }, { containerPort: METRICS_PORT, name: 'metrics', protocol: 'TCP' }],
     resources: { limits: quantities(resources.limits), requests: quantities(resources.requests) },
     securityContext: CONTAINER_SECURITY, terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
@@ -74,7 +76,7 @@ function httpService(name: string, component: string, image: string, env: unknow
           progressDeadlineSeconds: 600, revisionHistoryLimit: 5, selector: { matchLabels: selector(name) },
           strategy: { rollingUpdate: { maxSurge: ion(1), maxUnavailable: ion(0) }, type: 'RollingUpdate' },
           template: {
-            metadata: { annotations: { 'prometheus.io/path': '/metrics', 'prometheus.io/port': '8080', 'prometheus.io/scrape': 'true' }, labels: labels(name, component) },
+            metadata: { annotations: { 'prometheus.io/path': '/metrics', 'prometheus.io/port': String(METRICS_PORT), 'prometheus.io/scrape': 'true' }, labels: labels(name, component) },
             spec: {
               automountServiceAccountToken: false, containers: [container], enableServiceLinks: false, securityContext: PODS_SECURITY,
               serviceAccountName: name, terminationGracePeriodSeconds: 60, topologySpreadConstraints: spread(name),
@@ -135,13 +137,17 @@ function agent(i: number): MirrorObject[] {
     { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' },
     { name: 'OTEL_SERVICE_NAME', value: name },
     { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `deployment.environment=prod,service.namespace=bench,service.version=${i % 7}.0.0` },
+    { name: 'OTEL_METRICS_EXPORTER', value: 'prometheus' },
+    { name: 'OTEL_EXPORTER_PROMETHEUS_HOST', value: '0.0.0.0' },
+    { name: 'OTEL_EXPORTER_PROMETHEUS_PORT', value: String(METRICS_PORT) },
   ];
   const to = (target: string, ...ports: number[]) => ({ to: [{ podSelector: { matchLabels: selector(target) } }], ports: ports.map((port) => ({ port: ion(port), protocol: 'TCP' })) });
   const egress = [
     DNS_EGRESS, { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE } }], ports: [{ port: ion(443), protocol: 'TCP' }] },
     to('shared-cache', 6379), to('llm', 8000), to('shared-tool', 8080), to('otel-collector', 4317, 4318),
   ];
-  const ingress = [{ from: [{ podSelector: { matchLabels: selector('prometheus') } }], ports: [{ port: ion(8080), protocol: 'TCP' }] }];
+  // Only the stack's Prometheus, and only on the metrics port (never the app port).
+  const ingress = [{ from: [{ podSelector: { matchLabels: selector('prometheus') } }], ports: [{ port: ion(METRICS_PORT), protocol: 'TCP' }] }];
   return [
     { id: `${name}-config`, type: k8s.KubeConfigMap, props: { metadata: meta(`${name}-config`), data: { MAX_STEPS: '10', SYSTEM_PROMPT: `You are agent ${i}.` } } },
     ...httpService(name, 'agent', `registry.example.com/bench/agent:${i % 7}.0.0`, env, { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } }, 60, { ingress, egress }),
