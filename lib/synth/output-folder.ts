@@ -140,8 +140,33 @@ function recoverLeftovers(target: string, work: string): void {
 
 /** renameat2's number per Linux architecture (AT_FDCWD = -100, RENAME_EXCHANGE = 2). */
 const RENAMEAT2: Readonly<Record<string, number>> = { x64: 316, arm64: 276, riscv64: 276, loong64: 276, arm: 382, ia32: 353, ppc64: 357, s390x: 347 };
-const EXCHANGE_SCRIPT = 'exit(syscall($ARGV[0], -100, $ARGV[1], -100, $ARGV[2], 2) == 0 ? 0 : 1)';
+/** prctl's number per Linux architecture (PR_SET_PDEATHSIG = 1). */
+const PRCTL: Readonly<Record<string, number>> = { x64: 157, arm64: 167, riscv64: 167, loong64: 167, arm: 172, ia32: 172, ppc64: 171, s390x: 172 };
+
+/**
+ * The exchange, run by Perl: `perl -e <script> <renameat2> <prctl> <parent pid> <a> <b>`.
+ * A writer killed while Perl runs must not have its exchange land afterwards (it would swap the
+ * folders under whoever reads the output next, or under the next run cleaning up the killed
+ * run's staging tree): Perl asks to be killed with its parent (PR_SET_PDEATHSIG, SIGKILL) and
+ * exchanges only while that parent is still the one that started it. Exit status 0: exchanged;
+ * anything else: not exchanged.
+ */
+const EXCHANGE_SCRIPT = [
+  'my ($renameat2, $prctl, $parent, $a, $b) = @ARGV;',
+  'exit 3 if syscall($prctl + 0, 1, 9) != 0;',
+  'exit 4 if getppid() != $parent;',
+  'exit(syscall($renameat2 + 0, -100, $a, -100, $b, 2) == 0 ? 0 : 1);',
+].join(' ');
 let exchangeAvailable: boolean | undefined;
+
+/** The command that exchanges `a` and `b` if it is still the child of `parentPid`; undefined where there is none. */
+export function exchangeCommand(a: string, b: string, parentPid: number): readonly string[] | undefined {
+  const arch = os.arch();
+  if (os.platform() !== 'linux' || RENAMEAT2[arch] === undefined || PRCTL[arch] === undefined) {
+    return undefined;
+  }
+  return ['perl', '-e', EXCHANGE_SCRIPT, String(RENAMEAT2[arch]), String(PRCTL[arch]), String(parentPid), a, b];
+}
 
 /**
  * Atomically exchanges two folders with Linux renameat2(RENAME_EXCHANGE), through Perl's
@@ -150,11 +175,11 @@ let exchangeAvailable: boolean | undefined;
  * the flag): the caller falls back to two renames.
  */
 export function exchangeFolders(a: string, b: string): boolean {
-  const number = os.platform() === 'linux' ? RENAMEAT2[os.arch()] : undefined;
-  if (number === undefined || exchangeAvailable === false) {
+  const command = exchangeCommand(a, b, process.pid);
+  if (command === undefined || exchangeAvailable === false) {
     return false;
   }
-  const result = spawnSync('perl', ['-e', EXCHANGE_SCRIPT, String(number), a, b], { stdio: 'ignore', timeout: 10_000 });
+  const result = spawnSync(command[0], command.slice(1), { stdio: 'ignore', timeout: 10_000 });
   if (result.error) {
     exchangeAvailable = false;
     return false;

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { OUTPUT_MARKER, SynthesisError } from '../../lib';
+import { exchangeCommand, exchangeFolders, workFolderOf } from '../../lib/synth/output-folder';
 import { writeAtomically } from '../../lib/synth/synthesizer';
 
 let root: string;
@@ -137,13 +138,15 @@ describe('SIGKILL at random instants', () => {
       fs.writeFileSync(path.join(lib, file.replace(/\.ts$/, '.js')), out.outputText);
     }
     fs.symlinkSync(path.join(__dirname, '..', '..', 'node_modules'), path.join(lib, 'node_modules'), 'dir');
+    // A Perl module that makes every Perl start 300 ms late, to kill a writer while its exchange helper starts.
+    fs.writeFileSync(path.join(lib, 'SlowStart.pm'), 'package SlowStart; select(undef, undef, undef, 0.3); 1;\n');
   });
   afterAll(() => {
     fs.rmSync(lib, { recursive: true, force: true });
   });
 
   /** A child that rewrites `outdir` with generation 1, 2, 3... until killed. */
-  function startWriter(outdir: string) {
+  function startWriter(outdir: string, env: NodeJS.ProcessEnv = process.env) {
     const script = `
       const { writeOutputFolder } = require(${JSON.stringify(path.join(lib, 'synth', 'output-folder.js'))});
       for (let g = 1; ; g++) {
@@ -152,15 +155,58 @@ describe('SIGKILL at random instants', () => {
         writeOutputFolder(${JSON.stringify(outdir)}, files);
         process.stdout.write('.');
       }`;
-    return spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    return spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env });
   }
 
-  /** The output is complete and of one generation: every file there, all saying the same. */
-  function expectOneCompleteGeneration(outdir: string): void {
+  /** The output is complete and of one generation: every file there, all saying the same; returns that content. */
+  function expectOneCompleteGeneration(outdir: string): string {
     expect(fs.existsSync(path.join(outdir, OUTPUT_MARKER))).toBe(true);
     const contents = new Set(fs.readdirSync(path.join(outdir, 'manifests')).map((f) => fs.readFileSync(path.join(outdir, 'manifests', f), 'utf8')));
     expect(fs.readdirSync(path.join(outdir, 'manifests'))).toHaveLength(GENERATION_FILES);
     expect(contents.size).toBe(1);
+    return [...contents][0];
+  }
+
+  /** The command lines of the running processes that name `text` (Linux /proc; empty elsewhere). */
+  function processesNaming(text: string): string[] {
+    if (!fs.existsSync('/proc/self/cmdline')) {
+      return [];
+    }
+    return fs.readdirSync('/proc').filter((entry) => /^[0-9]+$/.test(entry)).flatMap((pid) => {
+      try {
+        const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        return command.includes(text) && !command.includes('writeOutputFolder') ? [command] : [];
+      } catch {
+        return []; // the process ended meanwhile
+      }
+    });
+  }
+
+  /** Polls every 5 ms until `condition` holds; fails after `seconds`. */
+  async function until(what: string, condition: () => boolean, seconds = 10): Promise<void> {
+    const deadline = Date.now() + seconds * 1000;
+    while (!condition()) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${seconds} s waiting until ${what}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  async function kill(child: ReturnType<typeof startWriter>): Promise<void> {
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /**
+   * What a killed writer leaves must stay as it is: once every helper process it started has
+   * ended, the output is still the same complete generation.
+   */
+  async function expectSettled(outdir: string): Promise<void> {
+    const generation = expectOneCompleteGeneration(outdir);
+    await until('the killed writer\'s helpers have ended', () => processesNaming(workFolderOf(outdir)).length === 0);
+    expect(expectOneCompleteGeneration(outdir)).toBe(generation);
   }
 
   test('leave the previous or the new output at outdir, never neither, and the next run cleans up', async () => {
@@ -176,12 +222,51 @@ describe('SIGKILL at random instants', () => {
         const wait = () => (written > 0 ? setTimeout(resolve, Math.random() * 60) : setTimeout(wait, 5));
         wait();
       });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-      expectOneCompleteGeneration(outdir);
+      await kill(child);
+      await expectSettled(outdir);
     }
     writeAtomically(outdir, files(99));
     expect(fs.readdirSync(root)).toEqual(['dist']);
   }, 60_000);
+
+  test('a writer killed while its exchange helper starts: the helper exchanges nothing afterwards', async () => {
+    // GIVEN a writer whose exchange helper (Perl) takes 300 ms to start
+    if (exchangeCommand('a', 'b', process.pid) === undefined || spawnSync('perl', ['-e', '1']).status !== 0) {
+      console.warn('no renameat2 exchange on this system (not Linux, or no Perl): skipping the exchange-helper kill');
+      return;
+    }
+    const outdir = path.join(root, 'dist');
+    writeAtomically(outdir, new Map(Array.from({ length: GENERATION_FILES }, (_, i) => [`manifests/f-${i}.yaml`, 'generation: 0\n'])));
+    const child = startWriter(outdir, { ...process.env, PERL5LIB: lib, PERL5OPT: '-MSlowStart' });
+    // WHEN it is killed while the helper runs
+    await until('the writer runs its exchange helper', () => processesNaming(workFolderOf(outdir)).some((c) => c.startsWith('perl ')));
+    await kill(child);
+    // THEN the output is the previous generation, and stays so after the helper has ended
+    expect(expectOneCompleteGeneration(outdir)).toBe('generation: 0\n');
+    await expectSettled(outdir);
+    // AND the next run cleans up
+    writeAtomically(outdir, files(99));
+    expect(fs.readdirSync(root)).toEqual(['dist']);
+  }, 60_000);
+
+  test('the exchange helper exchanges only as the child of the process it was started for', () => {
+    // GIVEN two folders and the exchange command of a process that is not the helper's parent
+    const [a, b] = ['a', 'b'].map((name) => path.join(root, name));
+    for (const dir of [a, b]) {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'name'), path.basename(dir));
+    }
+    const command = exchangeCommand(a, b, process.pid + 1_000_000);
+    if (command === undefined || spawnSync('perl', ['-e', '1']).status !== 0) {
+      console.warn('no renameat2 exchange on this system (not Linux, or no Perl): skipping the helper check');
+      return;
+    }
+    // WHEN it runs
+    const refused = spawnSync(command[0], command.slice(1));
+    // THEN nothing is exchanged; with the right parent, the folders are
+    expect(refused.status).not.toBe(0);
+    expect(fs.readFileSync(path.join(a, 'name'), 'utf8')).toBe('a');
+    expect(exchangeFolders(a, b)).toBe(true);
+    expect(fs.readFileSync(path.join(a, 'name'), 'utf8')).toBe('b');
+  });
 });
