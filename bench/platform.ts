@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
   AgentBatchJob, AgentMicroservice, type AgentAppDefinition, type AgentPlatform, EnvValue, Environments, ExternalEndpoint, GpuInferencePool,
   McpToolService, ObservabilityMode, ObservabilityStack, RedisCacheStatefulSet,

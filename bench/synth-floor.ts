@@ -1,3 +1,4 @@
+import '../lib/cli/compile-cache';
 import * as fs from 'fs';
 import * as path from 'path';
 import { toYamlDocuments } from '../lib/synth/yaml';

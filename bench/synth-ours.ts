@@ -1,3 +1,4 @@
+import '../lib/cli/compile-cache';
 import { HelmChartWriter, synthesize } from '../lib';
 import { benchApp } from './platform';
 

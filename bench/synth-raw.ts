@@ -1,3 +1,4 @@
+import '../lib/cli/compile-cache';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { fixtureObjects, mirrorAgentObjects } from './mirror';
 

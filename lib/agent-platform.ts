@@ -16,6 +16,7 @@ import { addContributor, contextOf, type IQuotaConsumer, provideContext, type Qu
 import { provideCanaryAnalysis } from './core/canary-rollout';
 import { CanaryAnalysis } from './delivery/canary-analysis';
 import { applySyncWaves } from './synth/sync-waves';
+import { constructsOf, withFrozenTree } from './core/tree';
 
 /** Props of an `AgentPlatform`. */
 export interface AgentPlatformProps {
@@ -82,13 +83,15 @@ export class AgentPlatform extends Chart {
 
   /** The manifests, with their Argo CD sync waves (also when synthesized by `app.synth()`). */
   public override toJson(): unknown[] {
-    applySyncWaves(this);
-    return super.toJson();
+    return withFrozenTree(this, () => {
+      applySyncWaves(this);
+      return super.toJson();
+    });
   }
 
   /** What every workload of the platform needs at full scale. */
   public workloadDemands(): QuotaDemand[] {
-    return this.node.findAll().filter(isQuotaConsumer).map((c) => c.quotaDemand()).filter((d): d is QuotaDemand => d !== undefined);
+    return constructsOf(this).filter(isQuotaConsumer).map((c) => c.quotaDemand()).filter((d): d is QuotaDemand => d !== undefined);
   }
 }
 
@@ -109,7 +112,7 @@ function quotaOverflow(demands: readonly QuotaDemand[], env: EnvironmentConfig):
 function duplicateObjects(chart: Chart): string[] {
   const seen = new Map<string, ApiObject>();
   const problems: string[] = [];
-  for (const object of chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c))) {
+  for (const object of constructsOf(chart).filter((c): c is ApiObject => ApiObject.isApiObject(c))) {
     const key = `${object.apiGroup}/${object.kind}/${object.metadata.namespace ?? ''}/${object.name}`;
     const first = seen.get(key);
     if (!first) {

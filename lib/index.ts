@@ -61,7 +61,7 @@ export { toGraphviz, renderSvg } from './topology/graphviz';
 export { topologyMarkdown, type TopologyMarkdownOptions } from './topology/markdown';
 export { diffEnvironments, environmentDiffMarkdown, type EnvironmentOutput, type EnvironmentDiff, type EnvironmentDiffRow, type WorkloadComparison, type EnvironmentDiffFormat } from './diff/environment-diff';
 export { diffOutputs, outputDiffMarkdown, outputDiffText, type LocatedObject, type OutputDiff, type ObjectChange, type FieldChange } from './diff/output-diff';
-export { runCli } from './cli/cli';
+export { runCli } from './cli/run-cli';
 export { type CliIo, ExitCode } from './cli/io';
 export { CanaryRollout, rolloutOptionsSchema, type RolloutOptions, type CanaryAnalysisOptions, type ResolvedRollout, type ResolvedCanaryAnalysis, type ICanaryAnalysis, CANARY_HASH_ARG } from './core/canary-rollout';
 export { DeploymentScaleDown, type RolloutSpec, type AnalysisTemplateSpec, type AnalysisMetric, type CanaryStep, type CanaryStrategy } from './core/argo-rollouts';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { runCli } from './cli';
+import './compile-cache';
+import { runCli } from '../index';
 
 /** The `cdk8s-agents` command. The CLI, unlike the constructs, may read the process's arguments and folders. */
 void runCli(process.argv.slice(2), {

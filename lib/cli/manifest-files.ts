@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import type * as YamlModule from 'yaml';
 import { isKubeObject, isRecord } from '../diff/objects';
 import { type LocatedObject } from '../diff/output-diff';
 import { CliError } from './io';
@@ -28,6 +28,8 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/;
 export function parseManifestText(text: string, file: string): { objects: unknown[]; problems: string[] } {
   const problems: string[] = [];
   const objects: unknown[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: importing the library parses no YAML
+  const { parseAllDocuments } = require('yaml') as typeof YamlModule;
   for (const doc of parseAllDocuments(text, { version: '1.1', uniqueKeys: true })) {
     if (doc.errors.length > 0) {
       problems.push(...doc.errors.map((e) => e.message.split('\n')[0].replace(/:$/, '')));

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
+import { constructsOf } from './tree';
 
 /**
  * One problem with the input of a construct: which field, what was given, and what is allowed.
@@ -139,7 +140,7 @@ export class SynthesisError extends Error {
  */
 export function collectProblems(root: IConstruct): string[] {
   const problems: string[] = [];
-  for (const construct of root.node.findAll()) {
+  for (const construct of constructsOf(root)) {
     for (const message of construct.node.validate()) {
       problems.push(`[${construct.node.path}] ${message}`);
     }

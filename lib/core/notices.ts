@@ -1,4 +1,5 @@
 import { type IConstruct } from 'constructs';
+import { constructsOf } from './tree';
 
 /**
  * Something the environment changed in what a construct asked for (dev renders one replica of
@@ -33,7 +34,7 @@ export function addNotice(scope: IConstruct, notice: Omit<SynthesisNotice, 'path
 
 /** Every notice of the constructs below `root`, in tree order. */
 export function collectNotices(root: IConstruct): SynthesisNotice[] {
-  return root.node.findAll().flatMap((c) => ((c as unknown as WithNotices)[NOTICES] ?? []).map((n) => ({ path: c.node.path, ...n })));
+  return constructsOf(root).flatMap((c) => ((c as unknown as WithNotices)[NOTICES] ?? []).map((n) => ({ path: c.node.path, ...n })));
 }
 
 /** `[path] field: asked X; rendered Y (why)`: one line for a terminal. */

@@ -11,8 +11,22 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** A name that is valid for every object a construct creates (Services require DNS-1035). */
+const resourceNames = new Map<number, z.ZodString>();
+
+/**
+ * A name that is valid for every object a construct creates (Services require DNS-1035). One
+ * schema per length, built on first use: every workload checks its name with it.
+ */
 export function resourceName(maxLength = 63): z.ZodString {
+  let schema = resourceNames.get(maxLength);
+  if (!schema) {
+    schema = buildResourceName(maxLength);
+    resourceNames.set(maxLength, schema);
+  }
+  return schema;
+}
+
+function buildResourceName(maxLength: number): z.ZodString {
   return z.string().max(maxLength, {
     error: `must be at most ${maxLength} characters (the construct appends suffixes to some object names)`,
   }).regex(DNS_1035_LABEL, {

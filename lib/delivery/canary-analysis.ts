@@ -7,6 +7,7 @@ import { type PropIssue } from '../core/errors';
 import { WorkloadComponent } from '../core/labels';
 import { NamespacePeer, Protocol } from '../core/network';
 import { type WorkloadSignals } from '../core/signals';
+import { constructsOf } from '../core/tree';
 import { type IWorkloadContributor, type Workload, type WorkloadContribution } from '../core/workload';
 import { ObservabilityMode } from '../environment';
 import { type AlertThresholds, DEFAULT_THRESHOLDS } from '../observability/alerts';
@@ -105,7 +106,7 @@ export function revisionPodPattern(rollout: string, hash: string): string {
 }
 
 function stackOf(scope: IConstruct): ObservabilityStack | undefined {
-  return Chart.of(scope).node.findAll().find((c) => hasBrand(c, BrandKind.OBSERVABILITY_STACK)) as ObservabilityStack | undefined;
+  return constructsOf(Chart.of(scope)).find((c) => hasBrand(c, BrandKind.OBSERVABILITY_STACK)) as ObservabilityStack | undefined;
 }
 
 /** Where the Prometheus of the environment answers, when the library knows it. */
@@ -172,7 +173,7 @@ export class CanaryAnalysis implements ICanaryAnalysis, IWorkloadContributor {
       return undefined;
     }
     const namespaces = new Set<string>();
-    for (const canary of Chart.of(workload).node.findAll().filter(CanaryRollout.isCanaryRollout)) {
+    for (const canary of constructsOf(Chart.of(workload)).filter(CanaryRollout.isCanaryRollout)) {
       const analysis = canary.options.analysis;
       if (analysis && !analysis.prometheusUrl && canary.workload.environment.observability.mode === ObservabilityMode.SELF_HOSTED) {
         namespaces.add(analysis.controllerNamespace);

@@ -1,4 +1,4 @@
-import diff from 'microdiff';
+import type * as Microdiff from 'microdiff';
 import { type KubeObject } from '../synth/kube-object';
 import { isRecord, objectKey, objectName } from './objects';
 
@@ -62,6 +62,8 @@ const SECRET_FIELDS = new Set(['data', 'stringData']);
 
 function fieldChanges(before: KubeObject, after: KubeObject): FieldChange[] {
   const secret = before.kind === 'Secret' || after.kind === 'Secret';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, like the rest of the diff
+  const diff = (require('microdiff') as typeof Microdiff).default;
   return diff(byName(before) as Record<string, unknown>, byName(after) as Record<string, unknown>).map((d) => {
     const hidden = secret && SECRET_FIELDS.has(String(d.path[0]));
     return {

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { type IConstruct } from 'constructs';
 import { type ImageReference } from '../core/image';
+import { constructsOf } from '../core/tree';
 import { type MetricsEndpoint, Workload } from '../core/workload';
 
 /** How Prometheus finds a target. */
@@ -28,7 +29,7 @@ export interface ScrapeTarget {
 
 /** Every workload of the chart of `scope`, in construction order. */
 export function chartWorkloads(scope: IConstruct): Workload[] {
-  return Chart.of(scope).node.findAll().filter((c): c is Workload => Workload.isWorkload(c));
+  return constructsOf(Chart.of(scope)).filter((c): c is Workload => Workload.isWorkload(c));
 }
 
 const CONTROLLER_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];

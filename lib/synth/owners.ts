@@ -1,5 +1,6 @@
 import { type Chart } from 'cdk8s';
 import { type IConstruct } from 'constructs';
+import { subtreesOf } from '../core/tree';
 
 /**
  * For each top-level construct of the chart (an "owner": one manifest file, one sync wave), the
@@ -7,16 +8,16 @@ import { type IConstruct } from 'constructs';
  * shared volumes, ...) anywhere below it.
  */
 export function ownerDependencies(platform: Chart): Map<IConstruct, Set<IConstruct>> {
-  const owners = platform.node.children;
+  const subtrees = subtreesOf(platform);
   const ownerOf = new Map<IConstruct, IConstruct>();
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
+  for (const [owner, below] of subtrees) {
+    for (const c of below) {
       ownerOf.set(c, owner);
     }
   }
-  const dependsOn = new Map<IConstruct, Set<IConstruct>>(owners.map((o) => [o, new Set()]));
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
+  const dependsOn = new Map<IConstruct, Set<IConstruct>>([...subtrees.keys()].map((o) => [o, new Set()]));
+  for (const [owner, below] of subtrees) {
+    for (const c of below) {
       for (const dep of c.node.dependencies) {
         const target = ownerOf.get(dep);
         if (target && target !== owner) {

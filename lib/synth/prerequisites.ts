@@ -1,5 +1,6 @@
 import { type EnvironmentConfig } from '../environment';
 import { isPrerequisiteProvider, type Prerequisite, PrerequisiteKind } from '../core/prerequisites';
+import { constructsOf } from '../core/tree';
 import { type KubeObject } from './kube-object';
 import { type RenderedEnvironment } from './rendered';
 
@@ -457,7 +458,7 @@ export function prerequisitesOf(env: RenderedEnvironment): PrerequisiteReport {
   }
   const environment = env.platform.environment;
   const context: PrerequisiteContext = { objects: env.objects, namespace: environment.namespace, environment };
-  const fromConstructs = env.platform.node.findAll().filter(isPrerequisiteProvider).flatMap((p) => p.prerequisites());
+  const fromConstructs = constructsOf(env.platform).filter(isPrerequisiteProvider).flatMap((p) => p.prerequisites());
   const report = { app: env.app, environment: env.environment, namespace: environment.namespace, items: [...PREREQUISITE_RULES.flatMap((r) => r.find(context)), ...fromConstructs] };
   cache.set(env, report);
   return report;

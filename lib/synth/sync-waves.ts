@@ -2,6 +2,7 @@ import { ApiObject, type Chart } from 'cdk8s';
 import { type IConstruct } from 'constructs';
 import { BrandKind, hasBrand } from '../core/brand';
 import { WorkloadComponent } from '../core/labels';
+import { subtreesOf } from '../core/tree';
 import { Workload } from '../core/workload';
 import { ownerDependencies, orderedOwners } from './owners';
 
@@ -55,8 +56,9 @@ function waveAssignments(platform: Chart): Map<IConstruct, OwnerWave> {
   const dependsOn = ownerDependencies(platform);
   const assigned = new Map<IConstruct, OwnerWave>();
   const last: { owner: IConstruct; objects: ApiObject[] }[] = [];
+  const subtrees = subtreesOf(platform);
   for (const owner of orderedOwners(platform, dependsOn)) {
-    const below = owner.node.findAll();
+    const below = subtrees.get(owner) ?? [];
     const objects = below.filter((c): c is ApiObject => ApiObject.isApiObject(c));
     const tier = tierOf(owner, below, objects);
     if (objects.length > 0 && tier === undefined) {

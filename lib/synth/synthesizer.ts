@@ -14,6 +14,7 @@ import { type CostEstimate } from '../cost/estimate';
 import { collectNotices, type SynthesisNotice } from '../core/notices';
 import { checkProps } from '../core/props';
 import { resourceName } from '../core/schemas';
+import { subtreesOf, withFrozenTree, withFrozenTrees } from '../core/tree';
 import { writeOutputFolder } from './output-folder';
 import { orderedOwners } from './owners';
 import { ApiObjectRenderer } from './render';
@@ -176,15 +177,17 @@ function fileNameOf(owner: IConstruct): string {
  * @throws SynthesisError listing every problem of the chart; nothing is rendered then
  */
 export function renderPlatform(platform: Chart): ManifestFile[] {
-  const problems = collectProblems(platform);
-  if (problems.length > 0) {
-    throw new SynthesisError(problems);
-  }
-  const { files, problems: renderProblems } = renderValidated(platform);
-  if (renderProblems.length > 0) {
-    throw new SynthesisError(renderProblems);
-  }
-  return files;
+  return withFrozenTree(platform, () => {
+    const problems = collectProblems(platform);
+    if (problems.length > 0) {
+      throw new SynthesisError(problems);
+    }
+    const { files, problems: renderProblems } = renderValidated(platform);
+    if (renderProblems.length > 0) {
+      throw new SynthesisError(renderProblems);
+    }
+    return files;
+  });
 }
 
 /**
@@ -196,8 +199,9 @@ function renderValidated(platform: Chart): { files: ManifestFile[]; problems: st
   const renderer = new ApiObjectRenderer(platform);
   const problems: string[] = [];
   const files = new Map<string, { objects: KubeObject[]; sources: ApiObject[] }>();
+  const subtrees = subtreesOf(platform);
   for (const owner of orderedOwners(platform)) {
-    const sources = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+    const sources = (subtrees.get(owner) ?? []).filter((c): c is ApiObject => ApiObject.isApiObject(c));
     if (sources.length > 0) {
       // Constructs sharing a name (a SecretSource and the agent it serves) share a file.
       const file = files.get(fileNameOf(owner)) ?? { objects: [], sources: [] };
@@ -226,6 +230,11 @@ export function renderApps(definitions: readonly AgentAppDefinition[]): Rendered
     throw new SynthesisError(problems);
   }
   const built = buildAll(definitions, problems);
+  return withFrozenTrees(built.map((b) => b.platform), () => validateAndRender(built, problems));
+}
+
+/** The validation and rendering of `renderApps`, once every app is built. */
+function validateAndRender(built: readonly BuiltEnvironment[], problems: string[]): RenderedEnvironment[] {
   for (const { platform } of built) {
     problems.push(...collectProblems(platform));
   }

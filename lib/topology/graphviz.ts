@@ -1,4 +1,5 @@
-import { type Graph, instance, type Viz } from '@viz-js/viz';
+import type * as VizModule from '@viz-js/viz';
+import { type Graph, type Viz } from '@viz-js/viz';
 import { KIND_STYLES, portsLabel } from './style';
 import { type Topology, type TopologyNode } from './topology';
 
@@ -47,6 +48,7 @@ let renderer: Promise<Viz> | undefined;
  * inside the npm package: no browser and no download). The WebAssembly module loads once.
  */
 export async function renderSvg(topology: Topology): Promise<string> {
-  renderer ??= instance();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the WebAssembly build loads only when a picture is drawn
+  renderer ??= (require('@viz-js/viz') as typeof VizModule).instance();
   return (await renderer).renderString(toGraphviz(topology), { format: 'svg' });
 }

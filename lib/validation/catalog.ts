@@ -8,7 +8,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import type * as YamlModule from 'yaml';
 import { dig, isRecord, list, str, type JsonObject } from './util';
 
 export type Scope = 'Namespaced' | 'Cluster';
@@ -36,7 +36,6 @@ export interface Catalog {
 
 export const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const K8S_VERSION = 'v1.28.0';
-const CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'cdk8s-agents-crds');
 
 /** Cluster-scoped built-in (and well-known add-on) kinds, as "group/Kind". */
 const CLUSTER_SCOPED = new Set([
@@ -59,10 +58,19 @@ const CLUSTER_SCOPED = new Set([
 ]);
 
 let cached: Catalog | undefined;
+let schemaLocation: { readonly dir: string; readonly cacheDir: string } | undefined;
+let yamlModule: typeof YamlModule | undefined;
+
+/** The YAML parser, loaded when a CRD is first parsed (cached or bundled CRDs are JSON). */
+function yaml(): typeof YamlModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: importing the library parses no YAML
+  yamlModule ??= require('yaml') as typeof YamlModule;
+  return yamlModule;
+}
 
 /** The schemas, loaded on first use and kept for the life of the process. */
 export function catalog(): Catalog {
-  cached ??= load(schemasDir());
+  cached ??= load(schemasLocation().dir);
   return cached;
 }
 
@@ -76,12 +84,24 @@ export function isClusterScoped(group: string, kind: string): boolean {
   return CLUSTER_SCOPED.has(`${group}/${kind}`);
 }
 
-/** build/schemas when running from the package (build/lib/validation), test/schemas when running from the sources (lib/validation). */
-function schemasDir(): string {
-  const candidates = [path.resolve(__dirname, '..', '..', 'schemas'), path.resolve(__dirname, '..', '..', 'test', 'schemas')];
-  const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'k8s', K8S_VERSION, '_definitions.json')));
-  if (found === undefined) throw new Error(`schemas not found in ${candidates.join(' or ')}`);
-  return found;
+/**
+ * build/schemas when running from the package (build/lib, bundled, or build/lib/validation),
+ * test/schemas when running from the sources (lib/validation): the first found walking up from
+ * this file. Parsed YAML CRDs are cached in node_modules/.cache next to it.
+ */
+function schemasLocation(): { readonly dir: string; readonly cacheDir: string } {
+  if (schemaLocation) return schemaLocation;
+  const tried: string[] = [];
+  for (let base = __dirname; ; base = path.dirname(base)) {
+    for (const dir of [path.join(base, 'schemas'), path.join(base, 'test', 'schemas')]) {
+      tried.push(dir);
+      if (fs.existsSync(path.join(dir, 'k8s', K8S_VERSION, '_definitions.json'))) {
+        schemaLocation = { dir, cacheDir: path.join(base, 'node_modules', '.cache', 'cdk8s-agents-crds') };
+        return schemaLocation;
+      }
+    }
+    if (base === path.dirname(base)) throw new Error(`schemas not found in ${tried.join(' or ')}`);
+  }
 }
 
 interface Builder {
@@ -160,15 +180,16 @@ function loadCrdDocuments(dir: string): JsonObject[] {
  */
 function yamlDocuments(file: string): unknown[] {
   const text = fs.readFileSync(file, 'utf8');
-  const cached = path.join(CACHE_DIR, `${createHash('sha256').update(text).digest('hex')}.json`);
+  const cacheDir = schemasLocation().cacheDir;
+  const cached = path.join(cacheDir, `${createHash('sha256').update(text).digest('hex')}.json`);
   try {
     return JSON.parse(fs.readFileSync(cached, 'utf8')) as unknown[];
   } catch {
     // not cached yet (or unreadable): parse below
   }
-  const documents = parseAllDocuments(text).map((doc) => doc.toJS() as unknown);
+  const documents = yaml().parseAllDocuments(text).map((doc) => doc.toJS() as unknown);
   try {
-    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    fs.mkdirSync(cacheDir, { recursive: true });
     // Written under a unique name and renamed: parallel jest workers never read half a file.
     const partial = `${cached}.${process.pid}.tmp`;
     fs.writeFileSync(partial, JSON.stringify(documents));

@@ -131,11 +131,19 @@ describe('SIGKILL at random instants', () => {
   beforeAll(() => {
     // The child runs the real code, transpiled from the sources (no build needed).
     lib = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-agents-killtest-lib-'));
-    for (const file of ['synth/output-folder.ts', 'core/errors.ts']) {
+    // output-folder.ts and every library module it imports, directly or not.
+    const pending = ['synth/output-folder.ts'];
+    for (const done = new Set<string>(); pending.length > 0;) {
+      const file = pending.pop() as string;
+      if (done.has(file)) continue;
+      done.add(file);
       const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', file), 'utf8');
       const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
       fs.mkdirSync(path.join(lib, path.dirname(file)), { recursive: true });
       fs.writeFileSync(path.join(lib, file.replace(/\.ts$/, '.js')), out.outputText);
+      for (const [, imported] of out.outputText.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
+        pending.push(`${path.posix.join(path.posix.dirname(file), imported)}.ts`);
+      }
     }
     fs.symlinkSync(path.join(__dirname, '..', '..', 'node_modules'), path.join(lib, 'node_modules'), 'dir');
     // A Perl module that makes every Perl start 300 ms late, to kill a writer while its exchange helper starts.
@@ -218,8 +226,11 @@ describe('SIGKILL at random instants', () => {
       let written = 0;
       child.stdout.on('data', (chunk: Buffer) => { written += chunk.length; });
       // Wait for at least one write, then kill at a random instant of a later one.
-      await new Promise<void>((resolve) => {
-        const wait = () => (written > 0 ? setTimeout(resolve, Math.random() * 60) : setTimeout(wait, 5));
+      let exitedEarly = false;
+      child.on('exit', () => { exitedEarly = true; });
+      await new Promise<void>((resolve, reject) => {
+        const wait = (): unknown => (written > 0 ? setTimeout(resolve, Math.random() * 60)
+          : exitedEarly ? reject(new Error('the writer exited before writing (see its stderr above)')) : setTimeout(wait, 5));
         wait();
       });
       await kill(child);
