@@ -18,7 +18,10 @@ const entries = text.split('\n').flatMap((line, index) => {
   return match ? [{ name: match[1], props: match[2], line: index }] : [];
 });
 
-const diagnostics = ts.getPreEmitDiagnostics(libProgram([FILE])).filter((d) => d.file?.fileName === FILE);
+// What `tsc` reports for this file (its syntax, its types, the options, the global problems): the
+// checker checks this file and what it needs, not every file of lib/ (npm run typecheck does that).
+const program = libProgram([FILE]);
+const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(FILE)).filter((d) => d.file?.fileName === FILE);
 
 function problemsAt(line: number): string[] {
   return diagnostics
