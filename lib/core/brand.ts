@@ -28,6 +28,8 @@ export enum BrandKind {
   INFERENCE_ROUTING = 'InferenceRouting',
   PREREQUISITE_PROVIDER = 'PrerequisiteProvider',
   POD_VOLUME = 'PodVolume',
+  CONFIG_FILE = 'ConfigFile',
+  CONFIG_FILES = 'ConfigFiles',
 }
 
 const symbols = new Map<BrandKind, symbol>();
