@@ -17,17 +17,22 @@ const LLM_API = ExternalEndpoint.https('api.openai.com');
  * Prometheus, Tempo and Grafana in every environment (alerts to Slack; Langfuse traces of the
  * LangGraph API in prod).
  */
-export const emm: AgentAppDefinition = {
-  name: 'emm',
-  environments: standardEnvironments('agentic-ai', { all: { observability: { mode: ObservabilityMode.SELF_HOSTED } } }),
-  build: buildEmm,
-};
+export const emm: AgentAppDefinition = emmApp();
 
-function buildEmm(platform: AgentPlatform): void {
+/** The emm app with its Johnny.Decimal structure read from `jdStructureFile` (apps/jd.yaml by default; tests pass an edited copy). */
+export function emmApp(jdStructureFile = path.join(APPS_SOURCE, 'jd.yaml')): AgentAppDefinition {
+  return {
+    name: 'emm',
+    environments: standardEnvironments('agentic-ai', { all: { observability: { mode: ObservabilityMode.SELF_HOSTED } } }),
+    build: (platform) => buildEmm(platform, jdStructureFile),
+  };
+}
+
+function buildEmm(platform: AgentPlatform, jdStructureFile: string): void {
   // The Johnny.Decimal structure (apps/jd.yaml) as the ConfigMap jd-structure, which the seed's
   // setup-from-env.sh made with `kubectl create configmap --from-file`. The classifier and the
   // agents that classify mount it; a change of jd.yaml rolls exactly their pods.
-  const jdStructure = new ConfigFiles(platform, 'jd-structure', { files: [ConfigFile.fromFile(path.join(APPS_SOURCE, 'jd.yaml'))] });
+  const jdStructure = new ConfigFiles(platform, 'jd-structure', { files: [ConfigFile.fromFile(jdStructureFile)] });
   const jdFile = { files: jdStructure, mountPath: '/etc/emm/jd.yaml', file: 'jd.yaml' };
 
   const cache = new RedisCacheStatefulSet(platform, 'redis-cache', { usage: RedisUsage.CACHE, storageSize: '10Gi' });

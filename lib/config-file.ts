@@ -168,7 +168,8 @@ export class ConfigFile {
       return ConfigFile.fromContent(key, serialize(value));
     } catch (error) {
       const file = ConfigFile.fromContent(key, '');
-      file._issues.push({ field: 'value', value, message: `cannot be serialized as ${format}: ${error instanceof Error ? error.message : String(error)}` });
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      file._issues.push({ field: 'value', value, message: `cannot be serialized as ${format}: ${reason}` });
       return file;
     }
   }
@@ -211,7 +212,7 @@ export class ConfigFile {
     }
     const secret = this.secretRule(fileName);
     if (secret) {
-      issues.push({ field, value, message: `looks like a secret: ${secret}. A ConfigMap is stored unencrypted, readable by anyone who may read the namespace, and committed to Git with the manifests. Declare it as a SecretSource (new SecretSource(scope, 'name', { keys: [${JSON.stringify(this.key)}] })) and mount it with addVolume(PodVolume.fromSecret(secret), { mountPath })` });
+      issues.push({ field, value, message: `looks like a secret: ${secret}. A ConfigMap is stored unencrypted, readable by anyone who may read the namespace, and committed to Git with the manifests. Declare it as a SecretSource (new SecretSource(scope, 'name', { keys: ['${this.key}'] })) and mount it with addVolume(PodVolume.fromSecret(secret), { mountPath })` });
     }
     return issues;
   }

@@ -7,7 +7,6 @@ import { checkScope, formatIssue, type PropIssue, reportIssues } from './core/er
 import { contextLabels, toKubernetesName } from './core/labels';
 import { PLACEHOLDER } from './core/placeholder';
 import { checkProps } from './core/props';
-import { brandedReference, referenceMessage, REFERENCES } from './core/references';
 import { resourceName } from './core/schemas';
 import { type IConfigFiles } from './core/volumes';
 import { contextOf } from './core/workload';
@@ -28,9 +27,12 @@ export interface ConfigFilesProps {
 /** The pod volume is `config-<name>`, a DNS label of at most 63 characters. */
 const MAX_NAME_LENGTH = 56;
 
+const CONFIG_FILE_MESSAGE = 'must be a ConfigFile (ConfigFile.fromFile(), .fromContent(), .fromYaml() or .fromJson()), not a plain object';
+
 export const configFilesSchema = z.object({
   name: z.unknown().optional(),
-  files: z.array(brandedReference<ConfigFile>(REFERENCES.CONFIG_FILE)).min(1, { error: 'must list at least one ConfigFile (ConfigFile.fromFile(), .fromContent(), .fromYaml(), .fromJson())' }),
+  files: z.array(z.custom<ConfigFile>((v) => ConfigFile.isConfigFile(v), { error: CONFIG_FILE_MESSAGE }))
+    .min(1, { error: 'must list at least one ConfigFile (ConfigFile.fromFile(), .fromContent(), .fromYaml() or .fromJson())' }),
 }).strict();
 
 /**
@@ -87,7 +89,7 @@ export class ConfigFiles extends Construct implements IConfigFiles {
   public addFile(file: ConfigFile): void {
     const field = `files[${this.files.length}]`;
     if (!ConfigFile.isConfigFile(file)) {
-      this.problems.push({ field, value: file, message: referenceMessage(REFERENCES.CONFIG_FILE) });
+      this.problems.push({ field, value: file, message: CONFIG_FILE_MESSAGE });
       return;
     }
     this.problems.push(...file._issues.map((i) => ({ ...i, field: `${field}.${i.field}` })));
@@ -96,7 +98,7 @@ export class ConfigFiles extends Construct implements IConfigFiles {
       this.problems.push({
         field: `${field}.key`,
         value: file.key,
-        message: `is already the key of ${taken.source}; each key names one file of the map: give one of them another key (ConfigFile.fromFile(path, { key: "other.yaml" }))`,
+        message: `is already the key of another file of the map (${taken.source}); a key names one file: give one of them another key (ConfigFile.fromFile(path, { key: "other.yaml" }))`,
       });
       return;
     }
@@ -133,7 +135,7 @@ export class ConfigFiles extends Construct implements IConfigFiles {
     return [formatIssue({
       field: 'files',
       value: `${size} bytes`,
-      message: `hold more than Kubernetes allows in one ConfigMap (${MAX_CONFIG_MAP_BYTES} bytes, 1 MiB, of data; largest: ${largest}): split them into several ConfigFiles, or ship large files in the image or on a volume`,
+      message: `hold more data than Kubernetes accepts in one ConfigMap, ${MAX_CONFIG_MAP_BYTES} bytes (1 MiB; largest files in bytes: ${largest}): split them into several ConfigFiles, or ship large files in the image or on a volume`,
     })];
   }
 }

@@ -83,5 +83,5 @@ export const containerWorkloadShape = {
   externalEndpoints: z.array(externalEndpointSchema).optional(),
   tmpSizeLimit: memoryQuantity.optional(),
   podAnnotations: annotationsSchema.optional(),
-  configFiles: z.array(z.lazy(() => configFilesMountSchema)).optional(),
+  configFiles: z.array(configFilesMountSchema).optional(),
 };
