@@ -563,6 +563,10 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       this.server = multiNode;
     } else {
       const server = new VllmServer(this, 'Server', serverProps(config, fallback, queueScaling, startupBudget), serverName, spec, cpu);
+      // After the server's own volumes (/dev/shm, the model cache), so that a clash names the files.
+      for (const mount of config.configFiles ?? []) {
+        server.mountConfigFiles(mount.files, mount.mountPath, mount.file === undefined ? {} : { file: mount.file });
+      }
       if (config.scaling?.scaleToZero) {
         server.scaledObject?.metadata.addAnnotation('agents.cdk8s.io/cold-start-budget-seconds', String(config.scaling.scaleToZero.coldStartBudgetSeconds));
       }
@@ -855,7 +859,6 @@ function serverProps(config: PoolConfig, fallback: InferenceFallback | undefined
       terminationGracePeriodSeconds: 120,
       tmpSizeLimit: '2Gi',
       rollout: config.rollout,
-      configFiles: config.configFiles,
     },
   };
 }

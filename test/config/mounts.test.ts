@@ -185,6 +185,11 @@ describe('mounting into GPU pools', () => {
     expect(configMounts(s.get('Deployment', 'llm'))).toEqual([MOUNT]);
   });
 
+  test('a file cannot take the path of the server\'s own mounts', () => {
+    const problems = problemsOf((p) => new GpuInferencePool(p, 'llm', { model: MODEL, configFiles: [{ files: new ConfigFiles(p, 'chat-template', template), mountPath: '/dev/shm' }] }));
+    expect(problems).toEqual(['[test/llm/Server] configFiles.mountPath: is already the mount path of volume "dshm"; Kubernetes refuses two mounts at one path: choose another mountPath (got "/dev/shm")']);
+  });
+
   test('multi-node: into the leader (vLLM reads them there), not the Ray workers; the hash on the leader template', () => {
     const s = synth((p) => new GpuInferencePool(p, 'llm', {
       model: MODEL, nodes: 2, gpus: { count: 8 }, modelSize: '140Gi', modelCache: { size: '300Gi' },
