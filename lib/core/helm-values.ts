@@ -192,6 +192,21 @@ export class HelmSectionBuilder {
     return this;
   }
 
+  /**
+   * Binds a field to a Go template computed from this section's values; `ref` gives the reference
+   * of a value, e.g. `ref(['replication', 'nodes'])` is `.Values.<key>.replication.nodes`.
+   */
+  public derived(target: ApiObject, at: readonly ValuePathSegment[], template: (ref: (path: readonly string[]) => string) => string): this {
+    this.bindings.push({ target, path: at, template: template((path) => this.ref(path)) });
+    return this;
+  }
+
+  /** The most pods the workload runs: the integer value at `path` (a StatefulSet has no surge pod). */
+  public podsFromValue(path: readonly string[]): this {
+    this.pods = `(int ${this.ref(path)})`;
+    return this;
+  }
+
   /** The most pods the workload runs when that does not depend on the values. */
   public fixedPods(count: number): this {
     this.pods = String(count);

@@ -3,7 +3,7 @@ import { type ScaledObjectSpecTriggers, type TriggerAuthenticationSpec, TriggerA
 import { type ISecretSource } from './env-value';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
-import { NamespacePeer, Protocol } from './network';
+import { NamespacePeer } from './network';
 import { nonNegativeInt, positiveInt } from './schemas';
 import { type IRedisCache } from './wiring';
 
@@ -48,6 +48,9 @@ export abstract class QueueTrigger {
   /**
    * The length of a Redis list in a `RedisCacheStatefulSet`; KEDA authenticates with the cache's
    * password Secret through a TriggerAuthentication, and the cache admits the KEDA namespace.
+   * A replicated Redis is read through its Sentinels (KEDA's `redis-sentinel` scaler, the same
+   * Secret for the Sentinels and the master), so the trigger follows a failover. The Redis must
+   * not evict keys (`usage: RedisUsage.QUEUE`): queued jobs would vanish under memory pressure.
    */
   public static redisList(cache: IRedisCache, options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number }): QueueTrigger {
     return new RedisListTrigger(cache, options);
@@ -99,6 +102,16 @@ export abstract class QueueTrigger {
   /** Opens the network paths KEDA needs to read the queue (the namespace of the KEDA operator). */
   public admitKeda(_kedaNamespace: string): void {}
 
+  /** The Redis whose list this trigger reads, for a Redis list. */
+  public get redisCache(): IRedisCache | undefined {
+    return undefined;
+  }
+
+  /** The name of the list, for a Redis list. */
+  public get redisListName(): string | undefined {
+    return undefined;
+  }
+
   protected constructor() {
     brand(this, BrandKind.QUEUE_TRIGGER);
   }
@@ -126,10 +139,21 @@ class GenericTrigger extends QueueTrigger {
 }
 
 class RedisListTrigger extends QueueTrigger {
-  public readonly type = 'redis';
-
   constructor(private readonly cache: IRedisCache, private readonly options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number }) {
     super();
+  }
+
+  /** `redis-sentinel` for a Redis under Sentinel: KEDA asks the Sentinels for the master on every poll. */
+  public get type(): string {
+    return this.cache.sentinel ? 'redis-sentinel' : 'redis';
+  }
+
+  public override get redisCache(): IRedisCache {
+    return this.cache;
+  }
+
+  public override get redisListName(): string {
+    return this.options.listName;
   }
 
   private get listLength(): number {
@@ -137,18 +161,25 @@ class RedisListTrigger extends QueueTrigger {
   }
 
   public render(): RenderedTrigger {
+    const password = { secret: this.cache.passwordSecret, key: this.cache.passwordKey };
+    const sentinel = this.cache.sentinel;
+    const where: Record<string, string> = sentinel
+      ? { addresses: `${sentinel.host}:${sentinel.port}`, sentinelMaster: sentinel.masterName }
+      : { address: `${this.cache.host}:${this.cache.port}`, ...(this.cache.tls ? { enableTLS: 'true' } : {}) };
     return {
       trigger: {
         type: this.type,
         metadata: {
-          address: `${this.cache.host}:${this.cache.port}`,
+          ...where,
           listName: this.options.listName,
           listLength: String(this.listLength),
           ...(this.options.activationListLength !== undefined ? { activationListLength: String(this.options.activationListLength) } : {}),
           ...(this.options.databaseIndex !== undefined ? { databaseIndex: String(this.options.databaseIndex) } : {}),
         },
       },
-      authentication: { secretTargetRef: [secretTarget('password', { secret: this.cache.passwordSecret, key: this.cache.passwordKey })] },
+      authentication: {
+        secretTargetRef: [secretTarget('password', password), ...(sentinel ? [secretTarget('sentinelPassword', password)] : [])],
+      },
     };
   }
 
@@ -159,8 +190,9 @@ class RedisListTrigger extends QueueTrigger {
     ];
   }
 
+  /** KEDA reaches every port of the Redis pods: the Sentinels, then the master they name. */
   public override admitKeda(kedaNamespace: string): void {
-    this.cache.connections.allowIngress(new NamespacePeer(kedaNamespace), [{ port: this.cache.port, protocol: Protocol.TCP }]);
+    this.cache.connections.allowIngress(new NamespacePeer(kedaNamespace), this.cache.connections.ports);
   }
 }
 

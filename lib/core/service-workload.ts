@@ -4,7 +4,8 @@ import { type Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
-import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
+import { type QueueScalingOptions, type QueueTrigger, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
+import { brand, BrandKind, hasBrand } from './brand';
 import { type ParsedProps } from './props';
 import { formatImage, type ImageReference, parseImage } from './image';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
@@ -228,6 +229,11 @@ const DEFAULT_PORT = 8080;
  * construction (`addEnv`, `connections.allowFrom`, ...) still reaches the manifests.
  */
 export abstract class ServiceWorkload extends Workload implements IHelmValuesProvider {
+  /** Whether `value` is a service workload (agent, worker, tool, inference pool) of any copy of the library. */
+  public static isServiceWorkload(value: unknown): value is ServiceWorkload {
+    return hasBrand(value, BrandKind.SERVICE_WORKLOAD);
+  }
+
   /** The container image, split into the parts Helm values can override. */
   public readonly image: ImageReference;
   /** Port the container listens on. */
@@ -260,6 +266,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   protected constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, rawName: unknown, defaults: ServiceWorkloadDefaults) {
     super(scope, id, { name: rawName, component: defaults.component });
+    brand(this, BrandKind.SERVICE_WORKLOAD);
     this.issues.push(...parsed.issues);
     this.defaults = defaults;
     this.config = parsed.value ?? { image: 'invalid' };
@@ -376,6 +383,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   /** The Redis this workload is wired to, if any. */
   public get wiredCache(): IRedisCache | undefined {
     return this.cache;
+  }
+
+  /** The queues the props scale it on, also in an environment that renders no KEDA objects. */
+  public get queueTriggers(): readonly QueueTrigger[] {
+    return this.config.queueScaling?.triggers ?? [];
   }
 
   /** Adds a container that runs to completion before the main container starts. */

@@ -55,6 +55,22 @@ export const REDIS_SIGNALS: WorkloadSignals = {
   ],
 };
 
+/**
+ * redis_exporter on a replicated Redis: the role of each pod (`redis_instance_info{role}`), the
+ * replication stream (offsets, link state) and what the primary sees of its replicas.
+ */
+export const REDIS_REPLICATION_SIGNALS: WorkloadSignals = {
+  metrics: [
+    ...REDIS_SIGNALS.metrics,
+    'redis_instance_info',
+    'redis_connected_slaves',
+    'redis_master_repl_offset',
+    'redis_connected_slave_offset_bytes',
+    'redis_connected_slave_lag_seconds',
+    'redis_master_link_up',
+  ],
+};
+
 /** vLLM's OpenAI-compatible server. */
 export const VLLM_SIGNALS: WorkloadSignals = {
   metrics: [

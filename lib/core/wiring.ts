@@ -9,6 +9,20 @@ export interface IWireable extends IConnectable, IConstruct {
   readonly wireName: string;
   /** The environment variables a consumer gets to reach it. */
   bindingEnv(): Readonly<Record<string, string | EnvValue>>;
+  /**
+   * Called by `wire()` once a consumer is wired, for providers that run more than one set of pods
+   * (a replicated Redis and its primary proxy) and must open the consumer's path to each.
+   */
+  onWired?(consumer: Workload): void;
+}
+
+/** The Sentinels of a replicated Redis: where Sentinel-aware clients and KEDA ask for the master. */
+export interface RedisSentinelEndpoint {
+  /** Host name of the Sentinel Service. */
+  readonly host: string;
+  readonly port: number;
+  /** The master name the Sentinels monitor. */
+  readonly masterName: string;
 }
 
 /** A Redis consumers can be wired to. */
@@ -21,6 +35,12 @@ export interface IRedisCache extends IWireable {
   readonly passwordSecret: ISecretSource;
   /** Key of the password in the Secret. */
   readonly passwordKey: string;
+  /** The Sentinels, when the Redis is replicated under Sentinel. */
+  readonly sentinel?: RedisSentinelEndpoint;
+  /** Whether clients must connect with TLS. */
+  readonly tls?: boolean;
+  /** `maxmemory-policy`, when known: a policy other than `noeviction` may drop a queue's keys. */
+  readonly evictionPolicy?: string;
 }
 
 /** `JD_CLASSIFIER` from `jd-classifier`: the part of an environment variable naming a peer. */
@@ -47,6 +67,7 @@ export function wire(consumer: Workload, provider: IWireable, expected: { field:
   }
   consumer.connections.allowTo(provider);
   consumer.node.addDependency(provider);
+  provider.onWired?.(consumer);
   return true;
 }
 
