@@ -524,6 +524,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       nodeAddressFormat: this.nodeHost('%s'),
       replicated: this.replication !== undefined,
       switchoverTimeoutSeconds: SWITCHOVER_TIMEOUT_SECONDS,
+      failoverWaitSeconds: this.replication ? Math.ceil((this.replication.downAfterMilliseconds + this.replication.failoverTimeoutMilliseconds) / 1000) : 0,
     });
     return {
       'redis.conf': this.redisConf(),

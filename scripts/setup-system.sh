@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests check generated configs with, from Debian's packages:
 # promtool (prometheus), amtool and alertmanager (prometheus-alertmanager), redis-server,
-# redis-cli and redis-sentinel. Needs root (CI runs as root); skips what is already there.
+# redis-cli and redis-sentinel, and haproxy (the proxy in front of a replicated Redis). Needs root
+# (CI runs as root); skips what is already there.
 set -euo pipefail
 needed=()
 command -v promtool >/dev/null 2>&1 || needed+=(prometheus)
 command -v amtool >/dev/null 2>&1 || needed+=(prometheus-alertmanager)
 command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || needed+=(redis-sentinel)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || needed+=(haproxy)
 if [ ${#needed[@]} -eq 0 ]; then
-  echo "setup-system: promtool, amtool, redis-server and redis-sentinel are installed"
+  echo "setup-system: promtool, amtool, redis-server, redis-sentinel and haproxy are installed"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then

@@ -13,6 +13,8 @@ export interface NodeScriptSettings {
   readonly replicated: boolean;
   /** Seconds a primary that is stopped waits for the Sentinels to hand its role over. */
   readonly switchoverTimeoutSeconds: number;
+  /** Seconds a node with an empty volume that the Sentinels still name as master waits for their failover. */
+  readonly failoverWaitSeconds: number;
 }
 
 /** The ACL of the Sentinels' user: what Sentinel sends to monitor and reconfigure a node (from the Redis docs). */
@@ -35,6 +37,7 @@ function settingsBlock(settings: NodeScriptSettings): string[] {
     `RUN_DIR='${REDIS_PATHS.run}'`,
     'QUERY_TIMEOUT_SECONDS=2',
     `SWITCHOVER_TIMEOUT_SECONDS=${settings.switchoverTimeoutSeconds}`,
+    `FAILOVER_WAIT_SECONDS=${settings.failoverWaitSeconds}`,
     `DEFAULT_ACL='${DEFAULT_ACL}'`,
     `SENTINEL_ACL='${SENTINEL_ACL}'`,
     `REPLICATION_ACL='${REPLICATION_ACL}'`,
@@ -135,7 +138,7 @@ choose_master() {
       echo "$master"
       return
     fi
-    if [ "$waited" -ge "$SWITCHOVER_TIMEOUT_SECONDS" ]; then
+    if [ "$waited" -ge "$FAILOVER_WAIT_SECONDS" ]; then
       log "the Sentinels still name this empty node as the master after $waited s; restarting to ask again"
       exit 1
     fi
@@ -201,6 +204,18 @@ replicas_behind() {
     END { behind = 0; for (s in offsets) if (offsets[s] + 0 < master + 0) behind++; print behind }'
 }
 
+# The host name of another node that reports itself master: the replica the Sentinels promoted.
+promoted_peer() {
+  i=0
+  while [ "$i" -lt "$REDIS_NODES" ]; do
+    if [ "$i" != "$ordinal" ] && [ "$(cli "$(node_address "$i")" -p "$REDIS_PORT" ROLE 2>/dev/null | head -n 1)" = "master" ]; then
+      node_address "$i"
+      return
+    fi
+    i=$((i + 1))
+  done
+}
+
 # A stopping primary hands its role over first: client writes are held, the replicas catch up, a
 # Sentinel of another pod promotes one of them, and this node follows it at once (as the Sentinels'
 # user, the only one allowed REPLICAOF). Without this, every rolling update would leave clients
@@ -209,10 +224,9 @@ pre_stop() {
   [ "$(info_field role)" = "master" ] || exit 0
   [ "$(info_field connected_slaves)" -gt 0 ] 2>/dev/null || exit 0
   cli "$LOCAL_ADDRESS" -p "$REDIS_PORT" CLIENT PAUSE $((SWITCHOVER_TIMEOUT_SECONDS * 1000)) WRITE >/dev/null || true
-  waited=0
-  while [ "$(replicas_behind)" != "0" ] && [ "$waited" -lt 50 ]; do
+  started=$(date +%s)
+  while [ "$(replicas_behind)" != "0" ] && [ $(($(date +%s) - started)) -lt 5 ]; do
     sleep 0.1
-    waited=$((waited + 1))
   done
   asked=''
   i=0
@@ -224,17 +238,16 @@ pre_stop() {
   done
   if [ -n "$asked" ]; then
     log "the Sentinel of node $asked is handing the master role over"
-    waited=0
-    while [ "$waited" -lt $((SWITCHOVER_TIMEOUT_SECONDS * 10)) ]; do
-      set -- $(sentinel_view "$(node_address "$asked")")
-      if [ "${'$'}{1:-$self}" != "$self" ]; then
-        cli "$LOCAL_ADDRESS" --user sentinel -p "$REDIS_PORT" REPLICAOF "$1" "$2" >/dev/null || true
+    started=$(date +%s)
+    while [ $(($(date +%s) - started)) -lt "$SWITCHOVER_TIMEOUT_SECONDS" ]; do
+      promoted=$(promoted_peer)
+      if [ -n "$promoted" ]; then
+        cli "$LOCAL_ADDRESS" --user sentinel -p "$REDIS_PORT" REPLICAOF "$promoted" "$REDIS_PORT" >/dev/null || true
         cli "$LOCAL_ADDRESS" --user sentinel -p "$REDIS_PORT" CLIENT KILL TYPE normal >/dev/null || true
-        log "following the new master $1:$2"
+        log "following the new master $promoted:$REDIS_PORT"
         break
       fi
       sleep 0.1
-      waited=$((waited + 1))
     done
   fi
   cli "$LOCAL_ADDRESS" -p "$REDIS_PORT" CLIENT UNPAUSE >/dev/null 2>&1 || true

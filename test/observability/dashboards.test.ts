@@ -95,7 +95,7 @@ test('LLM: tokens per second, time to first token, queue depth, KV cache and GPU
 });
 
 test('Redis: memory against maxmemory, hit ratio, evictions', () => {
-  expect(titles(parsed['redis.json'])).toEqual(['Memory used and maxmemory', 'Evictions', 'Hit ratio', 'Connected clients', 'Commands per second']);
+  expect(titles(parsed['redis.json'])).toEqual(['Memory used and maxmemory', 'Evictions', 'Hit ratio', 'Connected clients', 'Commands per second', 'Master (1) per pod', 'Replica acknowledgement lag']);
   const hitRatio = timeseries(parsed['redis.json']).find((p) => p.title === 'Hit ratio');
   expect(hitRatio?.targets[0].expr).toContain('redis_keyspace_misses_total');
 });

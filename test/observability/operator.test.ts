@@ -22,7 +22,7 @@ test('no server: the stack renders only monitors, the rule and the dashboards', 
 test('a ServiceMonitor for each workload whose Service exposes its metrics, a PodMonitor for the others', () => {
   const byMethod = (method: ScrapeMethod) => app.stack.scrapeTargets().filter((t) => t.method === method).map((t) => t.workload.name).sort();
   expect(byMethod(ScrapeMethod.SERVICE_MONITOR)).toEqual(['llm', 'search-tool', 'support-agent']);
-  expect(byMethod(ScrapeMethod.POD_MONITOR)).toEqual(['cache', 'queue', 'worker']);
+  expect(byMethod(ScrapeMethod.POD_MONITOR)).toEqual(['cache', 'cache-proxy', 'queue', 'queue-proxy', 'worker']);
   expect(s.all('ServiceMonitor').map((o) => o.metadata.name).sort()).toEqual(byMethod(ScrapeMethod.SERVICE_MONITOR));
   expect(s.all('PodMonitor').map((o) => o.metadata.name).sort()).toEqual(byMethod(ScrapeMethod.POD_MONITOR));
   // the batch job serves no metrics: no monitor
@@ -90,7 +90,7 @@ test('support-copilot runs on kube-prometheus-stack in prod: monitors, rules and
     expectValidManifests(env.objects);
     const monitoring = env.objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect([env.environment, monitoring]).toEqual([env.environment, env.environment === 'prod'
-      ? ['PodMonitor/copilot-worker', 'PodMonitor/task-queue', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/copilot-api', 'ServiceMonitor/llm']
+      ? ['PodMonitor/copilot-worker', 'PodMonitor/task-queue', 'PodMonitor/task-queue-proxy', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/copilot-api', 'ServiceMonitor/llm']
       : []]);
   }
   const prod = new Synthesized(rendered[2].objects);

@@ -184,6 +184,13 @@ export function cli(password: string | undefined, host: string, port: number, ..
   return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
 }
 
+/** Runs several commands through one redis-cli (its standard input, one command a line); one reply a line. */
+export function cliPipe(password: string, host: string, port: number, commands: readonly string[]): string[] {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, REDISCLI_AUTH: password };
+  const result = runProgram('redis-cli', ['--no-auth-warning', '-h', host, '-p', String(port)], { env, input: `${commands.join('\n')}\n`, timeoutMs: 60_000 });
+  return (result.stdout ?? '').split('\n').filter((line) => line !== '');
+}
+
 /** A generated Redis running locally. */
 export class LocalRedis {
   public static async create(generated: GeneratedRedis, password: string, label: string): Promise<LocalRedis> {
@@ -324,6 +331,21 @@ export class LocalRedis {
     return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
   }
 
+  /**
+   * Where a Service of the generated Redis leads locally, as kube-proxy would: the Sentinel
+   * Service to the Sentinels that are up, the client Service to HAProxy. Returns [host, port] pairs.
+   */
+  public serviceEndpoints(host: string, port: number): [string, number][] {
+    const name = this.generated.name;
+    if (host.startsWith(`${name}-sentinel.`) && port === SENTINEL_PORT) {
+      return this.nodes.filter((n) => n.sentinel && !n.sentinel.exited()).map((n) => [n.ip, this.ports.sentinel]);
+    }
+    if ((host === name || host.startsWith(`${name}.`)) && port === REDIS_PORT && this.proxy) {
+      return [['127.0.0.1', this.ports.proxy]];
+    }
+    throw new Error(`no local endpoint for ${host}:${port}`);
+  }
+
   /** Waits until every Sentinel knows every other Sentinel and every replica, and every replica's link is up. */
   public async waitForSteadyState(timeoutMs = 40_000): Promise<void> {
     const replicas = this.generated.nodes - 1;
@@ -335,6 +357,16 @@ export class LocalRedis {
         return value('num-slaves') === String(replicas) && value('num-other-sentinels') === String(this.generated.nodes - 1) && value('flags') === 'master';
       }) && this.nodes.filter((n) => this.role(n) === 'slave').every((n) => this.info(n, 'replication', 'master_link_status') === 'up');
     }, timeoutMs, 250);
+  }
+
+  /** Waits until one node is the master and every other node replicates from it with its link up. */
+  public async waitForReplication(timeoutMs = 40_000): Promise<void> {
+    await waitFor('the replicas to follow the master', () => {
+      const roles = this.nodes.map((n) => this.role(n));
+      return roles.filter((r) => r === 'master').length === 1
+        && this.nodes.filter((n) => this.role(n) === 'slave').every((n) => this.info(n, 'replication', 'master_link_status') === 'up')
+        && roles.every((r) => r === 'master' || r === 'slave');
+    }, timeoutMs, 200);
   }
 
   /** Stops everything it started (SIGTERM, then SIGKILL), and removes the folder. */
