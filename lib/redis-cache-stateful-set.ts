@@ -12,7 +12,7 @@ import { toValuesKey, WorkloadComponent } from './core/labels';
 import { Protocol } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './core/pod';
 import { persistentStatefulSetSpec } from './core/stateful';
-import { brand, BrandKind } from './core/brand';
+import { brand, BrandKind, hasBrand } from './core/brand';
 import { checkProps } from './core/props';
 import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
@@ -218,7 +218,7 @@ export const redisCacheSchema = z.object({
   storageSize: storageQuantity.optional(),
   storageClassName: dnsSubdomain.optional(),
   resources: resourceOptionsSchema.optional(),
-  passwordSecret: z.custom<ISecretSource>((v) => typeof v === 'object' && v !== null && 'secretName' in v, { error: 'must be a SecretSource (or SecretSource.fromSecretName())' }).optional(),
+  passwordSecret: z.custom<ISecretSource>((v) => hasBrand(v, BrandKind.SECRET_SOURCE), { error: 'must be a SecretSource (or SecretSource.fromSecretName())' }).optional(),
   passwordKey: z.string().min(1).optional(),
   snapshotIntervalSeconds: positiveInt.max(86400, { error: 'must be at most 86400 seconds' }).optional(),
   appendOnly: z.boolean().optional(),

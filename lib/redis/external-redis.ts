@@ -7,6 +7,7 @@ import { Connections, ExternalEndpoint } from '../core/network';
 import { checkProps } from '../core/props';
 import { port as portSchema } from '../core/schemas';
 import { type IRedisCache } from '../core/wiring';
+import { SecretSource } from '../secret-source';
 import { REDIS_PORT } from './config';
 import { EVICTION_POLICIES, evictingQueueIssues } from './queue-use';
 
@@ -74,8 +75,9 @@ export class ExternalRedis extends Construct implements IRedisCache {
     const issues: PropIssue[] = [...parsed.issues];
     this.host = config?.host ?? 'invalid';
     this.port = config?.port ?? REDIS_PORT;
-    this.passwordSecret = options?.passwordSecret;
     this.passwordKey = config?.passwordKey ?? 'password';
+    // An invalid secret is reported above; a stand-in keeps the wiring from crashing before the report.
+    this.passwordSecret = config?.passwordSecret ?? SecretSource.fromSecretName(this, 'InvalidPasswordSecret', 'invalid', [this.passwordKey]);
     this.tls = config?.tls ?? true;
     this.evictionPolicy = config?.evictionPolicy;
     this.wireName = `Redis ${this.host}`;
