@@ -16,9 +16,11 @@ export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically,
 export { toYaml, toYamlDocuments } from './synth/yaml';
 export * from './mcp-tool-service';
 export * from './redis-cache-stateful-set';
+export { type ExternalRedisOptions } from './redis/external-redis';
+export { RedisPrimaryProxy } from './redis/redis-primary-proxy';
 export * from './secret-source';
 export * from './shared-volume';
-export { type IWireable, type IRedisCache, wire, envSegment } from './core/wiring';
+export { type IWireable, type IRedisCache, type RedisSentinelEndpoint, wire, envSegment } from './core/wiring';
 export { HelmChartWriter, escapeTemplateText, type HelmChartOptions } from './synth/helm';
 export { type HelmBinding, type HelmValueSection, type HelmValueDoc, type IHelmValuesProvider, type ValuePathSegment, HelmSectionBuilder } from './core/helm-values';
 export * from './core/signals';
