@@ -79,9 +79,12 @@ function buildEmm(platform: AgentPlatform): void {
   });
 
   // The LangGraph API runs the graphs: it plans and calls the three agents.
+  // In prod a release reaches users as a canary, promoted only while the canary's error rate,
+  // p95 latency, restarts and OOMKills stay within the alert thresholds.
   const langgraphApi = agent('langgraph-api', {
     calls: [confluenceAgent, bookmarkScraper, fileSystemAgent],
     ingress: {},
+    rollout: platform.environment.tier === EnvironmentTier.PRODUCTION ? {} : undefined,
   });
 
   // Monitoring, created last: it walks the app to scrape, trace and chart every workload.

@@ -1,10 +1,19 @@
 import * as kplus from 'cdk8s-plus-28';
 import {
   AgentBatchJob, AgentMicroservice, AgentMode, type AgentAppDefinition, type AgentPlatform, EnvValue, ExternalEndpoint,
-  GpuInferencePool, InferenceFallback, ObservabilityMode, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage,
-  ScalingMetric, SecretSource,
+  GpuInferencePool, InferenceFallback, InferenceGateway, InferenceRouting, McpToolService, ObservabilityMode, ObservabilityStack,
+  QueueTrigger, RedisCacheStatefulSet, RedisUsage, ScalingMetric, SecretSource,
 } from '../lib';
 import { standardEnvironments } from './environments';
+
+/** The platform team's inference Gateway (Istio) in prod; it admits HTTPRoutes from the app's namespace. */
+const INFERENCE_GATEWAY = InferenceGateway.fromName('inference-gateway', {
+  namespace: 'gateway-system',
+  url: 'http://inference-gateway-istio.gateway-system.svc.cluster.local',
+});
+
+/** The cluster's Prometheus (kube-prometheus-stack), which KEDA queries in prod. */
+const CLUSTER_PROMETHEUS = 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090';
 
 /** The managed Postgres (pgvector) the copilot retrieves from: a private subnet, not a host name. */
 const DATABASE = ExternalEndpoint.cidr('10.20.0.0/16', { ports: [5432], hosts: ['pgvector.internal'] });
@@ -12,7 +21,8 @@ const DATABASE = ExternalEndpoint.cidr('10.20.0.0/16', { ports: [5432], hosts: [
 /**
  * The support copilot of seed 002 ("Lightweight Example: What You'll Deploy"): a stateless agent
  * API behind an Ingress with TLS and an HPA on latency, a background worker scaled by KEDA on the
- * queue length, a nightly embeddings reindex, ConfigMaps for plain config, External Secrets for
+ * queue length, a stdio-only document-search MCP server in its own Python image behind a bridge,
+ * a nightly embeddings reindex, ConfigMaps for plain config, External Secrets for
  * keys, NetworkPolicies that let egress reach only the LLM and the database, PDBs, a
  * self-hosted LLM on GPUs in staging and prod (a small CPU model in dev), and in prod the
  * monitors and alert rules of the cluster's Prometheus Operator.
@@ -37,22 +47,49 @@ function buildSupportCopilot(platform: AgentPlatform): void {
   const databaseCredentials = new SecretSource(platform, 'database-credentials', { keys: ['url'] });
   const huggingFace = new SecretSource(platform, 'huggingface-token', { keys: ['token'] });
 
+  // Prod routes through the Gateway: an InferencePool whose endpoint picker chooses a server by
+  // queue, KV cache and prefix affinity, scaled by KEDA on the picker's view of the pool.
+  // Staging keeps plain Service routing and two replicas; dev serves a small CPU model.
+  const prod = platform.environment.name === 'prod';
   const llm = new GpuInferencePool(platform, 'llm', {
-    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659',
     servedModelName: 'llama-3.1-8b-instruct',
+    modelSize: '16Gi',
     gpus: { count: 1 },
-    replicas: 2,
     maxModelLength: 8192,
     huggingFaceToken: { secret: huggingFace, key: 'token' },
     extraEngineArgs: ['--enable-prefix-caching'],
     fallback: InferenceFallback.cpuModel({ model: 'Qwen/Qwen2.5-0.5B-Instruct', maxModelLength: 4096 }),
+    ...(prod
+      ? {
+        routing: InferenceRouting.inferencePool({
+          gateway: INFERENCE_GATEWAY,
+          // The picker watches its InferencePool and the pods: only the API server's address.
+          endpointPicker: { kubernetesApi: ExternalEndpoint.cidr('10.100.0.1/32', { ports: [443], hosts: ['kubernetes.default.svc'] }) },
+        }),
+        scaling: { prometheusUrl: CLUSTER_PROMETHEUS, minReplicas: 2, maxReplicas: 6 },
+      }
+      : { replicas: 2 }),
   });
 
   const queue = new RedisCacheStatefulSet(platform, 'task-queue', { usage: RedisUsage.QUEUE, storageSize: '5Gi' });
 
+  // The knowledge-base search is a stdio-only MCP server written in Python. It runs in its own
+  // image; the bridge beside it serves streamable HTTP, one server process per agent session.
+  const docsSearch = new McpToolService(platform, 'docs-search', {
+    image: 'support-docs-search:1.4.0',
+    stdioBridge: { command: ['python3', '-m', 'docs_search'] },
+    env: {
+      DATABASE_URL: databaseCredentials.envValue('url'),
+      RETRIEVAL_TOP_K: EnvValue.fromConfigMap(config, 'RETRIEVAL_TOP_K'),
+    },
+    externalEndpoints: [DATABASE],
+  });
+
   const shared = {
     inference: llm,
     cache: queue,
+    tools: [docsSearch],
     externalEndpoints: [DATABASE],
     env: {
       SYSTEM_PROMPT: EnvValue.fromConfigMap(config, 'SYSTEM_PROMPT'),
@@ -80,6 +117,8 @@ function buildSupportCopilot(platform: AgentPlatform): void {
     image: 'support-copilot-worker:2.3.1',
     mode: AgentMode.WORKER,
     ...shared,
+    // No port: a queue consumer serves no HTTP, so it is probed by a command (its heartbeat check).
+    healthCheck: { command: ['python', '-m', 'copilot.worker', '--check-heartbeat'] },
     queueScaling: {
       triggers: [QueueTrigger.redisList(queue, { listName: 'support-tasks', listLength: 5 })],
       minReplicas: 0,

@@ -29,7 +29,9 @@ const ion = (v: number) => k8s.IntOrString.fromNumber(v);
 const CONTEXT = { 'agents.cdk8s.io/environment': 'prod', 'app.kubernetes.io/managed-by': 'cdk8s-agents', 'app.kubernetes.io/part-of': 'bench' };
 const selector = (name: string) => ({ 'app.kubernetes.io/name': name });
 const labels = (name: string, component: string) => ({ ...CONTEXT, 'app.kubernetes.io/component': component, ...selector(name) });
-const meta = (name: string, component?: string) => ({ name, namespace: NS, labels: component ? labels(name, component) : { ...CONTEXT } });
+/** The Argo CD sync wave the library derives: an agent is wired to the tool and the pool (wave 4), its ConfigMap is config (wave 2). */
+const syncWave = (component?: string) => ({ 'argocd.argoproj.io/sync-wave': component ? '5' : '2' });
+const meta = (name: string, component?: string) => ({ name, namespace: NS, labels: component ? labels(name, component) : { ...CONTEXT }, annotations: syncWave(component) });
 const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'];
 const DNS_EGRESS = {
   to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],

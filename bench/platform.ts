@@ -20,7 +20,7 @@ export const BENCH_ENVIRONMENT = Environments.prod({
 export function buildBenchPlatform(platform: AgentPlatform, agents: number): void {
   const cache = new RedisCacheStatefulSet(platform, 'shared-cache');
   const tool = new McpToolService(platform, 'shared-tool', { image: 'shared-tool:1.0.0' });
-  const llm = new GpuInferencePool(platform, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct', gpus: { count: 1 }, replicas: 2 });
+  const llm = new GpuInferencePool(platform, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659', gpus: { count: 1 }, replicas: 2 });
   new AgentBatchJob(platform, 'nightly-reindex', { image: 'reindex:1.0.0', schedule: '0 2 * * *', inference: llm, cache });
   for (let i = 0; i < agents; i++) {
     const name = `agent-${i}`;

@@ -10,6 +10,7 @@ import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/p
 import { checkProps } from './core/props';
 import { cronProblem, isTimeZone } from './core/cron';
 import { type ResolvedResources, resourceIssues, ResourcePreset, resolveResources } from './core/resources';
+import { brandedReference, REFERENCES } from './core/references';
 import { nonNegativeInt, positiveInt } from './core/schemas';
 import { type WorkloadSignals } from './core/signals';
 import { type IRedisCache, type IWireable, wire } from './core/wiring';
@@ -87,7 +88,6 @@ export interface AgentBatchJobProps extends ContainerWorkloadProps {
   readonly inference?: IInferenceEndpoint;
 }
 
-const wireable = (kind: string) => z.custom<IWireable>((v) => typeof v === 'object' && v !== null && 'bindingEnv' in v, { error: `must be ${kind} (a typed reference, not a name)` });
 
 export const agentBatchJobSchema = z.object({
   name: containerWorkloadShape.name,
@@ -109,9 +109,9 @@ export const agentBatchJobSchema = z.object({
   ttlSecondsAfterFinished: nonNegativeInt.optional(),
   startingDeadlineSeconds: positiveInt.optional(),
   historyLimit: nonNegativeInt.max(100, { error: 'must be at most 100' }).optional(),
-  tools: z.array(wireable('an McpToolService')).optional(),
-  cache: wireable('a RedisCacheStatefulSet').optional(),
-  inference: wireable('a GpuInferencePool').optional(),
+  tools: z.array(brandedReference<IWireable>(REFERENCES.MCP_TOOL)).optional(),
+  cache: brandedReference<IWireable>(REFERENCES.REDIS_CACHE).optional(),
+  inference: brandedReference<IWireable>(REFERENCES.INFERENCE).optional(),
   externalEndpoints: containerWorkloadShape.externalEndpoints,
   security: containerWorkloadShape.security,
   tmpSizeLimit: containerWorkloadShape.tmpSizeLimit,
@@ -172,13 +172,13 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
 
   private wireAll(): void {
     for (const tool of (this.config.tools ?? []) as IMcpTool[]) {
-      wire(this, tool, { field: 'tools', kind: 'an McpToolService' });
+      wire(this, tool, 'tools', REFERENCES.MCP_TOOL);
     }
     if (this.config.cache) {
-      wire(this, this.config.cache as IRedisCache, { field: 'cache', kind: 'a RedisCacheStatefulSet' });
+      wire(this, this.config.cache as IRedisCache, 'cache', REFERENCES.REDIS_CACHE);
     }
     if (this.config.inference) {
-      wire(this, this.config.inference as IInferenceEndpoint, { field: 'inference', kind: 'a GpuInferencePool' });
+      wire(this, this.config.inference as IInferenceEndpoint, 'inference', REFERENCES.INFERENCE);
     }
   }
 

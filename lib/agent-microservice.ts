@@ -1,8 +1,9 @@
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type EnvValue } from './core/env-value';
-import { brand, BrandKind } from './core/brand';
+import { brand, BrandKind, hasBrand } from './core/brand';
 import { checkProps } from './core/props';
+import { brandedReference, REFERENCES } from './core/references';
 import { ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
 import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
@@ -47,15 +48,11 @@ export interface AgentMicroserviceProps extends ServiceWorkloadProps {
   readonly calls?: AgentMicroservice[];
 }
 
-const wireableSchema = (what: string) => z.custom<IWireable>((v) => typeof v === 'object' && v !== null && 'bindingEnv' in v && 'connections' in v, {
-  error: `must be ${what} (a typed reference to the construct, not a name)`,
-});
-
 export const agentMicroserviceSchema = serviceWorkloadSchema.extend({
   mode: z.enum(AgentMode, { error: `must be one of ${Object.values(AgentMode).join(', ')}` }).optional(),
-  inference: wireableSchema('a GpuInferencePool').optional(),
-  tools: z.array(wireableSchema('an McpToolService or McpToolService.fromServiceName()')).optional(),
-  calls: z.array(wireableSchema('an AgentMicroservice')).optional(),
+  inference: brandedReference<IWireable>(REFERENCES.INFERENCE).optional(),
+  tools: z.array(brandedReference<IWireable>(REFERENCES.MCP_TOOL)).optional(),
+  calls: z.array(brandedReference<IWireable>(REFERENCES.AGENT)).optional(),
 }).strict();
 
 /**
@@ -111,7 +108,7 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
       this.issues.push({ field: 'tools', message: `${tool.wireName} is wired twice; list each tool once` });
       return tool;
     }
-    if (wire(this, tool, { field: 'tools', kind: 'an McpToolService or McpToolService.fromServiceName()' })) {
+    if (wire(this, tool, 'tools', REFERENCES.MCP_TOOL)) {
       this.tools.push(tool);
     }
     return tool;
@@ -123,6 +120,10 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
    * @returns the agent called
    */
   public callAgent(agent: AgentMicroservice): AgentMicroservice {
+    if (!hasBrand(agent, BrandKind.AGENT)) {
+      wire(this, agent, 'calls', REFERENCES.AGENT);
+      return agent;
+    }
     if (agent === this) {
       this.issues.push({ field: 'calls', message: 'an agent cannot be wired to itself' });
       return agent;
@@ -135,7 +136,7 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
       this.issues.push({ field: 'calls', message: `${agent.wireName} is wired twice; list each agent once` });
       return agent;
     }
-    if (wire(this, agent, { field: 'calls', kind: 'an AgentMicroservice' })) {
+    if (wire(this, agent, 'calls', REFERENCES.AGENT)) {
       this.called.push(agent);
     }
     return agent;
@@ -151,7 +152,7 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
       this.issues.push({ field: 'inference', message: `is already ${this.inference.wireName}; an agent uses one inference endpoint` });
       return endpoint;
     }
-    if (wire(this, endpoint, { field: 'inference', kind: 'a GpuInferencePool' })) {
+    if (wire(this, endpoint, 'inference', REFERENCES.INFERENCE)) {
       this.inference = endpoint;
     }
     return endpoint;

@@ -1,17 +1,20 @@
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct, type IConstruct } from 'constructs';
-import { type EnvironmentConfig, environmentConfigSchema, Environments } from './environment';
+import { type EnvironmentConfig, environmentConfigSchema, Environments, overrideProblems } from './environment';
 import { brand, BrandKind, hasBrand } from './core/brand';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { contextLabels } from './core/labels';
 import { mergeDeep } from './core/merge';
-import { toPropIssues } from './core/props';
-import { formatBytes, formatCpu, parseQuantity } from './core/quantity';
-import { quantityValue, resourceName } from './core/schemas';
+import { checkProps, safeParse, toPropIssues } from './core/props';
+import { compareQuantities, formatBytes, formatCpu, isQuantity, parseQuantity } from './core/quantity';
+import { MAX_QUANTITY, quantityValue, resourceName } from './core/schemas';
 import { HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
 import { z } from 'zod';
-import { contextOf, type IQuotaConsumer, provideContext, type QuotaDemand, Workload } from './core/workload';
+import { addContributor, contextOf, type IQuotaConsumer, provideContext, type QuotaDemand, Workload } from './core/workload';
+import { provideCanaryAnalysis } from './core/canary-rollout';
+import { CanaryAnalysis } from './delivery/canary-analysis';
+import { applySyncWaves } from './synth/sync-waves';
 
 /** Props of an `AgentPlatform`. */
 export interface AgentPlatformProps {
@@ -56,23 +59,49 @@ export class AgentPlatform extends Chart {
   public readonly appName: string;
 
   constructor(scope: Construct, id: string, props: AgentPlatformProps = {}) {
-    const { environment, issues } = checkEnvironment(props.environment ?? Environments.DEFAULT);
-    const appName = props.appName ?? id;
+    checkScope(scope, id, 'AgentPlatform', false);
+    const parsed = checkProps(platformPropsSchema, props ?? {});
+    const given = (parsed.value ?? {}) as AgentPlatformProps;
+    const { environment, issues } = checkEnvironment(given.environment ?? Environments.DEFAULT);
+    const nameCheck = resourceName(40).safeParse(given.appName ?? id);
+    const appName = nameCheck.success ? nameCheck.data : 'invalid';
     super(scope, id, { namespace: environment.namespace, labels: contextLabels(appName, environment.name), disableResourceNameHashes: true });
     this.environment = environment;
     this.appName = appName;
-    const nameCheck = resourceName(40).safeParse(appName);
-    reportIssues(this, [...issues, ...(nameCheck.success ? [] : [{ field: 'appName', value: appName, message: nameCheck.error.issues[0].message }])]);
+    reportIssues(this, [...parsed.issues, ...issues, ...(nameCheck.success ? [] : [{ field: 'appName', value: given.appName ?? id, message: nameCheck.error.issues[0].message }])]);
+    this.node.addValidation({ validate: () => quotaOverflow(this.workloadDemands(), environment) });
     this.node.addValidation({ validate: () => duplicateObjects(this) });
     provideContext(this, { environment, partOf: appName });
+    const canaryAnalysis = new CanaryAnalysis();
+    provideCanaryAnalysis(this, canaryAnalysis);
+    addContributor(this, canaryAnalysis);
     brand(this, BrandKind.AGENT_PLATFORM);
     new NamespaceResources(this, 'namespace', environment);
+  }
+
+  /** The manifests, with their Argo CD sync waves (also when synthesized by `app.synth()`). */
+  public override toJson(): unknown[] {
+    applySyncWaves(this);
+    return super.toJson();
   }
 
   /** What every workload of the platform needs at full scale. */
   public workloadDemands(): QuotaDemand[] {
     return this.node.findAll().filter(isQuotaConsumer).map((c) => c.quotaDemand()).filter((d): d is QuotaDemand => d !== undefined);
   }
+}
+
+const platformPropsSchema = z.object({ appName: z.unknown().optional(), environment: z.unknown().optional() }).strict();
+
+/** A quota Kubernetes cannot represent would be capped by the API server: refused instead. */
+function quotaOverflow(demands: readonly QuotaDemand[], env: EnvironmentConfig): string[] {
+  if (!env.quota.enabled) {
+    return [];
+  }
+  return Object.entries(quotaHard(demands, env)).filter(([, quantity]) => {
+    const text = String(quantity.value);
+    return !isQuantity(text) || compareQuantities(text, MAX_QUANTITY) > 0;
+  }).map(([resource, quantity]) => `ResourceQuota "workloads" ${resource}: the workloads need ${String(quantity.value)} at full scale (replicas, surge and ${env.quota.headroom}x headroom), more than Kubernetes can represent (${MAX_QUANTITY}); lower the resources or the replicas of the largest workloads`);
 }
 
 /** Two objects with the same kind, namespace and name: the second would silently replace the first. */
@@ -100,15 +129,22 @@ function sameNamedWorkloads(a: ApiObject, b: ApiObject): boolean {
 }
 
 function checkEnvironment(environment: EnvironmentConfig): { environment: EnvironmentConfig; issues: PropIssue[] } {
-  const result = environmentConfigSchema.safeParse(environment, { reportInput: true });
+  const given = overrideProblems(environment).map((p) => ({ ...p, field: `environment ${p.field}` }));
+  const result = safeParse(environmentConfigSchema, environment);
   if (result.success) {
-    return { environment: result.data as EnvironmentConfig, issues: [] };
+    return { environment: result.data as EnvironmentConfig, issues: given };
   }
-  const issues = toPropIssues(environmentConfigSchema, result.error.issues, environment, 'environment');
+  const issues = [...given, ...toPropIssues(environmentConfigSchema, result.error.issues, environment, 'environment')];
   const bad = new Set(result.error.issues.map((i) => i.path[0]));
-  const usable = Object.fromEntries(Object.entries(environment).filter(([k]) => !bad.has(k)));
-  const fallback = environmentConfigSchema.safeParse(mergeDeep(Environments.DEFAULT, usable));
-  return { environment: fallback.success ? (fallback.data as EnvironmentConfig) : Environments.DEFAULT, issues };
+  try {
+    const usable = typeof environment === 'object' && environment !== null && !Array.isArray(environment)
+      ? Object.fromEntries(Object.entries(environment).filter(([k]) => !bad.has(k)))
+      : {};
+    const fallback = safeParse(environmentConfigSchema, mergeDeep(Environments.DEFAULT, usable));
+    return { environment: fallback.success ? (fallback.data as EnvironmentConfig) : Environments.DEFAULT, issues };
+  } catch {
+    return { environment: Environments.DEFAULT, issues };
+  }
 }
 
 /** The chart values key of the namespace ResourceQuota. */

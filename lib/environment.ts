@@ -206,7 +206,7 @@ const enumOf = <T extends Record<string, string>>(values: T) =>
 
 const resourcePair = z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict();
 
-export const environmentConfigSchema = z.object({
+const environmentShape = z.object({
   name: resourceName(30),
   tier: enumOf(EnvironmentTier),
   namespace: namespaceName,
@@ -260,7 +260,9 @@ export const environmentConfigSchema = z.object({
     defaultRequest: resourcePair,
     defaultLimit: resourcePair,
   }).strict(),
-}).strict().superRefine((env, ctx) => {
+}).strict();
+
+export const environmentConfigSchema = environmentShape.superRefine((env, ctx) => {
   if (env.autoscaling.minReplicas > env.autoscaling.maxReplicas) {
     ctx.addIssue({ code: 'custom', path: ['autoscaling', 'minReplicas'], input: env.autoscaling.minReplicas, message: `must be at most autoscaling.maxReplicas (${env.autoscaling.maxReplicas})` });
   }
@@ -272,10 +274,31 @@ export const environmentConfigSchema = z.object({
       ctx.addIssue({ code: 'custom', path: ['storage', 'allowHostPath'], input: true, message: `hostPath volumes only work on a single-node development cluster; this environment is "${env.tier}": use a ReadWriteMany storage class (storage.sharedStorageClassName)` });
     }
   }
+  checkMultiReplicaSafety(env, ctx);
   if (env.secrets.backend === SecretBackend.EXTERNAL_SECRETS && !env.secrets.store) {
     ctx.addIssue({ code: 'custom', path: ['secrets', 'store'], message: 'the external-secrets backend needs the SecretStore or ClusterSecretStore to read from, e.g. { name: "aws-secretsmanager", kind: "ClusterSecretStore" }' });
   }
 });
+
+/**
+ * Never a multi-replica workload without a PodDisruptionBudget and topology spread: an environment
+ * that turns either off must keep every workload at one replica (`replicas.max: 1`, as dev does).
+ */
+function checkMultiReplicaSafety(env: z.output<typeof environmentShape>, ctx: z.core.$RefinementCtx<unknown>): void {
+  const missing = [
+    ...(env.availability.podDisruptionBudgets ? [] : ['PodDisruptionBudgets (availability.podDisruptionBudgets is false)']),
+    ...(env.availability.spreadAcrossNodes === SpreadPolicy.NONE && env.availability.spreadAcrossZones === SpreadPolicy.NONE ? ['topology spread (availability.spreadAcrossNodes and spreadAcrossZones are "none")'] : []),
+  ];
+  if (missing.length === 0 || env.replicas.max === 1) {
+    return;
+  }
+  ctx.addIssue({
+    code: 'custom',
+    path: ['replicas', 'max'],
+    input: env.replicas.max,
+    message: `must be 1: this environment renders no ${missing.join(' and no ')}, and a workload running several replicas needs both to survive node drains; set replicas.max: 1 (as dev does), or turn on availability.podDisruptionBudgets and a spread`,
+  });
+}
 
 const BASE: Omit<EnvironmentConfig, 'name' | 'tier' | 'namespace'> = {
   replicas: { default: 3 },
@@ -325,6 +348,49 @@ const DEVELOPMENT: EnvironmentConfig = mergeDeep<EnvironmentConfig>(PRODUCTION, 
   gpu: { available: false },
 });
 
+/** Problems with the overrides given to `Environments.*`, reported by the `AgentPlatform` using the result. */
+const OVERRIDE_PROBLEMS = new WeakMap<object, readonly { field: string; message: string; value?: unknown }[]>();
+
+/** The problems of the overrides that produced `environment` (none for a config built by hand). */
+export function overrideProblems(environment: unknown): readonly { field: string; message: string; value?: unknown }[] {
+  return typeof environment === 'object' && environment !== null ? OVERRIDE_PROBLEMS.get(environment) ?? [] : [];
+}
+
+function isPlainObject(value: unknown): boolean {
+  try {
+    const prototype = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) as unknown : undefined;
+    return !Array.isArray(value) && (prototype === Object.prototype || prototype === null);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Applies the overrides in order. It never throws: an override that is not an object is skipped
+ * and reported, and every other problem is found when the platform validates the result.
+ */
+function applyOverrides(preset: EnvironmentConfig, factory: string, overrides: readonly unknown[]): EnvironmentConfig {
+  const problems: { field: string; message: string; value?: unknown }[] = [];
+  let env = preset;
+  overrides.forEach((override, i) => {
+    if (override === undefined) {
+      return;
+    }
+    if (!isPlainObject(override)) {
+      problems.push({ field: `(Environments.${factory}() argument ${i + 1})`, value: override, message: 'must be an object of overrides, e.g. { namespace: "agents", ingress: { domain: "agents.acme.io" } }' });
+      return;
+    }
+    try {
+      env = mergeDeep<EnvironmentConfig>(env, override as EnvironmentOptions, LABEL_MAPS);
+    } catch (error) {
+      problems.push({ field: `(Environments.${factory}() argument ${i + 1})`, message: `could not be read: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  });
+  const result = { ...env };
+  OVERRIDE_PROBLEMS.set(result, problems);
+  return result;
+}
+
 /**
  * Environment presets. Each takes overrides at any depth, applied in order, e.g.
  * `Environments.prod(shared, { namespace: 'agentic-ai', ingress: { domain: 'agents.acme.io' } })`.
@@ -336,12 +402,12 @@ export class Environments {
    * no GPUs (GPU pools use their fallback).
    */
   public static dev(...overrides: EnvironmentOptions[]): EnvironmentConfig {
-    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o, LABEL_MAPS), DEVELOPMENT);
+    return applyOverrides(DEVELOPMENT, 'dev', overrides);
   }
 
   /** Pre-production: 2 replicas, HPA 2..4, PDBs, preferred spread, pinned images, restricted Pod Security. */
   public static staging(...overrides: EnvironmentOptions[]): EnvironmentConfig {
-    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o, LABEL_MAPS), STAGING);
+    return applyOverrides(STAGING, 'staging', overrides);
   }
 
   /**
@@ -349,7 +415,7 @@ export class Environments {
    * and zones (preferred), pinned images, restricted Pod Security, deny-by-default NetworkPolicies.
    */
   public static prod(...overrides: EnvironmentOptions[]): EnvironmentConfig {
-    return overrides.reduce<EnvironmentConfig>((env, o) => mergeDeep<EnvironmentConfig>(env, o, LABEL_MAPS), PRODUCTION);
+    return applyOverrides(PRODUCTION, 'prod', overrides);
   }
 
   /** The production-safe defaults constructs use outside an `AgentPlatform`. */

@@ -11,7 +11,9 @@ export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, ty
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
-export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
+export { SynthesisError, collectProblems, describeValue, type PropIssue } from './core/errors';
+export { collectNotices, formatNotice, type SynthesisNotice } from './core/notices';
+export { OUTPUT_MARKER } from './synth/output-folder';
 export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export { toYaml, toYamlDocuments } from './synth/yaml';
 export * from './mcp-tool-service';
@@ -29,6 +31,9 @@ export * from './agent-batch-job';
 export { QueueTrigger, type QueueScalingOptions, type ResolvedQueueScaling, type SecretKeyReference } from './core/queue-scaling';
 export { ScalingMetric } from './core/autoscaling';
 export { VllmServer } from './inference/vllm-server';
+export { VllmMultiNodeServer } from './inference/vllm-multi-node-server';
+export { EndpointPicker } from './inference/endpoint-picker';
+export { ModelDownloadJob } from './inference/model-download-job';
 export * from './observability-stack';
 export { ScrapeMethod, type ScrapeTarget } from './observability/targets';
 export { AlertSeverity, DEFAULT_THRESHOLDS, type AlertGroup, type AlertRule, type AlertThresholds } from './observability/alerts';
@@ -44,3 +49,20 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
+export { CanaryRollout, rolloutOptionsSchema, type RolloutOptions, type CanaryAnalysisOptions, type ResolvedRollout, type ResolvedCanaryAnalysis, type ICanaryAnalysis, CANARY_HASH_ARG } from './core/canary-rollout';
+export { DeploymentScaleDown, type RolloutSpec, type AnalysisTemplateSpec, type AnalysisMetric, type CanaryStep, type CanaryStrategy } from './core/argo-rollouts';
+export { CanaryAnalysis, canaryQueries, revisionPodPattern, type CanaryQuery, type CanaryScope, type CanaryThresholds } from './delivery/canary-analysis';
+export { ArgoCdWriter, ArgoCdSource, type ArgoCdWriterOptions, type ArgoCdEnvironmentOptions } from './synth/argocd';
+export { ARGOCD_HEALTH_CHECKS, healthCheckKey, type ArgoCdHealthCheck } from './synth/argocd-health';
+export { SYNC_WAVE_ANNOTATION, WaveTier, ownerWaves, applySyncWaves } from './synth/sync-waves';
+export { type CostOptions, COST_FILE_NAME } from './cost/cost-options';
+export { estimateCost, type CostEstimate, type CostLine, type NodePoolEstimate, type NodeTypeUsed, type ScaleEstimate, type StorageEstimate, type UnpricedItem } from './cost/estimate';
+export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type CountRange, type WorkloadCount } from './cost/demand';
+export { type PodRequests } from './cost/pod-requests';
+export { type NodeRoom } from './cost/packing';
+export { costMarkdown } from './cost/markdown';
+export {
+  NodeReservation, priceTableSchema, type ExtraCost, type GpuNodeType, type MonthlyPrice, type NodeType, type PriceSource, type PriceTable,
+  type ReservedResources, type ResolvedNodeType, type StoragePrice, type SystemPods,
+} from './cost/price-table';
+export { EXAMPLE_PRICE_TABLE } from './cost/example-prices';

@@ -3,10 +3,11 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
+import { checkScope, reportIssues } from './core/errors';
 import { ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
 import { Connections, NamespacePeer, Protocol } from './core/network';
-import { type ContainerSpec } from './core/pod';
+import { type ContainerSpec, renderContainer } from './core/pod';
 import { imageSchema } from './core/image';
 import { httpPath, nonNegativeInt, namespaceName, port as portSchema, resourceName } from './core/schemas';
 import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
@@ -14,15 +15,18 @@ import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
 import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
-import { formatImage, parseImage } from './core/image';
+import { formatImage, type ImageReference, parseImage } from './core/image';
+import { type PropIssue } from './core/errors';
+import { httpProbes } from './core/probes';
+import { podDemand, type QuotaDemand } from './core/workload';
+import { McpTransport } from './mcp/transport';
+import {
+  BRIDGE_CONTAINER, BRIDGE_HEALTH_PATH, BRIDGE_RESOURCES, BRIDGE_TRANSPORTS, bridgeArgs, DEFAULT_RELAY_PORT, mcpInitializeProbeCommand, RELAY_DIR,
+  RELAY_INSTALL_CONTAINER, RELAY_INSTALL_RESOURCES, RELAY_PORT_NAME, RELAY_VOLUME, relayCommand, relayInstallCommand,
+  relaySleepCommand, stdioCommandIssues,
+} from './mcp/stdio-bridge';
 
-/** How an MCP client talks to the server over HTTP. */
-export enum McpTransport {
-  /** Streamable HTTP (MCP 2025-03-26 and later): one endpoint, POST and optional SSE responses. */
-  STREAMABLE_HTTP = 'streamable-http',
-  /** HTTP with Server-Sent Events (the older transport): a long-lived GET stream plus POSTed messages. */
-  SSE = 'sse',
-}
+export { McpTransport } from './mcp/transport';
 
 /** An MCP tool server agents can be wired to, in this app or outside it. */
 export interface IMcpTool extends IWireable {
@@ -34,20 +38,36 @@ export interface IMcpTool extends IWireable {
   readonly transport: McpTransport;
 }
 
-/** Runs a stdio-only MCP server behind an HTTP bridge. */
+/**
+ * Serves a stdio-only MCP server over HTTP while it keeps its own image (Python, Go, JVM,
+ * distroless...). The server's container runs a static relay (BusyBox `nc`, copied from
+ * `relayImage` by an init container) that starts one server process per connection; a bridge
+ * container (supergateway) speaks MCP over HTTP on the Service port and reaches the relay on the
+ * pod's loopback. `env`, `resources`, `sharedVolumes` and wiring apply to the server's container.
+ */
 export interface StdioBridgeOptions {
-  /** Command that starts the stdio server, run by the bridge, e.g. `["node", "/app/dist/index.js"]`. */
+  /**
+   * Command that starts the stdio server in its own image, one word per element, e.g.
+   * `["python3", "-m", "doc_search"]`: an absolute path or a program the image's PATH resolves,
+   * then its arguments. No shell runs it.
+   */
   readonly command: string[];
   /**
-   * Folder of the server inside `image`, copied by an init container into the bridge container at the same path.
-   * @default "/app"
-   */
-  readonly serverPath?: string;
-  /**
-   * Bridge image: speaks MCP over HTTP and runs the stdio server as a child process.
+   * Bridge image (supergateway): speaks MCP over streamable HTTP and runs one server process
+   * per MCP session (or per request when `statefulSessions` is false).
    * @default McpToolService.DEFAULT_BRIDGE_IMAGE
    */
   readonly bridgeImage?: string;
+  /**
+   * Image whose statically linked `/bin/busybox` becomes the relay in the server's container.
+   * @default McpToolService.DEFAULT_RELAY_IMAGE
+   */
+  readonly relayImage?: string;
+  /**
+   * Port of the relay inside the pod (not exposed by the Service, refused by the NetworkPolicy).
+   * @default 9000
+   */
+  readonly relayPort?: number;
 }
 
 /** Props of an `McpToolService`. */
@@ -66,8 +86,9 @@ export interface McpToolServiceProps extends ServiceWorkloadProps {
    * Whether MCP sessions live in one server process (an SSE stream, or a streamable-HTTP
    * `Mcp-Session-Id` kept in memory). With more than one replica, the Service then pins each
    * client to one replica (ClientIP affinity): without it a client's next request can reach a
-   * replica that does not know its session and fails.
-   * @default - true for SSE, false for streamable HTTP
+   * replica that does not know its session and fails. A stdio bridge keeps one server process
+   * per session (instead of one per request) when it is true.
+   * @default - true for SSE and for a stdio bridge, false for streamable HTTP
    */
   readonly statefulSessions?: boolean;
   /**
@@ -76,7 +97,8 @@ export interface McpToolServiceProps extends ServiceWorkloadProps {
    */
   readonly sessionAffinityTimeoutSeconds?: number;
   /**
-   * Run a stdio-only server behind an HTTP bridge; `image` is then the server's image.
+   * Run a stdio-only server, in its own image, behind an HTTP bridge (streamable HTTP only);
+   * `image` is the server's image.
    * @default - the image speaks MCP over HTTP itself
    */
   readonly stdioBridge?: StdioBridgeOptions;
@@ -89,27 +111,31 @@ export const mcpToolServiceSchema = serviceWorkloadSchema.extend({
   sessionAffinityTimeoutSeconds: nonNegativeInt.min(1, { error: 'must be between 1 and 86400 seconds' }).max(86400, { error: 'must be between 1 and 86400 seconds' }).optional(),
   stdioBridge: z.object({
     command: z.array(z.string()).min(1, { error: 'must name the command that starts the stdio server' }),
-    serverPath: httpPath.optional(),
     bridgeImage: imageSchema.optional(),
+    relayImage: imageSchema.optional(),
+    relayPort: portSchema.optional(),
   }).strict().optional(),
 }).strict();
 
-const BRIDGE_SHARE = 'mcp-server';
-
-/** The bridge runs the stdio command through a shell: quote every word that a shell would split or expand. */
-export function shellJoin(words: readonly string[]): string {
-  return words.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
+/** Seconds the server container's MCP probe may take by default: a runtime such as Python imports its packages first. */
+const SERVER_PROBE_TIMEOUT_SECONDS = 10;
+/** Each readiness check starts a server process, so it runs less often than an HTTP check. */
+const SERVER_READINESS_PERIOD_SECONDS = 30;
+const STARTUP_PERIOD_SECONDS = 5;
+const STARTUP_BUDGET_SECONDS = 120;
 
 /**
  * A Model Context Protocol tool server reached over HTTP: its own Deployment and a Service with a
  * stable DNS name (`<name>.<namespace>.svc.cluster.local`), sized as a tool worker by default
  * (128Mi / 0.25 CPU requested, 512Mi / 1 CPU limit). Agents wired to it get `MCP_<NAME>_URL`
- * and `MCP_<NAME>_TRANSPORT`, and its NetworkPolicy admits only them.
+ * and `MCP_<NAME>_TRANSPORT`, and its NetworkPolicy admits only them. A stdio-only server runs
+ * in its own image behind a bridge (`stdioBridge`).
  */
 export class McpToolService extends ServiceWorkload implements IMcpTool {
-  /** The bridge image used for stdio servers unless `stdioBridge.bridgeImage` says otherwise. */
-  public static readonly DEFAULT_BRIDGE_IMAGE = 'docker.io/supercorp/supergateway:3.4.0';
+  /** The bridge image for stdio servers (supergateway; the tests run the same version from npm). */
+  public static readonly DEFAULT_BRIDGE_IMAGE = 'docker.io/supercorp/supergateway:4.0.0';
+  /** The image whose static BusyBox becomes the relay (the tests run Debian's static BusyBox of the same version). */
+  public static readonly DEFAULT_RELAY_IMAGE = 'docker.io/library/busybox:1.35.0-musl';
 
   /** An MCP server that runs outside this app: in another namespace of the cluster. */
   public static fromServiceName(scope: Construct, id: string, options: ExternalMcpToolOptions): IMcpTool {
@@ -122,16 +148,16 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
   public readonly wireName: string;
   private readonly statefulSessions: boolean;
   private readonly affinityTimeout: number;
-  private readonly bridge?: StdioBridgeOptions;
+  private readonly bridge?: ResolvedBridge;
 
   constructor(scope: Construct, id: string, props: McpToolServiceProps) {
     const parsed = checkProps(mcpToolServiceSchema, props);
     super(scope, id, parsed, props?.name, {
       component: WorkloadComponent.MCP_TOOL,
       resourcePreset: ResourcePreset.TOOL_WORKER,
-      startupTimeoutSeconds: 120,
+      startupTimeoutSeconds: STARTUP_BUDGET_SECONDS,
       service: true,
-      // A stdio bridge serves MCP only, no /metrics.
+      // Neither the bridge nor the relay serves /metrics.
       metricsByDefault: parsed.value?.stdioBridge === undefined,
     });
     brand(this, BrandKind.MCP_TOOL);
@@ -140,27 +166,68 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     this.wireName = `MCP tool ${this.name}`;
     this.transport = config?.transport ?? McpTransport.STREAMABLE_HTTP;
     this.mcpPath = config?.mcpPath ?? (this.transport === McpTransport.SSE ? '/sse' : '/mcp');
-    this.statefulSessions = config?.statefulSessions ?? this.transport === McpTransport.SSE;
+    const bridge = config?.stdioBridge;
+    this.statefulSessions = config?.statefulSessions ?? (this.transport === McpTransport.SSE || bridge !== undefined);
     this.affinityTimeout = config?.sessionAffinityTimeoutSeconds ?? 10800;
-    this.bridge = config?.stdioBridge;
-    if (this.bridge) {
-      this.addBridgeShare(this.bridge.serverPath ?? '/app');
-      const bridgeImage = this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE;
-      this.checkImagePolicy('stdioBridge.bridgeImage', parseImage(bridgeImage) ?? { repository: 'invalid' }, bridgeImage);
+    if (bridge) {
+      this.bridge = {
+        command: bridge.command,
+        bridgeImage: parseImage(bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' },
+        relayImage: parseImage(bridge.relayImage ?? McpToolService.DEFAULT_RELAY_IMAGE) ?? { repository: 'invalid' },
+        relayPort: bridge.relayPort ?? DEFAULT_RELAY_PORT,
+      };
+      this.checkImagePolicy('stdioBridge.bridgeImage', this.bridge.bridgeImage, bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE);
+      this.checkImagePolicy('stdioBridge.relayImage', this.bridge.relayImage, bridge.relayImage ?? McpToolService.DEFAULT_RELAY_IMAGE);
+      this.issues.push(...this.bridgeIssues(this.bridge));
+      this.addRelayInstall();
     }
   }
 
-  /** The server's files, copied from its image into a volume the bridge container mounts. */
-  private addBridgeShare(serverPath: string): void {
-    this.addVolume({ name: BRIDGE_SHARE, emptyDir: {} }, { name: BRIDGE_SHARE, mountPath: serverPath, readOnly: true });
+  /** What would make the bridged pod fail: each with the field, the value and the fix. */
+  private bridgeIssues(bridge: ResolvedBridge): PropIssue[] {
+    const issues = stdioCommandIssues(bridge.command, typeof this.config.env?.PATH === 'string' ? this.config.env.PATH : undefined);
+    const replaced = 'the server\'s container runs the relay, which starts stdioBridge.command';
+    if (this.config.command !== undefined) {
+      issues.push({ field: 'command', value: this.config.command, message: `cannot be combined with stdioBridge: ${replaced}; put the server's command in stdioBridge.command` });
+    }
+    if (this.config.args !== undefined) {
+      issues.push({ field: 'args', value: this.config.args, message: `cannot be combined with stdioBridge: ${replaced}; append the arguments to stdioBridge.command` });
+    }
+    if (this.config.metrics?.enabled === true) {
+      issues.push({ field: 'metrics.enabled', value: true, message: 'cannot be true with stdioBridge: neither the bridge nor the relay serves Prometheus metrics, and a stdio server runs one process per session, so none can listen on a fixed port. Remove metrics, or serve the tool over HTTP itself' });
+    }
+    const health = this.config.healthCheck;
+    for (const key of ['path', 'livenessPath', 'command'] as const) {
+      if (health?.[key] !== undefined) {
+        issues.push({ field: `healthCheck.${key}`, value: health[key], message: `cannot be set with stdioBridge: the probes are written for it (an MCP initialize through the relay, and the bridge's ${BRIDGE_HEALTH_PATH}); remove it (the timing options still apply)` });
+      }
+    }
+    if (!BRIDGE_TRANSPORTS.includes(this.transport)) {
+      issues.push({
+        field: 'transport', value: this.transport,
+        message: `is not served correctly by the stdio bridge, which speaks ${BRIDGE_TRANSPORTS.join(', ')}: in SSE mode supergateway runs one server process for all clients and sends every answer to every client, so concurrent agents would receive each other's results. Remove transport (streamable HTTP, one server process per session) and give the agents a streamable-HTTP MCP client`,
+      });
+    }
+    if (bridge.relayPort === this.port) {
+      issues.push({ field: 'stdioBridge.relayPort', value: bridge.relayPort, message: `is the bridge's port ("port"); the relay and the bridge share the pod's network: choose another relayPort, e.g. ${bridge.relayPort === DEFAULT_RELAY_PORT ? DEFAULT_RELAY_PORT + 1 : DEFAULT_RELAY_PORT}` });
+    }
+    if (this.mcpPath === BRIDGE_HEALTH_PATH) {
+      issues.push({ field: 'mcpPath', value: this.mcpPath, message: `is the bridge's health endpoint: choose another, e.g. "/mcp"` });
+    }
+    return issues;
+  }
+
+  /** The init container that copies the static relay binary into the pod. */
+  private addRelayInstall(): void {
+    this.addVolume({ name: RELAY_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } });
     this.addInitContainer({
-      name: 'copy-server',
-      image: this.imageName,
+      name: RELAY_INSTALL_CONTAINER,
+      image: formatImage(this.bridge?.relayImage ?? { repository: 'invalid' }, this.environment.images.registry),
       imagePullPolicy: this.environment.images.pullPolicy,
-      command: ['cp', '-a', `${serverPath}/.`, '/share/'],
-      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+      command: relayInstallCommand(),
+      resources: RELAY_INSTALL_RESOURCES,
       security: this.config.security,
-      volumeMounts: [{ name: BRIDGE_SHARE, mountPath: '/share' }],
+      volumeMounts: [{ name: RELAY_VOLUME, mountPath: RELAY_DIR }],
     });
   }
 
@@ -185,40 +252,107 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
   }
 
   protected override addHelmImages(builder: HelmSectionBuilder): void {
-    if (!this.bridge) {
-      super.addHelmImages(builder);
-      return;
+    super.addHelmImages(builder);
+    if (this.bridge) {
+      builder
+        .image(['bridge', 'image'], this.bridge.bridgeImage, this.deployment, containerPath(BRIDGE_CONTAINER), 'Image of the stdio-to-HTTP bridge (supergateway)')
+        .image(['relay', 'image'], this.bridge.relayImage, this.deployment, containerPath(RELAY_INSTALL_CONTAINER, true), 'Image providing the static BusyBox relay');
     }
-    const bridgeImage = parseImage(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' };
-    builder
-      .image(['image'], this.image, this.deployment, containerPath('copy-server', true), 'Image of the stdio MCP server (copied into the bridge)')
-      .image(['bridge', 'image'], bridgeImage, this.deployment, containerPath(this.name), 'Image of the stdio-to-HTTP bridge');
   }
 
+  protected override contributedPodAnnotations(): Record<string, string> {
+    const contributed = super.contributedPodAnnotations();
+    // `kubectl logs` and `kubectl exec` reach the server, not the bridge, unless told otherwise.
+    return this.bridge ? { 'kubectl.kubernetes.io/default-container': this.name, ...contributed } : contributed;
+  }
+
+  /** With a bridge, the first container is the bridge: it owns the Service port. */
   protected override mainContainerSpec(): ContainerSpec {
     const spec = super.mainContainerSpec();
     if (!this.bridge) {
       return spec;
     }
-    const transportArgs = this.transport === McpTransport.SSE
-      ? ['--outputTransport', 'sse', '--ssePath', this.mcpPath]
-      : ['--outputTransport', 'streamableHttp', '--streamableHttpPath', this.mcpPath, ...(this.statefulSessions ? ['--stateful'] : [])];
-    const tcp = { tcpSocket: { port: k8s.IntOrString.fromString('http') } };
-    const probes = spec.probes;
-    const bridgeImage = parseImage(this.bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' };
+    const health = this.config.healthCheck;
     return {
       ...spec,
-      image: formatImage(bridgeImage, this.environment.images.registry),
+      name: BRIDGE_CONTAINER,
+      image: formatImage(this.bridge.bridgeImage, this.environment.images.registry),
       command: undefined,
-      args: ['--stdio', shellJoin(this.bridge.command), '--port', String(this.port), ...transportArgs],
-      // A bridge answers MCP, not a health path: probe that it accepts connections.
-      probes: probes && {
-        startupProbe: { ...probes.startupProbe, httpGet: undefined, ...tcp },
-        readinessProbe: { ...probes.readinessProbe, httpGet: undefined, ...tcp },
-        livenessProbe: { ...probes.livenessProbe, httpGet: undefined, ...tcp },
-      },
+      args: bridgeArgs({ transport: this.transport, mcpPath: this.mcpPath, port: this.port, relayPort: this.bridge.relayPort, statefulSessions: this.statefulSessions }),
+      env: [],
+      resources: BRIDGE_RESOURCES,
+      extendedResources: {},
+      probes: httpProbes({ ...health, path: BRIDGE_HEALTH_PATH, livenessPath: undefined, command: undefined }, 'http', { startupTimeoutSeconds: STARTUP_BUDGET_SECONDS }),
+      volumeMounts: [...(spec.volumeMounts ?? []).filter((m) => m.mountPath === '/tmp'), { name: RELAY_VOLUME, mountPath: RELAY_DIR, readOnly: true }],
     };
   }
+
+  /** The stdio server's own container: its image, env, resources and mounts, running the relay. */
+  protected override sidecars(): k8s.Container[] {
+    if (!this.bridge) {
+      return super.sidecars();
+    }
+    const base = super.mainContainerSpec();
+    const relayPort = this.bridge.relayPort;
+    const container = renderContainer({
+      ...base,
+      command: relayCommand(relayPort, this.bridge.command),
+      args: undefined,
+      ports: [{ name: RELAY_PORT_NAME, containerPort: relayPort, protocol: 'TCP' }],
+      probes: undefined,
+      preStopDelaySeconds: 0,
+      volumeMounts: [...(base.volumeMounts ?? []), { name: RELAY_VOLUME, mountPath: RELAY_DIR, readOnly: true }],
+    });
+    const delay = this.config.preStopDelaySeconds ?? 5;
+    return [
+      ...super.sidecars(),
+      {
+        ...container,
+        ...this.serverProbes(relayPort),
+        // The relay keeps open sessions while the bridge drains; the image may have no `sleep`.
+        lifecycle: delay > 0 ? { preStop: { exec: { command: relaySleepCommand(delay) } } } : undefined,
+      },
+    ];
+  }
+
+  /**
+   * An MCP initialize through the relay: the server's runtime starts and answers. No liveness
+   * probe: the relay is the container's first process (the container stops when it does), and
+   * restarting it would end every open session because one server process failed a check.
+   */
+  private serverProbes(relayPort: number): Pick<k8s.Container, 'startupProbe' | 'readinessProbe'> {
+    const health = this.config.healthCheck;
+    const timeoutSeconds = health?.timeoutSeconds ?? SERVER_PROBE_TIMEOUT_SECONDS;
+    const exec = { exec: { command: mcpInitializeProbeCommand(relayPort, timeoutSeconds) } };
+    const budget = health?.startupTimeoutSeconds ?? STARTUP_BUDGET_SECONDS;
+    return {
+      startupProbe: { ...exec, periodSeconds: STARTUP_PERIOD_SECONDS, timeoutSeconds, failureThreshold: Math.max(1, Math.ceil(budget / STARTUP_PERIOD_SECONDS)), successThreshold: 1 },
+      readinessProbe: { ...exec, periodSeconds: health?.readinessPeriodSeconds ?? SERVER_READINESS_PERIOD_SECONDS, timeoutSeconds, failureThreshold: health?.failureThreshold ?? 3, successThreshold: 1 },
+    };
+  }
+
+  public override quotaDemand(): QuotaDemand {
+    const base = super.quotaDemand();
+    if (!this.bridge) {
+      return base;
+    }
+    const bridge = podDemand(base.pods, [BRIDGE_RESOURCES]);
+    return {
+      ...base,
+      cpuRequest: base.cpuRequest + bridge.cpuRequest,
+      memoryRequest: base.memoryRequest + bridge.memoryRequest,
+      cpuLimit: base.cpuLimit + bridge.cpuLimit,
+      memoryLimit: base.memoryLimit + bridge.memoryLimit,
+    };
+  }
+}
+
+/** The bridge settings with their defaults. */
+interface ResolvedBridge {
+  readonly command: readonly string[];
+  readonly bridgeImage: ImageReference;
+  readonly relayImage: ImageReference;
+  readonly relayPort: number;
 }
 
 /** Where a tool outside this app is reached. */
@@ -261,16 +395,17 @@ class ExternalMcpTool extends Construct implements IMcpTool {
   public readonly wireName: string;
 
   constructor(scope: Construct, id: string, options: ExternalMcpToolOptions) {
-    super(scope, id);
+    super(checkScope(scope, id, 'McpToolService.fromServiceName()'), id);
     brand(this, BrandKind.MCP_TOOL);
-    const { issues } = checkProps(externalToolSchema, options);
-    this.node.addValidation({ validate: () => issues.map((i) => `${i.field}: ${i.message}`) });
-    const port = options.port ?? 8080;
-    this.toolName = options.name;
-    this.wireName = `MCP tool ${options.namespace}/${options.name}`;
-    this.transport = options.transport ?? McpTransport.STREAMABLE_HTTP;
-    this.mcpUrl = `http://${options.name}.${options.namespace}.svc.cluster.local:${port}${options.mcpPath ?? '/mcp'}`;
-    const peer = new NamespacePeer(options.namespace, { 'app.kubernetes.io/name': options.name });
+    const { value, issues } = checkProps(externalToolSchema, options);
+    reportIssues(this, issues);
+    const config = value ?? { name: 'invalid', namespace: 'invalid' };
+    const port = config.port ?? 8080;
+    this.toolName = config.name;
+    this.wireName = `MCP tool ${config.namespace}/${config.name}`;
+    this.transport = config.transport ?? McpTransport.STREAMABLE_HTTP;
+    this.mcpUrl = `http://${config.name}.${config.namespace}.svc.cluster.local:${port}${config.mcpPath ?? '/mcp'}`;
+    const peer = new NamespacePeer(config.namespace, { 'app.kubernetes.io/name': config.name });
     this.connections = new Connections(peer, [{ port, protocol: Protocol.TCP }], false);
   }
 

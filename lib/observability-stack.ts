@@ -3,7 +3,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { brand, BrandKind, hasBrand } from './core/brand';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { type EnvValue, type ISecretSource } from './core/env-value';
 import { contextLabels } from './core/labels';
 import { ExternalEndpoint, type INetworkPeer, NamespacePeer, Protocol, type NetworkPort, type PolicyRule } from './core/network';
@@ -224,7 +224,7 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
   private active = false;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps = {}) {
-    super(scope, id);
+    super(checkScope(scope, id, 'ObservabilityStack'), id);
     brand(this, BrandKind.OBSERVABILITY_STACK);
     const { value, issues } = checkProps(observabilityStackSchema, props);
     this.issues.push(...issues);

@@ -12,11 +12,12 @@ import { toValuesKey, WorkloadComponent } from './core/labels';
 import { Protocol } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './core/pod';
 import { persistentStatefulSetSpec } from './core/stateful';
-import { brand, BrandKind, hasBrand } from './core/brand';
+import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
+import { brandedReference, REFERENCES } from './core/references';
 import { formatBytes, parseQuantity } from './core/quantity';
 import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceOptionsSchema, ResourcePreset, resolveResources } from './core/resources';
-import { memoryQuantity, storageQuantity, dnsSubdomain, nonNegativeInt, positiveInt } from './core/schemas';
+import { configKey, memoryQuantity, storageQuantity, dnsSubdomain, nonNegativeInt, positiveInt } from './core/schemas';
 import { type IRedisCache, type RedisSentinelEndpoint } from './core/wiring';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
 import { REDIS_REPLICATION_SIGNALS, REDIS_SIGNALS, type WorkloadSignals } from './core/signals';
@@ -218,8 +219,8 @@ export const redisCacheSchema = z.object({
   storageSize: storageQuantity.optional(),
   storageClassName: dnsSubdomain.optional(),
   resources: resourceOptionsSchema.optional(),
-  passwordSecret: z.custom<ISecretSource>((v) => hasBrand(v, BrandKind.SECRET_SOURCE), { error: 'must be a SecretSource (or SecretSource.fromSecretName())' }).optional(),
-  passwordKey: z.string().min(1).optional(),
+  passwordSecret: brandedReference<ISecretSource>(REFERENCES.SECRET_SOURCE).optional(),
+  passwordKey: configKey.optional(),
   snapshotIntervalSeconds: positiveInt.max(86400, { error: 'must be at most 86400 seconds' }).optional(),
   appendOnly: z.boolean().optional(),
   exporter: z.boolean().optional(),
@@ -292,7 +293,6 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   public readonly primaryProxy: RedisPrimaryProxy | undefined;
 
   private readonly config: z.output<typeof redisCacheSchema>;
-  private disruptionBudget?: k8s.KubePodDisruptionBudget;
 
   constructor(scope: Construct, id: string, props: RedisCacheStatefulSetProps = {}) {
     super(scope, id, { name: props?.name, component: WorkloadComponent.CACHE, maxNameLength: 50 });
@@ -333,7 +333,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       new k8s.KubeService(this, 'SentinelService', { metadata: this.metadata('-sentinel'), spec: this.sentinelServiceSpec() });
     }
     if (this.environment.availability.podDisruptionBudgets) {
-      this.disruptionBudget = this.replication ? this.createQuorumDisruptionBudget(this.replication.nodes) : this.createDisruptionBudget();
+      this.createDisruptionBudget();
     }
     this.createNetworkPolicy();
     this.node.addValidation({ validate: () => this.queueUseIssues().map(formatIssue) });
@@ -579,16 +579,16 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     });
   }
 
-  /** Voluntary evictions keep a majority of the pods: the Sentinels' quorum, and at least one data pod. */
-  private createQuorumDisruptionBudget(nodes: number): k8s.KubePodDisruptionBudget {
-    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-      metadata: this.metadata(),
-      spec: {
-        minAvailable: k8s.IntOrString.fromNumber(sentinelQuorum(nodes)),
-        selector: { matchLabels: { ...this.selectorLabels } },
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
-    });
+  /** Replicated, voluntary evictions keep a majority of the pods: the Sentinels' quorum, and at least one data pod. */
+  protected override disruptionBudgetSpec(): k8s.PodDisruptionBudgetSpec {
+    if (!this.replication) {
+      return super.disruptionBudgetSpec();
+    }
+    return {
+      minAvailable: k8s.IntOrString.fromNumber(sentinelQuorum(this.replication.nodes)),
+      selector: { matchLabels: { ...this.selectorLabels } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    };
   }
 
   private secretEnv(...names: string[]): k8s.EnvVar[] {
@@ -679,11 +679,12 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       .scalar(['replication', 'nodes'], replication.nodes, nodesSchema, [{ target: this.statefulSet, at: ['spec', 'replicas'] }],
         `Redis pods, each with a Sentinel (3 to ${MAX_REDIS_NODES}; the quorum is their majority)`)
       .podsFromValue(['replication', 'nodes']);
+    const nodes = builder.valueRef(['replication', 'nodes']);
     for (const container of ['redis', 'sentinel']) {
-      builder.derived(this.statefulSet, [...containerPath(container), 'env', { name: 'REDIS_NODES' }, 'value'], (ref) => `{{ ${ref(['replication', 'nodes'])} | quote }}`);
+      builder.bindTemplate(this.statefulSet, [...containerPath(container), 'env', { name: 'REDIS_NODES' }, 'value'], `{{ ${nodes} | quote }}`);
     }
     if (this.disruptionBudget) {
-      builder.derived(this.disruptionBudget, ['spec', 'minAvailable'], (ref) => `{{ add (div (int ${ref(['replication', 'nodes'])}) 2) 1 }}`);
+      builder.bindTemplate(this.disruptionBudget, ['spec', 'minAvailable'], `{{ add (div (int ${nodes}) 2) 1 }}`);
     }
     return builder.build();
   }

@@ -5,12 +5,13 @@ import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpe
 import { SealedSecret } from '../imports/bitnami.com';
 import { EnvironmentTier, SecretBackend } from './environment';
 import { brand, BrandKind } from './core/brand';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { EnvValue, type ISecretSource } from './core/env-value';
 import { contextOf } from './core/workload';
 import { checkProps } from './core/props';
 import { contextLabels, toKubernetesName } from './core/labels';
-import { dnsSubdomain } from './core/schemas';
+import { configKey, dnsSubdomain } from './core/schemas';
+import { allowedWording } from './core/props';
 
 /** Props of a `SecretSource`. */
 export interface SecretSourceProps {
@@ -45,15 +46,16 @@ export interface SecretSourceProps {
   readonly backend?: SecretBackend;
 }
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const secretKeys = z.array(configKey, { error: 'must be a list of Secret keys, e.g. ["username", "password"]' })
+  .min(1, { error: 'must list at least one key' })
+  .refine((keys) => new Set(keys).size === keys.length, { error: 'must list each key once' });
 
 export const secretSourceSchema = z.object({
   name: z.unknown().optional(),
-  keys: z.array(z.string().regex(SECRET_KEY, { error: 'must be a Secret key: letters, digits, "-", "_" and "."' }))
-    .min(1, { error: 'must list at least one key' }),
+  keys: secretKeys,
   remoteKeys: z.record(z.string(), z.string().min(1, { error: 'must not be empty' })).optional(),
   encryptedData: z.record(z.string(), z.string().min(1, { error: 'must not be empty' })).optional(),
-  literalValues: z.record(z.string(), z.string()).optional(),
+  literalValues: z.record(z.string(), z.string({ error: 'must be a string' })).optional(),
   backend: z.enum(SecretBackend, { error: `must be one of ${Object.values(SecretBackend).join(', ')}` }).optional(),
 }).strict();
 
@@ -69,7 +71,15 @@ export class SecretSource extends Construct implements ISecretSource {
    * is rendered, the workloads only reference it.
    */
   public static fromSecretName(scope: Construct, id: string, secretName: string, keys: string[]): ISecretSource {
-    return new ExistingSecret(scope, id, secretName, keys);
+    const problems: PropIssue[] = [];
+    const name = checkSecretName(secretName, 'invalid', problems);
+    const parsedKeys = secretKeys.safeParse(keys, { error: allowedWording });
+    if (!parsedKeys.success) {
+      problems.push({ field: 'keys', value: keys, message: parsedKeys.error.issues[0].message });
+    }
+    const secret = new ExistingSecret(scope, id, name, parsedKeys.success ? parsedKeys.data : []);
+    reportIssues(secret, problems);
+    return secret;
   }
 
   public readonly secretName: string;
@@ -78,7 +88,7 @@ export class SecretSource extends Construct implements ISecretSource {
   public readonly backend: SecretBackend;
 
   constructor(scope: Construct, id: string, props: SecretSourceProps) {
-    super(scope, id);
+    super(checkScope(scope, id, 'SecretSource'), id);
     brand(this, BrandKind.SECRET_SOURCE);
     const { value, issues } = checkProps(secretSourceSchema, props);
     const problems: PropIssue[] = [...issues];
@@ -172,7 +182,7 @@ function checkSecretName(given: unknown, id: string, problems: PropIssue[]): str
   const result = dnsSubdomain.safeParse(name);
   if (!result.success) {
     problems.push({ field: 'name', value: name, message: result.error.issues[0].message });
-    return String(name);
+    return 'invalid';
   }
   return result.data;
 }
@@ -187,7 +197,7 @@ function unknownKeyIssues(keys: readonly string[], map: Record<string, string> |
 /** A Secret created outside the app. */
 class ExistingSecret extends Construct implements ISecretSource {
   constructor(scope: Construct, id: string, public readonly secretName: string, public readonly keys: readonly string[]) {
-    super(scope, id);
+    super(checkScope(scope, id, 'SecretSource.fromSecretName()'), id);
     brand(this, BrandKind.SECRET_SOURCE);
   }
 }

@@ -2,11 +2,12 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { brand, BrandKind } from './core/brand';
 import { z } from 'zod';
-import { type PropIssue, reportIssues } from './core/errors';
+import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { contextLabels, toKubernetesName } from './core/labels';
 import { checkProps } from './core/props';
 import { parseQuantity } from './core/quantity';
-import { dnsSubdomain, resourceName, storageQuantity } from './core/schemas';
+import { absolutePath, dnsSubdomain, resourceName, storageQuantity } from './core/schemas';
+import { addNotice } from './core/notices';
 import { contextOf, type IQuotaConsumer, type QuotaDemand } from './core/workload';
 import { type ISharedVolume } from './core/service-workload';
 import { type EnvironmentConfig, PodSecurityLevel } from './environment';
@@ -39,7 +40,7 @@ export interface SharedVolumeProps {
 export const sharedVolumeSchema = z.object({
   name: z.unknown().optional(),
   size: storageQuantity.optional(),
-  hostPath: z.string().regex(/^\/[^\0]*$/, { error: 'must be an absolute path on the node, e.g. "/mnt/data/vault"' }).optional(),
+  hostPath: absolutePath('/mnt/data/vault').optional(),
   storageClassName: dnsSubdomain.optional(),
 }).strict();
 
@@ -58,20 +59,29 @@ export class SharedVolume extends Construct implements IQuotaConsumer, ISharedVo
   private readonly environment: EnvironmentConfig;
 
   constructor(scope: Construct, id: string, props: SharedVolumeProps = {}) {
-    super(scope, id);
+    super(checkScope(scope, id, 'SharedVolume'), id);
     brand(this, BrandKind.SHARED_VOLUME);
-    const { value, issues } = checkProps(sharedVolumeSchema, props);
+    const { value, issues } = checkProps(sharedVolumeSchema, props ?? {});
     const problems: PropIssue[] = [...issues];
     this.environment = contextOf(this).environment;
-    this.name = String(props.name ?? toKubernetesName(id));
-    const nameCheck = resourceName().safeParse(this.name);
+    const given = value?.name ?? toKubernetesName(id);
+    const nameCheck = resourceName().safeParse(given);
+    this.name = nameCheck.success ? nameCheck.data : 'invalid';
     if (!nameCheck.success) {
-      problems.push({ field: 'name', value: this.name, message: nameCheck.error.issues[0].message });
+      problems.push({ field: 'name', value: given, message: nameCheck.error.issues[0].message });
     }
     reportIssues(this, problems);
     this.size = value?.size ?? '20Gi';
     this.hostPath = value?.hostPath;
     this.usesHostPath = this.hostPath !== undefined && this.environment.storage.allowHostPath;
+    if (this.hostPath !== undefined && !this.usesHostPath) {
+      addNotice(this, {
+        field: 'hostPath',
+        asked: `the node folder ${this.hostPath}`,
+        rendered: `a ReadWriteMany claim of ${this.size}`,
+        why: `environment "${this.environment.name}" does not allow hostPath volumes (storage.allowHostPath is false)`,
+      });
+    }
     if (this.usesHostPath && this.environment.namespacePolicy.enforce !== PodSecurityLevel.PRIVILEGED) {
       problems.push({
         field: 'hostPath',

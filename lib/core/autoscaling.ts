@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { type AutoscalingDefaults } from '../environment';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
-import { nonNegativeInt, percentage, positiveInt } from './schemas';
-import { isQuantity, parseQuantity } from './quantity';
+import { labels as labelsSchema, MAX_QUANTITY, nonNegativeInt, percentage, positiveInt } from './schemas';
+import { checkProps, fieldPath } from './props';
+import { compareQuantities, isQuantity, parseQuantity } from './quantity';
 
 /**
  * A signal an HPA scales on beyond CPU and memory. Custom (`pods`, `object`) metrics need an
@@ -16,10 +17,11 @@ import { isQuantity, parseQuantity } from './quantity';
 export class ScalingMetric {
   /** Average of a per-pod metric, e.g. requests in flight: `ScalingMetric.podsAverage('http_requests_in_flight', '10')`. */
   public static podsAverage(metric: string, averageValue: string, selector?: Record<string, string>): ScalingMetric {
-    return new ScalingMetric(`pods ${metric}`, {
+    const checked = checkMetric(metric, averageValue, selector);
+    return new ScalingMetric(`pods ${checked.name}`, {
       type: 'Pods',
-      pods: { metric: { name: metric, selector: selector ? { matchLabels: { ...selector } } : undefined }, target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(averageValue) } },
-    }, averageValue);
+      pods: { metric: { name: checked.name, selector: checked.selector }, target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(checked.target) } },
+    }, checked.target, checked.problems);
   }
 
   /** A latency percentile per pod, in seconds (`'2'` or `'500m'` for 0.5 s): scale out when the p95 rises. */
@@ -29,10 +31,11 @@ export class ScalingMetric {
 
   /** A metric from outside the cluster or a queue, averaged over the replicas. */
   public static external(metric: string, averageValue: string, selector?: Record<string, string>): ScalingMetric {
-    return new ScalingMetric(`external ${metric}`, {
+    const checked = checkMetric(metric, averageValue, selector);
+    return new ScalingMetric(`external ${checked.name}`, {
       type: 'External',
-      external: { metric: { name: metric, selector: selector ? { matchLabels: { ...selector } } : undefined }, target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(averageValue) } },
-    }, averageValue);
+      external: { metric: { name: checked.name, selector: checked.selector }, target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(checked.target) } },
+    }, checked.target, checked.problems);
   }
 
   /** Whether `value` is a `ScalingMetric` of any copy of the library. */
@@ -40,9 +43,36 @@ export class ScalingMetric {
     return hasBrand(value, BrandKind.SCALING_METRIC);
   }
 
-  private constructor(public readonly description: string, public readonly spec: k8s.MetricSpecV2, public readonly target: string) {
+  private constructor(public readonly description: string, public readonly spec: k8s.MetricSpecV2, public readonly target: string, private readonly problems: readonly PropIssue[] = []) {
     brand(this, BrandKind.SCALING_METRIC);
   }
+
+  /** @internal Problems with the factory's arguments, named under `field`. */
+  public _issues(field: string): PropIssue[] {
+    return this.problems.map((p) => ({ ...p, field: `${field}.${p.field}` }));
+  }
+}
+
+const METRIC_NAME_MESSAGE = 'must be a metric name such as "http_requests_in_flight": a non-empty string without "/" or "%", not "." or ".."';
+
+/** The factory arguments, usable even when they are wrong (the workload reports the problems). */
+function checkMetric(metric: unknown, target: unknown, selector: unknown): { name: string; target: string; selector?: k8s.LabelSelector; problems: PropIssue[] } {
+  const problems: PropIssue[] = [];
+  const validName = typeof metric === 'string' && metric !== '' && metric !== '.' && metric !== '..' && !/[/%]/.test(metric);
+  if (!validName) {
+    problems.push({ field: 'metric', value: metric, message: METRIC_NAME_MESSAGE });
+  }
+  if (typeof target !== 'string') {
+    problems.push({ field: 'averageValue', value: target, message: 'must be a Kubernetes quantity written as a string, such as "10", "500m" or "2"' });
+  }
+  const labels = checkProps(labelsSchema, selector ?? {});
+  problems.push(...labels.issues.map((i) => ({ ...i, field: fieldPath([], i.field === '' ? 'selector' : `selector.${i.field}`) })));
+  return {
+    name: validName ? metric : 'invalid',
+    target: typeof target === 'string' ? target : '1',
+    selector: selector !== undefined && labels.value ? { matchLabels: { ...labels.value } } : undefined,
+    problems,
+  };
 }
 
 /** HorizontalPodAutoscaler settings. Giving any target replaces the environment's default targets. */
@@ -98,11 +128,18 @@ export const autoscalingSchema = z.object({
 function metricIssues(metrics: readonly ScalingMetric[]): PropIssue[] {
   return metrics.flatMap((metric, i): PropIssue[] => {
     const field = `autoscaling.metrics[${i}]`;
+    const problems = metric._issues(field);
+    if (problems.length > 0) {
+      return problems;
+    }
     if (!isQuantity(metric.target)) {
       return [{ field, value: metric.target, message: `the target of ${metric.description} must be a Kubernetes quantity such as "10", "500m" or "2"` }];
     }
     if (parseQuantity(metric.target) <= 0) {
       return [{ field, value: metric.target, message: `the target of ${metric.description} must be above 0: an HPA cannot aim at 0` }];
+    }
+    if (compareQuantities(metric.target, MAX_QUANTITY) > 0) {
+      return [{ field, value: metric.target, message: `the target of ${metric.description} is larger than Kubernetes can represent (${MAX_QUANTITY})` }];
     }
     return [];
   });
@@ -126,13 +163,15 @@ export function resolveAutoscaling(
   defaults: AutoscalingDefaults,
   extraMetrics: readonly k8s.MetricSpecV2[] = [],
   enabledByDefault = true,
+  cap = Number.MAX_SAFE_INTEGER,
 ): ResolvedAutoscaling | undefined {
   const enabled = options?.enabled ?? (enabledByDefault || options !== undefined);
   if (!defaults.enabled || !enabled) {
     return undefined;
   }
-  const maxReplicas = options?.maxReplicas ?? Math.max(defaults.maxReplicas, options?.minReplicas ?? 0);
-  const minReplicas = options?.minReplicas ?? Math.min(defaults.minReplicas, maxReplicas);
+  // The environment's replicas.max bounds both ends (a notice says so when it lowers them).
+  const maxReplicas = Math.min(options?.maxReplicas ?? Math.max(defaults.maxReplicas, options?.minReplicas ?? 0), cap);
+  const minReplicas = Math.min(options?.minReplicas ?? Math.min(defaults.minReplicas, maxReplicas), cap);
   const custom = [...extraMetrics, ...(options?.metrics ?? []).map((m) => m.spec)];
   const explicit = options?.cpuUtilization !== undefined || options?.memoryUtilization !== undefined || custom.length > 0;
   const cpu = explicit ? options?.cpuUtilization : defaults.cpuUtilization;

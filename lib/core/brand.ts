@@ -24,6 +24,9 @@ export enum BrandKind {
   SCALING_METRIC = 'ScalingMetric',
   INFERENCE_FALLBACK = 'InferenceFallback',
   OBSERVABILITY_STACK = 'ObservabilityStack',
+  CANARY_ROLLOUT = 'CanaryRollout',
+  GATEWAY = 'Gateway',
+  INFERENCE_ROUTING = 'InferenceRouting',
 }
 
 const symbols = new Map<BrandKind, symbol>();

@@ -3,7 +3,8 @@ import { type EnvMap, EnvValue } from './env-value';
 import { imageSchema } from './image';
 import { type ExternalEndpoint } from './network';
 import { type ResourceOptions, resourceOptionsSchema } from './resources';
-import { annotations as annotationsSchema, memoryQuantity } from './schemas';
+import { annotations as annotationsSchema, envVarName, memoryQuantity } from './schemas';
+import { brandedReference, REFERENCES } from './references';
 import { type SecurityOptions, securityOptionsSchema } from './security';
 import { type WorkloadOptions } from './workload';
 
@@ -56,11 +57,9 @@ export interface ContainerWorkloadProps extends WorkloadOptions {
   readonly podAnnotations?: Record<string, string>;
 }
 
-export const externalEndpointSchema = z.custom<ExternalEndpoint>((v) => typeof v === 'object' && v !== null && 'block' in v && 'ports' in v, {
-  error: 'must be an ExternalEndpoint, e.g. ExternalEndpoint.https("api.openai.com")',
-});
+export const externalEndpointSchema = brandedReference<ExternalEndpoint>(REFERENCES.EXTERNAL_ENDPOINT);
 
-export const envMapSchema = z.record(z.string(), z.union([z.string(), z.custom<EnvValue>((v) => EnvValue.isEnvValue(v))], {
+export const envMapSchema = z.record(envVarName, z.union([z.string(), z.custom<EnvValue>((v) => EnvValue.isEnvValue(v))], {
   error: 'must be a string or an EnvValue (EnvValue.fromSecret(), EnvValue.fromConfigMap(), ...)',
 }));
 

@@ -150,10 +150,12 @@ export class HelmSectionBuilder {
    * Requests and limits of a container, rendered as JSON (valid YAML) from the values. Extended
    * resources (GPUs) appear in both requests and limits, as Kubernetes requires them equal.
    */
-  public resources(path: readonly string[], resources: ResolvedResources, target: ApiObject, at: readonly ValuePathSegment[], description: string, extended: Readonly<Record<string, number>> = {}): this {
+  public resources(path: readonly string[], resources: ResolvedResources, target: ApiObject, at: readonly ValuePathSegment[], description: string, extended: Readonly<Record<string, number>> = {}, alsoAt: readonly (readonly ValuePathSegment[])[] = []): this {
     const schema = Object.keys(extended).length === 0 ? resourcesValuesSchema : extendedResourcesSchema(Object.keys(extended));
     this.setDefault(path, { requests: { ...resources.requests, ...extended }, limits: { ...resources.limits, ...extended } }, schema);
-    this.bindings.push({ target, path: [...at, 'resources'], template: `{{ toJson ${this.ref(path)} }}` });
+    for (const container of [at, ...alsoAt]) {
+      this.bindings.push({ target, path: [...container, 'resources'], template: `{{ toJson ${this.ref(path)} }}` });
+    }
     this.docs.push({ path: `${this.key}.${path.join('.')}`, description });
     for (const resource of ['cpu', 'memory']) {
       const request = this.ref([...path, 'requests', resource]);
@@ -177,10 +179,11 @@ export class HelmSectionBuilder {
     return this;
   }
 
-  /** A fixed replica count bound to `spec.replicas` of one object. */
-  public replicas(value: number, schema: z.ZodType, target: ApiObject, description: string, surge = 1): this {
+  /** A fixed replica count bound to `spec.replicas` of one object (a replica may be a group of `podsPerReplica` pods). */
+  public replicas(value: number, schema: z.ZodType, target: ApiObject, description: string, surge = 1, podsPerReplica = 1): this {
     this.scalar(['replicas'], value, schema, [{ target, at: ['spec', 'replicas'] }], description);
-    this.pods = `(add (int ${this.ref(['replicas'])}) ${surge})`;
+    const pods = `(add (int ${this.ref(['replicas'])}) ${surge})`;
+    this.pods = podsPerReplica === 1 ? pods : `(mul ${pods} ${podsPerReplica})`;
     return this;
   }
 
@@ -192,13 +195,15 @@ export class HelmSectionBuilder {
     return this;
   }
 
-  /**
-   * Binds a field to a Go template computed from this section's values; `ref` gives the reference
-   * of a value, e.g. `ref(['replication', 'nodes'])` is `.Values.<key>.replication.nodes`.
-   */
-  public derived(target: ApiObject, at: readonly ValuePathSegment[], template: (ref: (path: readonly string[]) => string) => string): this {
-    this.bindings.push({ target, path: at, template: template((path) => this.ref(path)) });
+  /** Binds a field to a Go template over values this section declares (a name derived from an image value). */
+  public bindTemplate(target: ApiObject, at: readonly ValuePathSegment[], template: string): this {
+    this.bindings.push({ target, path: at, template });
     return this;
+  }
+
+  /** The Go template reference of one of this section's values, e.g. `.Values.redisCache.replication.nodes`. */
+  public valueRef(path: readonly string[]): string {
+    return this.ref(path);
   }
 
   /** The most pods the workload runs: the integer value at `path` (a StatefulSet has no surge pod). */

@@ -14,6 +14,10 @@ export enum WorkloadComponent {
   MCP_TOOL = 'mcp-tool',
   CACHE = 'cache',
   INFERENCE = 'inference',
+  /** Routes requests to model servers (the endpoint picker of an InferencePool). */
+  INFERENCE_ROUTER = 'inference-router',
+  /** Runs once per input and exits (a model download). */
+  SETUP = 'setup',
   OBSERVABILITY = 'observability',
 }
 
@@ -45,7 +49,11 @@ export function toKubernetesName(id: string): string {
     .toLowerCase();
 }
 
-/** `evaluationService` from `evaluation-service`: the key of a workload in Helm values. */
+/**
+ * `evaluationService` from `evaluation-service`: the key of a workload in Helm values. Every
+ * DNS-1035 name gets a Go template identifier, and different names get different keys: a "-"
+ * before a letter uppercases it, any other "-" becomes "_" (`gpt-4o` is `gpt_4o`, `a--b` is `a_B`).
+ */
 export function toValuesKey(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()).replace(/-/g, '_');
 }

@@ -1,7 +1,9 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { z } from 'zod';
 import { brand, BrandKind, hasBrand } from './brand';
-import { cidr, port as portSchema } from './schemas';
+import { type PropIssue } from './errors';
+import { checkProps } from './props';
+import { cidr, cidrStrictlyInside, parseCidr, port as portSchema } from './schemas';
 
 /** Transport protocol of a port. */
 export enum Protocol {
@@ -82,21 +84,47 @@ export interface ExternalEndpointOptions {
   readonly hosts?: string[];
 }
 
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\.?$/i;
+const HOST_MESSAGE = 'must be a host name such as "api.openai.com", without scheme, port or path (for another port than 443 use ExternalEndpoint.internet({ ports: [8443], hosts: ["..."] }))';
+
 export const externalEndpointOptionsSchema = z.object({
   ports: z.array(portSchema).min(1, { error: 'must list at least one port' }).optional(),
   except: z.array(cidr).optional(),
-  hosts: z.array(z.string()).optional(),
+  hosts: z.array(z.string({ error: HOST_MESSAGE }).regex(HOST_NAME, { error: HOST_MESSAGE })).optional(),
 }).strict();
+
+/** Options after checking: what renders, and the problems reported where the endpoint is used. */
+function checkEndpoint(block: unknown, options: unknown, what: string): { block: string; options: ExternalEndpointOptions; issues: PropIssue[] } {
+  const issues: PropIssue[] = [];
+  const parsed = checkProps(externalEndpointOptionsSchema, options ?? {});
+  issues.push(...parsed.issues.map((i) => ({ ...i, field: i.field === '' ? 'options' : i.field })));
+  const value: ExternalEndpointOptions = parsed.value ?? {};
+  const outer = typeof block === 'string' ? parseCidr(block) : undefined;
+  if (!outer) {
+    issues.push({ field: 'cidr', value: block, message: cidr.safeParse(block).error?.issues[0].message ?? 'must be a CIDR block' });
+  }
+  const except = (value.except ?? []).filter((e, i) => {
+    const inner = parseCidr(e);
+    if (outer && inner && !cidrStrictlyInside(inner, outer)) {
+      issues.push({ field: `except[${i}]`, value: e, message: `must lie strictly inside ${what} ${JSON.stringify(block)} (same address family, longer prefix): Kubernetes refuses a NetworkPolicy whose except range is not` });
+      return false;
+    }
+    return true;
+  });
+  return { block: outer ? (block as string) : '0.0.0.0/32', options: { ...value, except }, issues };
+}
 
 /**
  * A destination outside the cluster that a workload may call (an LLM API, a SaaS, a database).
  * Kubernetes NetworkPolicies match IP ranges, not host names: for a public API use
  * `ExternalEndpoint.internet()` (every public address on the given ports) or the provider's ranges.
+ * The factories never throw: bad arguments are reported by the workload the endpoint is given to.
  */
 export class ExternalEndpoint implements INetworkPeer {
   /** Every public IPv4 address (private ranges excluded), on port 443 unless told otherwise. */
   public static internet(options: ExternalEndpointOptions = {}): ExternalEndpoint {
-    return new ExternalEndpoint('0.0.0.0/0', { ...options, except: [...PRIVATE_RANGES, ...(options.except ?? [])] });
+    const checked = checkEndpoint('0.0.0.0/0', options, 'the internet block');
+    return new ExternalEndpoint(checked.block, { ...checked.options, except: [...PRIVATE_RANGES, ...(checked.options.except ?? [])] }, checked.issues);
   }
 
   /** An HTTPS API on the internet, e.g. `ExternalEndpoint.https('api.openai.com')`. */
@@ -106,7 +134,8 @@ export class ExternalEndpoint implements INetworkPeer {
 
   /** A CIDR block, e.g. a managed database subnet: `ExternalEndpoint.cidr('10.20.0.0/16', { ports: [5432] })`. */
   public static cidr(block: string, options: ExternalEndpointOptions = {}): ExternalEndpoint {
-    return new ExternalEndpoint(block, options);
+    const checked = checkEndpoint(block, options, 'the block');
+    return new ExternalEndpoint(checked.block, checked.options, checked.issues);
   }
 
   public readonly peerName: string;
@@ -117,10 +146,15 @@ export class ExternalEndpoint implements INetworkPeer {
     return hasBrand(value, BrandKind.EXTERNAL_ENDPOINT);
   }
 
-  private constructor(public readonly block: string, public readonly options: ExternalEndpointOptions) {
+  private constructor(public readonly block: string, public readonly options: ExternalEndpointOptions, private readonly problems: readonly PropIssue[] = []) {
     brand(this, BrandKind.EXTERNAL_ENDPOINT);
     this.ports = (options.ports ?? [443]).map((p) => ({ port: p, protocol: Protocol.TCP }));
     this.peerName = options.hosts && options.hosts.length > 0 ? options.hosts.join(', ') : block;
+  }
+
+  /** @internal Problems with the factory's arguments, named under `field` (the prop holding the endpoint). */
+  public _issues(field: string): PropIssue[] {
+    return this.problems.map((i) => ({ ...i, field: `${field}.${i.field}` }));
   }
 
   public toPolicyPeers(): k8s.NetworkPolicyPeer[] {

@@ -50,14 +50,21 @@ export interface HealthCheckOptions {
 
 export const healthCheckSchema = z.object({
   path: httpPath.optional(),
-  command: z.array(z.string()).min(1, { error: 'must name a command' }).optional(),
+  command: z.array(z.string({ error: 'must be a list of strings' })).min(1, { error: 'must name a command' }).optional(),
   livenessPath: httpPath.optional(),
   startupTimeoutSeconds: positiveInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
   readinessPeriodSeconds: positiveInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
   livenessPeriodSeconds: positiveInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
   failureThreshold: positiveInt.max(30, { error: 'must be at most 30' }).optional(),
   timeoutSeconds: positiveInt.max(60, { error: 'must be at most 60 seconds' }).optional(),
-}).strict();
+}).strict().superRefine((check, ctx) => {
+  // A probe has exactly one handler: with a command, the HTTP paths would be silently ignored.
+  for (const field of ['path', 'livenessPath'] as const) {
+    if (check.command && check[field] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [field], input: check[field], message: 'cannot be combined with command: a probe runs one handler, so the path would be ignored; remove it, or remove command to probe over HTTP' });
+    }
+  }
+});
 
 const STARTUP_PERIOD_SECONDS = 5;
 
@@ -68,14 +75,21 @@ export interface ContainerProbes {
   readonly livenessProbe: k8s.Probe;
 }
 
-export function httpProbes(options: HealthCheckOptions | undefined, portName: string, defaults: { startupTimeoutSeconds: number }): ContainerProbes {
+/**
+ * The probes of the main container: exec probes when `command` is given, else HTTP probes on the
+ * named port; none when there is neither (the workload reports that as a problem).
+ */
+export function httpProbes(options: HealthCheckOptions | undefined, portName: string | undefined, defaults: { startupTimeoutSeconds: number }): ContainerProbes | undefined {
+  if (!options?.command && portName === undefined) {
+    return undefined;
+  }
   const path = options?.path ?? '/health';
   const timeoutSeconds = options?.timeoutSeconds ?? 3;
   const failureThreshold = options?.failureThreshold ?? 3;
   const command = options?.command;
   const check = (p: string): Pick<k8s.Probe, 'httpGet' | 'exec'> => (command
     ? { exec: { command: [...command] } }
-    : { httpGet: { path: p, port: k8s.IntOrString.fromString(portName), scheme: 'HTTP' } });
+    : { httpGet: { path: p, port: k8s.IntOrString.fromString(portName ?? 'http'), scheme: 'HTTP' } });
   const budget = options?.startupTimeoutSeconds ?? defaults.startupTimeoutSeconds;
   return {
     startupProbe: {

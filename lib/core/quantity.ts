@@ -62,7 +62,10 @@ function toFraction(quantity: string | number): { numerator: bigint; denominator
   } else if (suffix in decimal) {
     exponent = decimal[suffix];
   } else {
-    exponent = BigInt(suffix.slice(1));
+    // Clamped: beyond it every quantity is far outside what Kubernetes represents anyway.
+    const limit = 10_000n;
+    const given = BigInt(suffix.slice(1));
+    exponent = given > limit ? limit : given < -limit ? -limit : given;
   }
   if (exponent >= 0n) {
     numerator *= 10n ** exponent;

@@ -1,11 +1,14 @@
+import { type IConstruct } from 'constructs';
 import { z } from 'zod';
 import { type ScaledObjectSpecTriggers, type TriggerAuthenticationSpec, TriggerAuthenticationSpecPodIdentityIdentityOwner, TriggerAuthenticationSpecPodIdentityProvider } from '../../imports/keda.sh';
 import { type ISecretSource } from './env-value';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
 import { NamespacePeer } from './network';
-import { nonNegativeInt, positiveInt } from './schemas';
-import { type IRedisCache } from './wiring';
+import { checkProps } from './props';
+import { brandedReference, referenceMessage, REFERENCES } from './references';
+import { configKey, isPort, nonNegativeInt, positiveInt, URL_PORT_MESSAGE, urlPortCheck } from './schemas';
+import { crossPlatformIssue, type IRedisCache } from './wiring';
 
 /** What a trigger contributes to a ScaledObject. */
 export interface RenderedTrigger {
@@ -35,9 +38,52 @@ function thresholdIssue(field: string, value: number, integer = true): PropIssue
   }];
 }
 
+const nonEmpty = (what: string) => z.string({ error: `must name ${what}` }).min(1, { error: `must name ${what}` });
+const threshold = z.number({ error: 'must be a finite number' });
+const secretKeyReference = z.object({
+  secret: brandedReference<ISecretSource>(REFERENCES.SECRET_SOURCE),
+  key: configKey,
+}, { error: 'must be { secret: SecretSource, key: "..." }' }).strict();
+const HTTP_URL_MESSAGE = 'must be an http(s) URL such as "http://prometheus.monitoring.svc:9090"';
+const HTTP_URL = /^https?:\/\/[^\s/?#]+/i;
+const httpUrl = z.string({ error: HTTP_URL_MESSAGE }).regex(HTTP_URL, { error: HTTP_URL_MESSAGE }).refine((url) => !HTTP_URL.test(url) || urlPortCheck(url), { error: URL_PORT_MESSAGE });
+const BOOTSTRAP_MESSAGE = 'must list brokers as "host:port" separated by commas, e.g. "kafka-0.kafka:9092,kafka-1.kafka:9092", each port between 1 and 65535';
+const bootstrapServers = z.string({ error: BOOTSTRAP_MESSAGE }).refine(
+  (text) => text.split(',').every((broker) => /^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(broker) && isPort(Number(broker.split(':')[1]))),
+  { error: BOOTSTRAP_MESSAGE },
+);
+
+const redisListOptions = z.object({
+  listName: nonEmpty('the Redis list holding the queue'),
+  listLength: threshold.optional(),
+  activationListLength: nonNegativeInt.optional(),
+  databaseIndex: nonNegativeInt.max(15, { error: 'must be a Redis database index between 0 and 15' }).optional(),
+}).strict();
+const rabbitMqOptions = z.object({ queueName: nonEmpty('the queue'), connection: secretKeyReference, messagesPerReplica: threshold.optional() }).strict();
+const kafkaOptions = z.object({ bootstrapServers, consumerGroup: nonEmpty('the consumer group'), topic: nonEmpty('the topic'), lagThreshold: threshold.optional() }).strict();
+const sqsOptions = z.object({
+  queueUrl: httpUrl,
+  region: z.string({ error: 'must be an AWS region such as "eu-west-1"' }).regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, { error: 'must be an AWS region such as "eu-west-1"' }),
+  queueLength: threshold.optional(),
+  identityOwner: z.enum(['keda', 'workload'], { error: 'must be "keda" or "workload"' }).optional(),
+}).strict();
+const prometheusOptions = z.object({
+  serverAddress: httpUrl,
+  query: nonEmpty('a PromQL query'),
+  threshold,
+  activationThreshold: z.number({ error: 'must be a finite number of 0 or more' }).min(0, { error: 'must be a finite number of 0 or more' }).optional(),
+}).strict();
+
+/** The options, or the problems naming them (under the trigger's field) and usable defaults. */
+function checkOptions<S extends z.ZodType>(schema: S, options: unknown, fallback: z.output<S>): { options: z.output<S>; problems: PropIssue[] } {
+  const { value, issues } = checkProps(schema, options);
+  return { options: value ?? fallback, problems: [...issues] };
+}
+
 /**
  * A queue or signal KEDA scales a worker on, including to and from zero. Every threshold is
- * the work one replica should handle; 0 is refused.
+ * the work one replica should handle; 0 is refused. The factories never throw: bad options are
+ * reported by the workload the trigger is given to.
  */
 export abstract class QueueTrigger {
   /** Whether `value` is a `QueueTrigger` of any copy of the library. */
@@ -53,41 +99,50 @@ export abstract class QueueTrigger {
    * not evict keys (`usage: RedisUsage.QUEUE`): queued jobs would vanish under memory pressure.
    */
   public static redisList(cache: IRedisCache, options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number }): QueueTrigger {
-    return new RedisListTrigger(cache, options);
+    const checked = checkOptions(redisListOptions, options, { listName: 'invalid' });
+    if (!hasBrand(cache, BrandKind.REDIS_CACHE)) {
+      checked.problems.push({ field: 'cache', value: cache, message: referenceMessage(REFERENCES.REDIS_CACHE) });
+    }
+    return new RedisListTrigger(hasBrand(cache, BrandKind.REDIS_CACHE) ? cache : undefined, checked.options, checked.problems);
   }
 
   /** Messages in a RabbitMQ queue; the AMQP connection string (with credentials) comes from a Secret. */
   public static rabbitMq(options: { queueName: string; connection: SecretKeyReference; messagesPerReplica?: number }): QueueTrigger {
-    return new GenericTrigger('rabbitmq', options.messagesPerReplica ?? 10, 'messagesPerReplica', true, {
-      protocol: 'amqp', queueName: options.queueName, mode: 'QueueLength', value: String(options.messagesPerReplica ?? 10),
-    }, { secretTargetRef: [secretTarget('host', options.connection)] });
+    const { options: o, problems } = checkOptions(rabbitMqOptions, options, undefined as unknown as z.output<typeof rabbitMqOptions>);
+    const perReplica = o?.messagesPerReplica ?? 10;
+    return new GenericTrigger('rabbitmq', perReplica, 'messagesPerReplica', true, {
+      protocol: 'amqp', queueName: o?.queueName ?? 'invalid', mode: 'QueueLength', value: String(perReplica),
+    }, o ? { secretTargetRef: [secretTarget('host', o.connection)] } : undefined, problems, o ? [o.connection.secret] : []);
   }
 
   /** Consumer-group lag on a Kafka topic. */
   public static kafka(options: { bootstrapServers: string; consumerGroup: string; topic: string; lagThreshold?: number }): QueueTrigger {
-    return new GenericTrigger('kafka', options.lagThreshold ?? 10, 'lagThreshold', true, {
-      bootstrapServers: options.bootstrapServers, consumerGroup: options.consumerGroup, topic: options.topic, lagThreshold: String(options.lagThreshold ?? 10),
-    });
+    const { options: o, problems } = checkOptions(kafkaOptions, options, { bootstrapServers: 'invalid:9092', consumerGroup: 'invalid', topic: 'invalid' });
+    return new GenericTrigger('kafka', o.lagThreshold ?? 10, 'lagThreshold', true, {
+      bootstrapServers: o.bootstrapServers, consumerGroup: o.consumerGroup, topic: o.topic, lagThreshold: String(o.lagThreshold ?? 10),
+    }, undefined, problems);
   }
 
   /** Visible messages in an SQS queue; KEDA uses AWS pod identity (IRSA) of its operator or of the workload. */
   public static sqs(options: { queueUrl: string; region: string; queueLength?: number; identityOwner?: 'keda' | 'workload' }): QueueTrigger {
-    return new GenericTrigger('aws-sqs-queue', options.queueLength ?? 5, 'queueLength', true, {
-      queueURL: options.queueUrl, awsRegion: options.region, queueLength: String(options.queueLength ?? 5),
+    const { options: o, problems } = checkOptions(sqsOptions, options, { queueUrl: 'https://invalid.example', region: 'us-east-1' });
+    return new GenericTrigger('aws-sqs-queue', o.queueLength ?? 5, 'queueLength', true, {
+      queueURL: o.queueUrl, awsRegion: o.region, queueLength: String(o.queueLength ?? 5),
     }, {
       podIdentity: {
         provider: TriggerAuthenticationSpecPodIdentityProvider.AWS,
-        identityOwner: options.identityOwner === 'workload' ? TriggerAuthenticationSpecPodIdentityIdentityOwner.WORKLOAD : TriggerAuthenticationSpecPodIdentityIdentityOwner.KEDA,
+        identityOwner: o.identityOwner === 'workload' ? TriggerAuthenticationSpecPodIdentityIdentityOwner.WORKLOAD : TriggerAuthenticationSpecPodIdentityIdentityOwner.KEDA,
       },
-    });
+    }, problems);
   }
 
   /** Any PromQL query, e.g. pending jobs or vLLM's `sum(vllm:num_requests_waiting)`. */
   public static prometheus(options: { serverAddress: string; query: string; threshold: number; activationThreshold?: number }): QueueTrigger {
-    return new GenericTrigger('prometheus', options.threshold, 'threshold', false, {
-      serverAddress: options.serverAddress, query: options.query, threshold: String(options.threshold),
-      ...(options.activationThreshold !== undefined ? { activationThreshold: String(options.activationThreshold) } : {}),
-    });
+    const { options: o, problems } = checkOptions(prometheusOptions, options, { serverAddress: 'http://invalid.example', query: 'vector(0)', threshold: 1 });
+    return new GenericTrigger('prometheus', o.threshold, 'threshold', false, {
+      serverAddress: o.serverAddress, query: o.query, threshold: String(o.threshold),
+      ...(o.activationThreshold !== undefined ? { activationThreshold: String(o.activationThreshold) } : {}),
+    }, undefined, problems);
   }
 
   /** KEDA's trigger type, e.g. `redis`. */
@@ -112,9 +167,19 @@ export abstract class QueueTrigger {
     return undefined;
   }
 
+  /** @internal The constructs the trigger reads from (a Redis, a Secret), which must be in the consumer's platform. */
+  public _references(): readonly IConstruct[] {
+    return [];
+  }
+
   protected constructor() {
     brand(this, BrandKind.QUEUE_TRIGGER);
   }
+}
+
+/** The factory's problems, under the trigger's field. */
+function named(problems: readonly PropIssue[], field: string): PropIssue[] {
+  return problems.map((p) => ({ ...p, field: p.field === '' ? field : `${field}.${p.field}` }));
 }
 
 class GenericTrigger extends QueueTrigger {
@@ -125,6 +190,8 @@ class GenericTrigger extends QueueTrigger {
     private readonly integerThreshold: boolean,
     private readonly metadata: Record<string, string>,
     private readonly authentication?: TriggerAuthenticationSpec,
+    private readonly problems: readonly PropIssue[] = [],
+    private readonly references: readonly IConstruct[] = [],
   ) {
     super();
   }
@@ -134,21 +201,31 @@ class GenericTrigger extends QueueTrigger {
   }
 
   public issues(field: string): PropIssue[] {
-    return thresholdIssue(`${field}.${this.thresholdName}`, this.threshold, this.integerThreshold);
+    const problems = named(this.problems, field);
+    const thresholdChecked = problems.some((p) => p.field === `${field}.${this.thresholdName}`);
+    return [...problems, ...(thresholdChecked ? [] : thresholdIssue(`${field}.${this.thresholdName}`, this.threshold, this.integerThreshold))];
+  }
+
+  public override _references(): readonly IConstruct[] {
+    return this.references;
   }
 }
 
 class RedisListTrigger extends QueueTrigger {
-  constructor(private readonly cache: IRedisCache, private readonly options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number }) {
+  constructor(
+    private readonly cache: IRedisCache | undefined,
+    private readonly options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number },
+    private readonly problems: readonly PropIssue[],
+  ) {
     super();
   }
 
   /** `redis-sentinel` for a Redis under Sentinel: KEDA asks the Sentinels for the master on every poll. */
   public get type(): string {
-    return this.cache.sentinel ? 'redis-sentinel' : 'redis';
+    return this.cache?.sentinel ? 'redis-sentinel' : 'redis';
   }
 
-  public override get redisCache(): IRedisCache {
+  public override get redisCache(): IRedisCache | undefined {
     return this.cache;
   }
 
@@ -160,39 +237,50 @@ class RedisListTrigger extends QueueTrigger {
     return this.options.listLength ?? 5;
   }
 
+  /** Where KEDA finds the list: the Sentinels and the master name, or the Redis itself. */
+  private get location(): Record<string, string> {
+    const cache = this.cache;
+    if (!cache) {
+      return { address: 'invalid:6379' };
+    }
+    return cache.sentinel
+      ? { addresses: `${cache.sentinel.host}:${cache.sentinel.port}`, sentinelMaster: cache.sentinel.masterName }
+      : { address: `${cache.host}:${cache.port}`, ...(cache.tls ? { enableTLS: 'true' } : {}) };
+  }
+
   public render(): RenderedTrigger {
-    const password = { secret: this.cache.passwordSecret, key: this.cache.passwordKey };
-    const sentinel = this.cache.sentinel;
-    const where: Record<string, string> = sentinel
-      ? { addresses: `${sentinel.host}:${sentinel.port}`, sentinelMaster: sentinel.masterName }
-      : { address: `${this.cache.host}:${this.cache.port}`, ...(this.cache.tls ? { enableTLS: 'true' } : {}) };
+    const cache = this.cache;
+    const password = cache && { secret: cache.passwordSecret, key: cache.passwordKey };
     return {
       trigger: {
         type: this.type,
         metadata: {
-          ...where,
+          ...this.location,
           listName: this.options.listName,
           listLength: String(this.listLength),
           ...(this.options.activationListLength !== undefined ? { activationListLength: String(this.options.activationListLength) } : {}),
           ...(this.options.databaseIndex !== undefined ? { databaseIndex: String(this.options.databaseIndex) } : {}),
         },
       },
-      authentication: {
-        secretTargetRef: [secretTarget('password', password), ...(sentinel ? [secretTarget('sentinelPassword', password)] : [])],
-      },
+      authentication: password ? {
+        secretTargetRef: [secretTarget('password', password), ...(cache.sentinel ? [secretTarget('sentinelPassword', password)] : [])],
+      } : undefined,
     };
   }
 
   public issues(field: string): PropIssue[] {
-    return [
-      ...thresholdIssue(`${field}.listLength`, this.listLength),
-      ...(this.options.listName ? [] : [{ field: `${field}.listName`, message: 'must name the Redis list holding the queue' }]),
-    ];
+    const problems = named(this.problems, field);
+    const lengthChecked = problems.some((p) => p.field === `${field}.listLength`);
+    return [...problems, ...(lengthChecked ? [] : thresholdIssue(`${field}.listLength`, this.listLength))];
   }
 
   /** KEDA reaches every port of the Redis pods: the Sentinels, then the master they name. */
   public override admitKeda(kedaNamespace: string): void {
-    this.cache.connections.allowIngress(new NamespacePeer(kedaNamespace), this.cache.connections.ports);
+    this.cache?.connections.allowIngress(new NamespacePeer(kedaNamespace), this.cache.connections.ports);
+  }
+
+  public override _references(): readonly IConstruct[] {
+    return this.cache ? [this.cache] : [];
   }
 }
 
@@ -200,6 +288,13 @@ class RedisListTrigger extends QueueTrigger {
 export interface QueueScalingOptions {
   /** What to scale on; KEDA uses the one asking for the most replicas. */
   readonly triggers: QueueTrigger[];
+  /**
+   * Whether the ScaledObject is rendered. `true` keeps KEDA for this workload where the
+   * environment's autoscaling is off (dev), e.g. a worker that scales to zero, without turning on
+   * HPAs for every other workload; its replicas stay capped by the environment's `replicas.max`.
+   * @default - the environment's `autoscaling.enabled`
+   */
+  readonly enabled?: boolean;
   /**
    * Replicas with an empty queue. 0 scales to zero; keep 1 or more as a warm pool for
    * latency-sensitive work.
@@ -226,6 +321,7 @@ export interface QueueScalingOptions {
 export const queueScalingSchema = z.object({
   triggers: z.array(z.custom<QueueTrigger>((v) => QueueTrigger.isQueueTrigger(v), { error: 'must be a QueueTrigger, e.g. QueueTrigger.redisList(cache, { listName: "tasks" })' }))
     .min(1, { error: 'must list at least one trigger' }),
+  enabled: z.boolean().optional(),
   minReplicas: nonNegativeInt.max(1000, { error: 'must be at most 1000' }).optional(),
   maxReplicas: positiveInt.max(1000, { error: 'must be at most 1000' }).optional(),
   pollingIntervalSeconds: positiveInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
@@ -241,18 +337,24 @@ export interface ResolvedQueueScaling {
   readonly triggers: readonly QueueTrigger[];
 }
 
-export function resolveQueueScaling(options: QueueScalingOptions, defaultMax: number): ResolvedQueueScaling {
+/** The ScaledObject's settings; `cap` is the environment's `replicas.max`, which bounds both ends. */
+export function resolveQueueScaling(options: QueueScalingOptions, defaultMax: number, cap = Number.MAX_SAFE_INTEGER): ResolvedQueueScaling {
+  const max = options.maxReplicas ?? Math.max(defaultMax, options.minReplicas ?? 1);
   return {
-    minReplicas: options.minReplicas ?? 0,
-    maxReplicas: options.maxReplicas ?? Math.max(defaultMax, options.minReplicas ?? 1),
+    minReplicas: Math.min(options.minReplicas ?? 0, cap),
+    maxReplicas: Math.min(max, cap),
     pollingIntervalSeconds: options.pollingIntervalSeconds ?? 30,
     cooldownPeriodSeconds: options.cooldownPeriodSeconds ?? 300,
     triggers: options.triggers,
   };
 }
 
-export function queueScalingIssues(resolved: ResolvedQueueScaling): PropIssue[] {
-  const issues = resolved.triggers.flatMap((t, i) => t.issues(`queueScaling.triggers[${i}]`));
+export function queueScalingIssues(resolved: ResolvedQueueScaling, consumer?: IConstruct): PropIssue[] {
+  const issues = resolved.triggers.flatMap((t, i) => {
+    const field = `queueScaling.triggers[${i}]`;
+    const crossing = consumer ? t._references().map((r) => crossPlatformIssue(consumer, r, field, r.node.path)).filter((p): p is PropIssue => p !== undefined) : [];
+    return [...t.issues(field), ...crossing];
+  });
   if (resolved.minReplicas > resolved.maxReplicas) {
     issues.push({ field: 'queueScaling.minReplicas', value: resolved.minReplicas, message: `is above queueScaling.maxReplicas (${resolved.maxReplicas}); minReplicas must be at most maxReplicas` });
   }

@@ -6,7 +6,7 @@ import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizont
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
 import { type QueueScalingOptions, type QueueTrigger, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
 import { brand, BrandKind, hasBrand } from './brand';
-import { type ParsedProps } from './props';
+import { allowedWording, type ParsedProps, toPropIssues } from './props';
 import { formatImage, type ImageReference, parseImage } from './image';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
 import { toValuesKey, type WorkloadComponent } from './labels';
@@ -14,12 +14,14 @@ import { NamespacePeer, Protocol } from './network';
 import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
 import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
 import { type ResolvedResources, resourceIssues, type ResourcePreset, resolveResources } from './resources';
-import { annotations as annotationsSchema, dnsSubdomain, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
+import { absolutePath, annotations as annotationsSchema, dnsSubdomain, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
 import { type SecurityOptions } from './security';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
 import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
-import { type IRedisCache, wire } from './wiring';
+import { crossPlatformIssue, type IRedisCache, wire } from './wiring';
+import { brandedReference, REFERENCES } from './references';
+import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
 
 /** Where Prometheus finds the workload's metrics. */
 export interface MetricsOptions {
@@ -139,6 +141,13 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
    * @default - none
    */
   readonly sharedVolumes?: SharedVolumeMount[];
+  /**
+   * Release updates as an Argo Rollouts canary gated by the workload's metrics: a `Rollout`
+   * that takes its pods from this workload's Deployment (`workloadRef`), with an
+   * `AnalysisTemplate`; the HPA or KEDA ScaledObject then scales the Rollout.
+   * @default - none: the Deployment's rolling update
+   */
+  readonly rollout?: RolloutOptions;
 }
 
 /** Files several pods mount at once (implemented by `SharedVolume`). */
@@ -162,6 +171,12 @@ export interface SharedVolumeMount {
 }
 
 const shared = containerWorkloadShape;
+
+const sharedVolumeMountSchema = z.object({
+  volume: brandedReference<ISharedVolume>(REFERENCES.SHARED_VOLUME),
+  mountPath: absolutePath('/vault'),
+  readOnly: z.boolean().optional(),
+}).strict();
 
 export const serviceWorkloadSchema = z.object({
   name: shared.name,
@@ -191,14 +206,9 @@ export const serviceWorkloadSchema = z.object({
   externalEndpoints: shared.externalEndpoints,
   tmpSizeLimit: shared.tmpSizeLimit,
   podAnnotations: shared.podAnnotations,
-  cache: z.custom<IRedisCache>((v) => typeof v === 'object' && v !== null && 'passwordSecret' in v && 'connections' in v, {
-    error: 'must be a RedisCacheStatefulSet (a typed reference, not a name)',
-  }).optional(),
-  sharedVolumes: z.array(z.object({
-    volume: z.custom<ISharedVolume>((v) => typeof v === 'object' && v !== null && 'toVolume' in v, { error: 'must be a SharedVolume' }),
-    mountPath: z.string().regex(/^\/[^\0]*$/, { error: 'must be an absolute path, e.g. "/vault"' }),
-    readOnly: z.boolean().optional(),
-  }).strict()).optional(),
+  cache: brandedReference<IRedisCache>(REFERENCES.REDIS_CACHE).optional(),
+  sharedVolumes: z.array(z.lazy(() => sharedVolumeMountSchema)).optional(),
+  rollout: rolloutOptionsSchema.optional(),
 }).strict();
 
 export type ServiceWorkloadConfig = z.output<typeof serviceWorkloadSchema>;
@@ -256,8 +266,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly queueScaling: ResolvedQueueScaling | undefined;
   /** The ScaledObject, when there is one. */
   public readonly scaledObject: ScaledObject | undefined;
+  /** The Argo Rollouts canary, when `rollout` is set. */
+  public readonly canary: CanaryRollout | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
+  /** Whether the main container serves HTTP on `port` (false for a worker that names no port). */
+  private readonly servesHttp: boolean;
   private readonly defaults: ServiceWorkloadDefaults;
   private readonly volumes: k8s.Volume[] = [];
   private readonly volumeMounts: k8s.VolumeMount[] = [];
@@ -274,13 +288,18 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     this.port = this.config.port ?? DEFAULT_PORT;
     this.servicePort = this.config.servicePort ?? this.port;
     this.resources = resolveResources(this.config.resources, defaults.resourcePreset, this.environment.resourceProfile);
+    this.servesHttp = defaults.service || this.config.port !== undefined;
     const queue = this.config.queueScaling;
-    this.queueScaling = queue && this.environment.autoscaling.enabled ? resolveQueueScaling(queue, this.environment.autoscaling.maxReplicas) : undefined;
-    this.autoscaling = queue ? undefined : resolveAutoscaling(this.config.autoscaling, this.environment.autoscaling, defaults.extraMetrics, defaults.autoscaleByDefault ?? true);
-    this.replicas = Math.min(this.config.replicas ?? this.environment.replicas.default, this.environment.replicas.max ?? Number.MAX_SAFE_INTEGER);
+    const cap = this.environment.replicas.max;
+    this.queueScaling = queue && (queue.enabled ?? this.environment.autoscaling.enabled) ? resolveQueueScaling(queue, this.environment.autoscaling.maxReplicas, cap) : undefined;
+    this.autoscaling = queue ? undefined : resolveAutoscaling(this.config.autoscaling, this.environment.autoscaling, defaults.extraMetrics, defaults.autoscaleByDefault ?? true, cap);
+    this.replicas = Math.min(this.config.replicas ?? this.environment.replicas.default, cap ?? Number.MAX_SAFE_INTEGER);
     this.checkConfig();
+    this.reportEnvironmentChanges();
 
-    this.exposePorts({ port: this.port, protocol: Protocol.TCP });
+    if (this.servesHttp) {
+      this.exposePorts({ port: this.port, protocol: Protocol.TCP });
+    }
     this.addEnvMap(this.config.env);
     this.allowExternal(...(this.config.externalEndpoints ?? []));
     const tmp = tmpVolume(this.config.tmpSizeLimit ?? '512Mi');
@@ -297,6 +316,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       metadata: this.metadata(),
       spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
     });
+    this.canary = this.config.rollout ? new CanaryRollout(this, 'Rollout', resolveRollout(this.config.rollout, this.name), {
+      workload: this,
+      replicas: () => (this.scaledAutomatically ? undefined : this.replicas),
+      extendedResources: () => this.extendedResources(),
+    }) : undefined;
     this.service = defaults.service ? this.createService() : undefined;
     this.autoscaler = this.autoscaling ? this.createAutoscaler(this.autoscaling) : undefined;
     this.scaledObject = this.queueScaling ? this.createScaledObject(this.queueScaling) : undefined;
@@ -309,7 +333,41 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     }
   }
 
+  /** What the environment changed in the scaling the props asked for: never silent. */
+  private reportEnvironmentChanges(): void {
+    const env = this.environment;
+    const rendered = `${this.replicas} replica${this.replicas === 1 ? '' : 's'}`;
+    const queue = this.config.queueScaling;
+    if (queue && !this.queueScaling) {
+      const asked = resolveQueueScaling(queue, env.autoscaling.maxReplicas);
+      this.notice('queueScaling', `KEDA scaling (${asked.minReplicas}..${asked.maxReplicas} replicas on ${asked.triggers.map((t) => t.type).join(', ')})`, `${rendered} without KEDA`,
+        `environment "${env.name}" has autoscaling.enabled false (set queueScaling.enabled: true to keep KEDA for this workload)`);
+    } else if (queue && this.queueScaling && env.replicas.max !== undefined && (queue.maxReplicas ?? env.autoscaling.maxReplicas) > this.queueScaling.maxReplicas) {
+      this.notice('queueScaling.maxReplicas', `up to ${queue.maxReplicas ?? env.autoscaling.maxReplicas} replicas`, `at most ${this.queueScaling.maxReplicas}`, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
+    }
+    const hpa = this.config.autoscaling;
+    if (!queue && hpa && hpa.enabled !== false && !this.autoscaling) {
+      this.notice('autoscaling', `an HPA${hpa.minReplicas !== undefined || hpa.maxReplicas !== undefined ? ` of ${hpa.minReplicas ?? '(default)'}..${hpa.maxReplicas ?? '(default)'} replicas` : ''}`, `${rendered} without an HPA, PDB or spread`,
+        `environment "${env.name}" has autoscaling.enabled false`);
+    } else if (!queue && hpa && this.autoscaling && env.replicas.max !== undefined && (hpa.maxReplicas ?? 0) > this.autoscaling.maxReplicas) {
+      this.notice('autoscaling.maxReplicas', `up to ${hpa.maxReplicas} replicas`, `at most ${this.autoscaling.maxReplicas}`, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
+    }
+    if (this.config.replicas !== undefined && this.config.replicas > this.replicas && !hpa && !queue) {
+      this.notice('replicas', String(this.config.replicas), rendered, `environment "${env.name}" runs at most ${env.replicas.max} (replicas.max)`);
+    }
+  }
+
   private checkConfig(): void {
+    if (!this.servesHttp && !this.config.healthCheck?.command) {
+      this.issues.push({
+        field: 'healthCheck',
+        ...(this.config.healthCheck ? { value: this.config.healthCheck } : {}),
+        message: 'a worker without a port has no HTTP endpoint to probe: give healthCheck.command (a command whose exit code 0 means healthy), or set port to the port of its health server',
+      });
+    }
+    if (!this.servesHttp && this.config.metrics?.enabled === true && this.config.metrics.port === undefined) {
+      this.issues.push({ field: 'metrics.port', message: 'is required: a worker without a port serves metrics only on the port you name here' });
+    }
     if (this.config.image !== 'invalid') {
       this.checkImagePolicy('image', this.image, this.config.image);
     }
@@ -324,7 +382,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       });
     }
     if (this.config.queueScaling) {
-      this.issues.push(...queueScalingIssues(resolveQueueScaling(this.config.queueScaling, this.environment.autoscaling.maxReplicas)));
+      this.issues.push(...queueScalingIssues(resolveQueueScaling(this.config.queueScaling, this.environment.autoscaling.maxReplicas), this));
       if (this.config.autoscaling && this.config.autoscaling.enabled !== false) {
         this.issues.push({
           field: 'autoscaling',
@@ -347,12 +405,32 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return this.autoscaling !== undefined || this.queueScaling !== undefined;
   }
 
+  /** What the HPA or ScaledObject scales: the Rollout when there is one, else the Deployment. */
+  private get scaleTargetRef(): { apiVersion: string; kind: string; name: string } {
+    return this.canary?.scaleTargetRef ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  /** Pods above the replica count while an update runs: the canary's, else the Deployment's rolling update's. */
+  private get surgePods(): number {
+    return this.canary?.surgePods ?? this.rollingUpdateSurge();
+  }
+
   /** Adds a pod volume, mounted into the main container when `mount` is given. */
   public addVolume(volume: k8s.Volume, mount?: k8s.VolumeMount): void {
     this.volumes.push(volume);
     if (mount) {
-      this.volumeMounts.push(mount);
+      this.addVolumeMount(mount, 'volumes');
     }
+  }
+
+  /** Kubernetes refuses a container that mounts two volumes at one path. */
+  private addVolumeMount(mount: k8s.VolumeMount, field: string): void {
+    const taken = this.volumeMounts.find((m) => m.mountPath === mount.mountPath);
+    if (taken) {
+      this.issues.push({ field, value: mount.mountPath, message: `is already the mount path of volume "${taken.name}"; Kubernetes refuses two mounts at one path: choose another mountPath` });
+      return;
+    }
+    this.volumeMounts.push(mount);
   }
 
   /**
@@ -360,12 +438,23 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
    * elsewhere) into the main container.
    */
   public mountSharedVolume(volume: ISharedVolume, mountPath: string, options: { readOnly?: boolean } = {}): void {
+    const field = 'sharedVolumes';
+    const mount = sharedVolumeMountSchema.safeParse({ volume, mountPath, ...(options?.readOnly !== undefined ? { readOnly: options.readOnly } : {}) }, { error: allowedWording });
+    if (!mount.success) {
+      this.issues.push(...toPropIssues(sharedVolumeMountSchema, mount.error.issues, { volume, mountPath, readOnly: options?.readOnly }, field));
+      return;
+    }
+    const crossing = crossPlatformIssue(this, volume, field, `shared volume "${volume.name}"`);
+    if (crossing) {
+      this.issues.push(crossing);
+      return;
+    }
     const volumeName = `shared-${volume.name}`;
     if (!this.volumes.some((v) => v.name === volumeName)) {
       this.addVolume(volume.toVolume(volumeName));
       this.node.addDependency(volume);
     }
-    this.volumeMounts.push({ name: volumeName, mountPath, readOnly: options.readOnly });
+    this.addVolumeMount({ name: volumeName, mountPath, readOnly: options.readOnly }, `${field}.mountPath`);
   }
 
   /** Wires this workload to a Redis: connection settings, NetworkPolicy paths, ordering. */
@@ -374,7 +463,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.issues.push({ field: 'cache', message: `is already ${this.cache.wireName}; a workload uses one Redis (wire ${cache.wireName} elsewhere)` });
       return cache;
     }
-    if (wire(this, cache, { field: 'cache', kind: 'a RedisCacheStatefulSet' })) {
+    if (wire(this, cache, 'cache', REFERENCES.REDIS_CACHE)) {
       this.cache = cache;
     }
     return cache;
@@ -407,7 +496,9 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private get metricsEnabled(): boolean {
-    return this.config.metrics?.enabled ?? this.defaults.metricsByDefault ?? true;
+    // A worker without a port is scraped only where it names a metrics port.
+    const byDefault = this.servesHttp ? this.defaults.metricsByDefault ?? true : this.config.metrics?.port !== undefined;
+    return this.config.metrics?.enabled ?? byDefault;
   }
 
   private get metricsPort(): number {
@@ -415,8 +506,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   protected renderContainerPorts(): k8s.ContainerPort[] {
-    const ports: k8s.ContainerPort[] = [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }];
-    if (this.metricsEnabled && this.metricsPort !== this.port) {
+    const ports: k8s.ContainerPort[] = this.servesHttp ? [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }] : [];
+    if (this.metricsEnabled && (this.metricsPort !== this.port || !this.servesHttp)) {
       ports.push({ name: METRICS_PORT_NAME, containerPort: this.metricsPort, protocol: 'TCP' });
     }
     return ports;
@@ -434,7 +525,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       env: this.renderEnv(),
       resources: this.resources,
       extendedResources: this.extendedResources(),
-      probes: httpProbes(this.config.healthCheck, HTTP_PORT_NAME, { startupTimeoutSeconds: this.defaults.startupTimeoutSeconds }),
+      probes: httpProbes(this.config.healthCheck, this.servesHttp ? HTTP_PORT_NAME : undefined, { startupTimeoutSeconds: this.defaults.startupTimeoutSeconds }),
       security: this.config.security as SecurityOptions | undefined,
       volumeMounts: this.volumeMounts,
       preStopDelaySeconds: this.config.preStopDelaySeconds ?? 5,
@@ -473,13 +564,13 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (!this.metricsEnabled) {
       return [];
     }
-    const portName = this.metricsPort === this.port ? HTTP_PORT_NAME : METRICS_PORT_NAME;
+    const portName = this.metricsPort === this.port && this.servesHttp ? HTTP_PORT_NAME : METRICS_PORT_NAME;
     return [{ port: this.metricsPort, portName, path: this.metricsPath }];
   }
 
   /** HTTP services follow the OpenTelemetry HTTP server conventions; subclasses say otherwise. */
   public signals(): WorkloadSignals {
-    return this.metricsEnabled ? HTTP_SERVER_SIGNALS : { metrics: [] };
+    return this.metricsEnabled && this.servesHttp ? HTTP_SERVER_SIGNALS : { metrics: [] };
   }
 
   public override get emitsTraces(): boolean {
@@ -489,11 +580,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private renderDeploymentSpec(): k8s.DeploymentSpec {
     const spread = this.maxPods > 1 ? topologySpread(this.selectorLabels, this.environment.availability) : [];
     return {
-      replicas: this.scaledAutomatically ? undefined : this.replicas,
+      // With a canary the Rollout runs the pods; the Deployment only holds their template.
+      replicas: this.scaledAutomatically || this.canary ? undefined : this.replicas,
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: { ...this.selectorLabels } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      strategy: this.deploymentStrategy(),
       template: {
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
@@ -509,6 +601,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
         }),
       },
     };
+  }
+
+  /** Zero-downtime rollouts: one extra pod at a time, none taken away before its successor is ready. */
+  protected deploymentStrategy(): k8s.DeploymentStrategy {
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } };
+  }
+
+  /** Pods the Deployment's rolling update adds beyond the replica count (the quota and the chart's pod count include them). */
+  protected rollingUpdateSurge(): number {
+    return 1;
   }
 
   /** Extra Service settings (session affinity for stateful MCP tools). */
@@ -533,7 +635,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   private createAutoscaler(autoscaling: ResolvedAutoscaling): k8s.KubeHorizontalPodAutoscalerV2 {
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: this.metadata(),
-      spec: horizontalPodAutoscalerSpec({ apiVersion: 'apps/v1', kind: 'Deployment', name: this.name }, autoscaling),
+      spec: horizontalPodAutoscalerSpec(this.scaleTargetRef, autoscaling),
     });
   }
 
@@ -552,7 +654,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return new ScaledObject(this, 'ScaledObject', {
       metadata: this.metadata(),
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        scaleTargetRef: this.scaleTargetRef,
         minReplicaCount: scaling.minReplicas,
         maxReplicaCount: scaling.maxReplicas,
         pollingInterval: scaling.pollingIntervalSeconds,
@@ -598,13 +700,13 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     if (this.queueScaling && this.scaledObject) {
       builder.replicaBounds(['queueScaling'], {
         min: this.queueScaling.minReplicas, max: this.queueScaling.maxReplicas, minSchema: nonNegativeInt.max(1000), maxSchema: replicasValueSchema,
-      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)');
+      }, this.scaledObject, { min: 'minReplicaCount', max: 'maxReplicaCount' }, 'KEDA (0 replicas scales to zero)', this.surgePods);
     } else if (this.autoscaling && this.autoscaler) {
       builder.replicaBounds(['autoscaling'], {
         min: this.autoscaling.minReplicas, max: this.autoscaling.maxReplicas, minSchema: replicasValueSchema, maxSchema: replicasValueSchema,
-      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA');
+      }, this.autoscaler, { min: 'minReplicas', max: 'maxReplicas' }, 'The HPA', this.surgePods);
     } else {
-      builder.replicas(this.replicas, replicasValueSchema, this.deployment, 'Replicas of the Deployment');
+      builder.replicas(this.replicas, replicasValueSchema, this.canary?.rollout ?? this.deployment, this.canary ? 'Replicas of the Rollout' : 'Replicas of the Deployment', this.surgePods);
     }
     builder.resources(['resources'], this.resources, this.deployment, containerPath(this.name), 'Requests and limits of the main container', this.extendedResources());
     return builder.build();
@@ -617,6 +719,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   public quotaDemand(): QuotaDemand {
     const extended = this.extendedResources();
-    return podDemand(this.maxPods + 1, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
+    return podDemand(this.maxPods + this.surgePods, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
   }
 }

@@ -88,3 +88,23 @@ export const VLLM_SIGNALS: WorkloadSignals = {
   latencyBucket: 'vllm:e2e_request_latency_seconds_bucket',
   queueDepth: { metric: 'vllm:num_requests_waiting', warnAbove: 10 },
 };
+
+/**
+ * The endpoint picker of an InferencePool (Gateway API Inference Extension): what it routes, and
+ * what it sees of the pool (queue and KV-cache averages, ready pods), labelled `name=<pool>`.
+ */
+export const ENDPOINT_PICKER_SIGNALS: WorkloadSignals = {
+  metrics: [
+    'inference_objective_request_total',
+    'inference_objective_request_error_total',
+    'inference_objective_request_duration_seconds_bucket',
+    'inference_objective_request_duration_seconds_count',
+    'inference_objective_request_duration_seconds_sum',
+    'inference_objective_running_requests',
+    'inference_pool_average_queue_size',
+    'inference_pool_average_kv_cache_utilization',
+    'inference_pool_ready_pods',
+    'inference_extension_scheduler_e2e_duration_seconds_bucket',
+    'inference_extension_info',
+  ],
+};

@@ -1,6 +1,10 @@
+import { Chart } from 'cdk8s';
 import { type IConstruct } from 'constructs';
+import { hasBrand } from './brand';
+import { type PropIssue } from './errors';
 import { type EnvValue, type ISecretSource } from './env-value';
 import { type IConnectable } from './network';
+import { referenceMessage, type ReferenceKind } from './references';
 import { type Workload } from './workload';
 
 /** Something a workload can be wired to: a tool, a cache, an inference pool, another agent. */
@@ -48,18 +52,46 @@ export function envSegment(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 }
 
+/** The chart (platform) a construct belongs to; undefined when it is in none. */
+function chartOf(construct: IConstruct): Chart | undefined {
+  try {
+    return Chart.of(construct);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Wires `consumer` to `provider`, in one place (`expected` names the prop and kind for errors): the consumer gets the connection settings as
- * environment variables, both NetworkPolicies get the path (egress on the consumer, ingress on
- * the provider, on the provider's ports), and the provider is synthesized before the consumer.
+ * A reference to a construct of another platform (another environment or app) would wire across
+ * namespaces and charts: the other chart's NetworkPolicy would be rewritten to admit this one.
  */
-export function wire(consumer: Workload, provider: IWireable, expected: { field: string; kind: string }): boolean {
-  if (!isWireable(provider)) {
-    consumer._reportIssue({
-      field: expected.field,
-      value: provider,
-      message: `must be ${expected.kind} (a typed reference to the construct, not a name or a plain object)`,
-    });
+export function crossPlatformIssue(consumer: IConstruct, provider: IConstruct, field: string, what: string): PropIssue | undefined {
+  const mine = chartOf(consumer);
+  const theirs = chartOf(provider);
+  if (mine === theirs) {
+    return undefined;
+  }
+  return {
+    field,
+    value: provider,
+    message: `${what} belongs to ${theirs ? `platform "${theirs.node.path}"` : 'no platform'}, not to this workload's platform "${mine?.node.path ?? '(none)'}": wiring across platforms (environments or apps) would change the other one's NetworkPolicies and point at another namespace; create ${what} in this platform (build each environment from its own constructs)`,
+  };
+}
+
+/**
+ * Wires `consumer` to `provider`, in one place (`field` names the prop, `expected` the kind of
+ * reference): the consumer gets the connection settings as environment
+ * variables, both NetworkPolicies get the path (egress on the consumer, ingress on the provider,
+ * on the provider's ports), and the provider is synthesized before the consumer.
+ */
+export function wire(consumer: Workload, provider: IWireable, field: string, expected: ReferenceKind): boolean {
+  if (!hasBrand(provider, expected.brand)) {
+    consumer._reportIssue({ field, value: provider, message: referenceMessage(expected) });
+    return false;
+  }
+  const crossing = crossPlatformIssue(consumer, provider, field, provider.wireName);
+  if (crossing) {
+    consumer._reportIssue(crossing);
     return false;
   }
   for (const [name, value] of Object.entries(provider.bindingEnv())) {
@@ -69,10 +101,4 @@ export function wire(consumer: Workload, provider: IWireable, expected: { field:
   consumer.node.addDependency(provider);
   provider.onWired?.(consumer);
   return true;
-}
-
-function isWireable(value: unknown): value is IWireable {
-  const candidate = value as Partial<IWireable> | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.bindingEnv === 'function'
-    && typeof candidate.connections === 'object' && typeof candidate.node === 'object';
 }

@@ -3,14 +3,18 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
 import { brand, BrandKind, hasBrand } from './brand';
-import { type PropIssue, reportIssues } from './errors';
+import { checkScope, describeValue, type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
 import { Connections, type ExternalEndpoint, NamespacePeer, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule, Protocol } from './network';
 import { type ImageReference, tagPolicyViolation } from './image';
 import { parseQuantity } from './quantity';
 import { type ResolvedResources } from './resources';
 import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
-import { resourceName } from './schemas';
+import { envVarName, resourceName } from './schemas';
+import { addNotice } from './notices';
+import { fieldPath } from './props';
+import { referenceMessage, REFERENCES } from './references';
+import { crossPlatformIssue } from './wiring';
 import { type WorkloadSignals } from './signals';
 
 /** What a workload asks of its namespace's ResourceQuota at full scale. */
@@ -176,7 +180,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   private readonly servicePorts: NetworkPort[] = [];
 
   protected constructor(scope: Construct, id: string, options: { name?: unknown; component: WorkloadComponent; maxNameLength?: number }) {
-    super(scope, id);
+    super(checkScope(scope, id, new.target.name), id);
     brand(this, BrandKind.WORKLOAD);
     const context = contextOf(this);
     this.environment = context.environment;
@@ -247,7 +251,13 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
    */
   public addEnv(name: string, value: string | EnvValue): EnvValue {
     const envValue = toEnvValue(value);
-    this.checkEnv(name, envValue, `env.${name}`);
+    const field = fieldPath(['env', typeof name === 'string' ? name : describeValue(name)]);
+    const nameCheck = envVarName.safeParse(name);
+    if (!nameCheck.success) {
+      this.issues.push({ field, value: name, message: nameCheck.error.issues[0].message });
+      return envValue;
+    }
+    this.checkEnv(name, envValue, field);
     this.env.set(name, envValue);
     return envValue;
   }
@@ -260,6 +270,9 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   }
 
   private checkEnv(name: string, value: EnvValue, field: string): void {
+    for (const problem of value._problems) {
+      this.issues.push({ field, message: problem.message, ...('value' in problem ? { value: problem.value } : {}) });
+    }
     const literal = value.literal;
     if (literal !== undefined && looksLikeSecretName(name) && !this.environment.secrets.allowLiteralValues) {
       this.issues.push({
@@ -268,7 +281,10 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
       });
     }
     const secretKey = value._secretKey;
-    if (secretKey && !secretKey.secret.keys.includes(secretKey.key)) {
+    const crossing = secretKey && crossPlatformIssue(this, secretKey.secret, field, `secret "${secretKey.secret.secretName}"`);
+    if (crossing) {
+      this.issues.push(crossing);
+    } else if (secretKey && !secretKey.secret.keys.includes(secretKey.key)) {
       this.issues.push({
         field,
         value: secretKey.key,
@@ -312,9 +328,20 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
 
   /** Allows calls to endpoints outside the cluster (LLM APIs, SaaS, databases). */
   public allowExternal(...endpoints: ExternalEndpoint[]): void {
-    for (const endpoint of endpoints) {
+    endpoints.forEach((endpoint, i) => {
+      const field = `externalEndpoints[${i}]`;
+      if (!hasBrand(endpoint, BrandKind.EXTERNAL_ENDPOINT)) {
+        this.issues.push({ field, value: endpoint, message: referenceMessage(REFERENCES.EXTERNAL_ENDPOINT) });
+        return;
+      }
+      this.issues.push(...endpoint._issues(field));
       this.connections.allowEgress(endpoint, endpoint.ports);
-    }
+    });
+  }
+
+  /** Records that the environment changed what the props asked for (reported in `SynthesisReport.notices`). */
+  protected notice(field: string, asked: string, rendered: string, why: string): void {
+    addNotice(this, { field, asked, rendered, why });
   }
 
   /** Whether the environment is development, where some production checks are relaxed. */
@@ -356,16 +383,25 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     });
   }
 
-  /** A PodDisruptionBudget allowing one voluntary eviction at a time. */
+  /** The PodDisruptionBudget, when the workload has one. */
+  protected disruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  /** A PodDisruptionBudget; its spec comes from `disruptionBudgetSpec()` when it renders. */
   protected createDisruptionBudget(): k8s.KubePodDisruptionBudget {
-    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    this.disruptionBudget ??= new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata: this.metadata(),
-      spec: {
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: { ...this.selectorLabels } },
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
+      spec: Lazy.any({ produce: () => this.disruptionBudgetSpec() }),
     });
+    return this.disruptionBudget;
+  }
+
+  /** One voluntary eviction at a time; subclasses with other rollout rules say otherwise. */
+  protected disruptionBudgetSpec(): k8s.PodDisruptionBudgetSpec {
+    return {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      selector: { matchLabels: { ...this.selectorLabels } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    };
   }
 
   public abstract quotaDemand(): QuotaDemand | undefined;

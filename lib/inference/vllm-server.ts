@@ -1,23 +1,25 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type Construct } from 'constructs';
+import { EnvValue } from '../core/env-value';
 import { type PropIssue } from '../core/errors';
-import { type ParsedProps } from '../core/props';
-import { ResourcePreset } from '../core/resources';
+import { containerPath, type HelmSectionBuilder } from '../core/helm-values';
 import { WorkloadComponent } from '../core/labels';
 import { ExternalEndpoint } from '../core/network';
 import { type ContainerSpec, type renderPodSpec } from '../core/pod';
+import { type ParsedProps } from '../core/props';
 import { formatBytes, parseQuantity } from '../core/quantity';
 import { type SecretKeyReference } from '../core/queue-scaling';
+import { ResourcePreset } from '../core/resources';
 import { ServiceWorkload, type ServiceWorkloadConfig } from '../core/service-workload';
-import { type QuotaDemand } from '../core/workload';
-import { containerPath, type HelmSectionBuilder } from '../core/helm-values';
 import { VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
-import { EnvValue } from '../core/env-value';
+import { type QuotaDemand } from '../core/workload';
+import { LOCAL_DOWNLOAD_SCRIPT, MODEL_MOUNT, WAIT_SCRIPT } from './model-weights';
+import { DOWNLOADER_ENV, VLLM_RUNTIME_ENV } from './vllm-runtime';
 
 /** GPUs of one replica. */
 export interface GpuOptions {
   /**
-   * GPUs per replica (request and limit are always equal).
+   * GPUs per replica (request and limit are always equal); with `nodes`, GPUs per node.
    * @default 1
    */
   readonly count?: number;
@@ -33,7 +35,7 @@ export interface GpuOptions {
   readonly product?: string;
 }
 
-/** Where the model weights live: outside the image. */
+/** Where the model weights live: a ReadWriteMany volume outside the image. */
 export interface ModelCacheOptions {
   /**
    * Capacity.
@@ -41,21 +43,29 @@ export interface ModelCacheOptions {
    */
   readonly size?: string;
   /**
-   * `shared`: one ReadWriteMany claim all replicas read (downloaded once). `per-replica`: an
-   * ephemeral ReadWriteOnce volume per pod (downloaded again when a pod is replaced).
+   * Only `shared`: one ReadWriteMany claim, filled once by the download Job, that every replica
+   * mounts read-only. (A cache per replica would need internet egress on every serving pod.)
    * @default "shared"
    */
-  readonly mode?: 'shared' | 'per-replica';
+  readonly mode?: 'shared';
   /**
    * StorageClass.
-   * @default - the environment's shared (shared mode) or default (per-replica mode) storage class
+   * @default - the environment's shared storage class
    */
   readonly storageClassName?: string;
 }
 
+/** How the weights reach a server's pods. */
+export type WeightsSource =
+  /** The shared cache, mounted read-only; `waitFor` when a download Job fills it. */
+  | { readonly kind: 'cache'; readonly claimName: string; readonly waitFor?: { readonly seconds: number; readonly job: string } }
+  /** The development fallback: its own init container downloads into an emptyDir (the pod then has Hub egress). */
+  | { readonly kind: 'pod-download'; readonly size: string; readonly repository: string; readonly revision: string; readonly hubToken?: SecretKeyReference };
+
 /** Everything the vLLM server needs, resolved by its pool. */
 export interface VllmServerSpec {
-  readonly model: string;
+  /** Directory vLLM serves from (the positional model of `vllm serve`). */
+  readonly modelDirectory: string;
   readonly servedModelName: string;
   readonly gpu?: { readonly count: number; readonly resource: string; readonly product?: string };
   readonly tensorParallelSize: number;
@@ -66,29 +76,49 @@ export interface VllmServerSpec {
   readonly tolerations: readonly k8s.Toleration[];
   readonly runtimeClassName?: string;
   readonly priorityClassName?: string;
-  readonly modelCache: Required<Omit<ModelCacheOptions, 'storageClassName'>> & { readonly storageClassName?: string };
-  readonly downloadModel: boolean;
-  readonly huggingFaceToken?: SecretKeyReference;
+  readonly weights: WeightsSource;
+  /** The model cache claim this server creates (shared mode). */
+  readonly cacheClaim?: { readonly name: string; readonly size: string; readonly storageClassName?: string };
   readonly apiKey?: SecretKeyReference;
   /** Size of /dev/shm. @default - 2Gi per tensor-parallel GPU, at most a quarter of the memory limit */
   readonly shmSize?: string;
+  /** Rolling update of a GPU pool. */
+  readonly rollingUpdate: { readonly maxSurge: number; readonly maxUnavailable: number };
+  /** An explicit disruption budget (the default follows the rollout). */
+  readonly disruptionBudget?: { readonly maxUnavailable?: number; readonly minAvailable?: number };
 }
 
-const MODEL_CACHE = 'model-cache';
-const MODEL_MOUNT = '/models';
-const HF_HOME = `${MODEL_MOUNT}/huggingface`;
+export const MODEL_VOLUME = 'model-cache';
+export const VLLM_PORT = 8000;
 
-/**
- * vLLM's OpenAI-compatible server as a Deployment: weights in a volume outside the image, an
- * optional download step, /dev/shm sized for tensor parallelism, GPU scheduling, probes whose
- * startup budget covers multi-minute model loads, and vLLM's /metrics scraped.
- */
 /** 2Gi per tensor-parallel GPU (1Gi on CPU), never more than a quarter of the memory limit it counts against. */
-function defaultShmSize(spec: VllmServerSpec, memoryLimit: number): string {
-  const wanted = spec.gpu ? 2 * spec.tensorParallelSize * 2 ** 30 : 2 ** 30;
+export function defaultShmSize(gpu: boolean, tensorParallelSize: number, memoryLimit: number): string {
+  const wanted = gpu ? 2 * tensorParallelSize * 2 ** 30 : 2 ** 30;
   return formatBytes(Math.min(wanted, Math.floor(memoryLimit / 4 / 2 ** 20) * 2 ** 20));
 }
 
+/** The traces flag and protocol for vLLM from the OTEL_* variables the observability stack contributes. */
+export function otlpTracing(env: Readonly<Record<string, unknown>>): { args: string[]; env: k8s.EnvVar[] } {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (typeof endpoint !== 'string') {
+    return { args: [], env: [] };
+  }
+  const http = env.OTEL_EXPORTER_OTLP_PROTOCOL === 'http/protobuf';
+  // vLLM picks its exporter from OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (gRPC when unset); the HTTP
+  // exporter takes the endpoint as the full traces URL.
+  return {
+    args: ['--otlp-traces-endpoint', http ? `${endpoint.replace(/\/$/, '')}/v1/traces` : endpoint],
+    env: [{ name: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', value: http ? 'http/protobuf' : 'grpc' }],
+  };
+}
+
+/**
+ * vLLM's OpenAI-compatible server as a Deployment: weights read-only from the model cache (after
+ * waiting, with a bounded budget, for the download Job to finish), no internet egress, /dev/shm
+ * sized for tensor parallelism, GPU scheduling, rollouts that need no spare GPU, probes whose
+ * startup budget covers the model load, every cache directory writable for an arbitrary uid on a
+ * read-only root filesystem, traces through `--otlp-traces-endpoint`, and vLLM's /metrics scraped.
+ */
 export class VllmServer extends ServiceWorkload {
   /** Size of the memory-backed /dev/shm. */
   public readonly shmSize: string;
@@ -101,28 +131,29 @@ export class VllmServer extends ServiceWorkload {
       service: true,
       autoscaleByDefault: false,
     });
-    this.shmSize = spec.shmSize ?? defaultShmSize(spec, parseQuantity(this.resources.limits.memory));
+    this.shmSize = spec.shmSize ?? defaultShmSize(spec.gpu !== undefined, spec.tensorParallelSize, parseQuantity(this.resources.limits.memory));
     this.issues.push(...this.checkSpec());
     this.addVolume({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(this.shmSize) } }, { name: 'dshm', mountPath: '/dev/shm' });
-    this.addVolume(this.modelCacheVolume(), { name: MODEL_CACHE, mountPath: MODEL_MOUNT });
-    if (spec.modelCache.mode === 'shared') {
-      new k8s.KubePersistentVolumeClaim(this, 'ModelCache', {
-        metadata: this.metadata('-models'),
-        spec: {
-          accessModes: ['ReadWriteMany'],
-          storageClassName: spec.modelCache.storageClassName ?? this.environment.storage.sharedStorageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(spec.modelCache.size) } },
-        },
-      });
+    this.addWeights(spec.weights);
+    if (spec.cacheClaim) {
+      createModelCacheClaim(this, spec.cacheClaim, this.metadata('-models'), this.environment.storage.sharedStorageClassName);
     }
-    if (spec.downloadModel && this.downloadsFromHub) {
-      this.allowExternal(ExternalEndpoint.https('huggingface.co', 'cdn-lfs.huggingface.co'));
-      this.addInitContainer(this.downloadContainer());
+    if (spec.disruptionBudget && this.environment.availability.podDisruptionBudgets) {
+      this.createDisruptionBudget();
     }
   }
 
-  private get downloadsFromHub(): boolean {
-    return !this.spec.model.startsWith('/');
+  private addWeights(weights: WeightsSource): void {
+    if (weights.kind === 'cache') {
+      this.addVolume({ name: MODEL_VOLUME, persistentVolumeClaim: { claimName: weights.claimName, readOnly: true } }, { name: MODEL_VOLUME, mountPath: MODEL_MOUNT, readOnly: true });
+      if (weights.waitFor) {
+        this.addInitContainer(waitForWeightsContainer(this.imageName, this.environment.images.pullPolicy, this.spec.modelDirectory, weights.waitFor));
+      }
+      return;
+    }
+    this.addVolume({ name: MODEL_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString(weights.size) } }, { name: MODEL_VOLUME, mountPath: MODEL_MOUNT });
+    this.allowExternal(ExternalEndpoint.https('huggingface.co', 'cdn-lfs.huggingface.co', 'cas-bridge.xethub.hf.co'));
+    this.addInitContainer(this.podDownloadContainer(weights));
   }
 
   private checkSpec(): PropIssue[] {
@@ -138,57 +169,36 @@ export class VllmServer extends ServiceWorkload {
     return issues;
   }
 
-  private modelCacheVolume(): k8s.Volume {
-    const cache = this.spec.modelCache;
-    if (cache.mode === 'shared') {
-      return { name: MODEL_CACHE, persistentVolumeClaim: { claimName: `${this.name}-models` } };
-    }
-    return {
-      name: MODEL_CACHE,
-      ephemeral: {
-        volumeClaimTemplate: {
-          metadata: { labels: { ...this.selectorLabels } },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: cache.storageClassName ?? this.environment.storage.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(cache.size) } },
-          },
-        },
-      },
-    };
-  }
-
-  private commonEnv(): k8s.EnvVar[] {
-    const token = this.spec.huggingFaceToken;
-    return [
-      { name: 'HOME', value: '/tmp' },
-      { name: 'XDG_CACHE_HOME', value: '/tmp/.cache' },
-      { name: 'HF_HOME', value: HF_HOME },
-      ...(token ? [EnvValue.fromSecret(token.secret, token.key)._toEnvVar('HF_TOKEN')] : []),
-    ];
-  }
-
-  private downloadContainer(): ContainerSpec {
+  private podDownloadContainer(weights: Extract<WeightsSource, { kind: 'pod-download' }>): ContainerSpec {
+    const token = weights.hubToken;
     return {
       name: 'download-model',
       image: this.imageName,
       imagePullPolicy: this.environment.images.pullPolicy,
-      command: ['huggingface-cli', 'download', this.spec.model],
-      env: this.commonEnv(),
-      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } },
-      volumeMounts: [{ name: MODEL_CACHE, mountPath: MODEL_MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
+      command: ['sh', '-c', LOCAL_DOWNLOAD_SCRIPT],
+      env: [
+        { name: 'MODEL_ID', value: weights.repository },
+        { name: 'MODEL_REVISION', value: weights.revision },
+        { name: 'MODEL_DIR', value: this.spec.modelDirectory },
+        ...Object.entries(DOWNLOADER_ENV).map(([key, value]) => ({ name: key, value })),
+        ...(token ? [EnvValue.fromSecret(token.secret, token.key)._toEnvVar('HF_TOKEN')] : []),
+      ],
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+      volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODEL_MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
     };
   }
 
-  /** vLLM's engine arguments. */
+  /** vLLM's arguments: the model first (positional for `vllm serve`), then the engine flags. */
   public engineArgs(): string[] {
     const s = this.spec;
+    const contributed = Object.assign({}, ...this.contributions().map((c) => c.env ?? {})) as Record<string, unknown>;
     return [
-      '--model', s.model,
+      s.modelDirectory,
       '--served-model-name', s.servedModelName,
       '--port', String(this.port),
       ...(s.gpu ? ['--tensor-parallel-size', String(s.tensorParallelSize), '--gpu-memory-utilization', String(s.gpuMemoryUtilization)] : []),
       ...(s.maxModelLength ? ['--max-model-len', String(s.maxModelLength)] : []),
+      ...otlpTracing(contributed).args,
       ...s.extraEngineArgs,
     ];
   }
@@ -196,13 +206,15 @@ export class VllmServer extends ServiceWorkload {
   protected override mainContainerSpec(): ContainerSpec {
     const spec = super.mainContainerSpec();
     const apiKey = this.spec.apiKey;
+    const contributed = Object.assign({}, ...this.contributions().map((c) => c.env ?? {})) as Record<string, unknown>;
     return {
       ...spec,
       args: [...this.engineArgs(), ...(this.config.args ?? [])],
       env: [
-        ...this.commonEnv(),
+        ...Object.entries(VLLM_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
         ...(apiKey ? [EnvValue.fromSecret(apiKey.secret, apiKey.key)._toEnvVar('VLLM_API_KEY')] : []),
         ...(this.spec.gpu ? [] : [{ name: 'VLLM_CPU_KVCACHE_SPACE', value: '2' }]),
+        ...otlpTracing(contributed).env,
         ...(spec.env ?? []),
       ],
     };
@@ -210,6 +222,30 @@ export class VllmServer extends ServiceWorkload {
 
   protected override extendedResources(): Record<string, number> {
     return this.spec.gpu ? { [this.spec.gpu.resource]: this.spec.gpu.count } : {};
+  }
+
+  /** A GPU pool updates without a spare GPU by default (the rollout the pool resolved); the CPU fallback keeps the zero-downtime default. */
+  protected override deploymentStrategy(): k8s.DeploymentStrategy {
+    if (!this.spec.gpu) {
+      return super.deploymentStrategy();
+    }
+    const { maxSurge, maxUnavailable } = this.spec.rollingUpdate;
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) } };
+  }
+
+  protected override rollingUpdateSurge(): number {
+    return this.spec.gpu ? this.spec.rollingUpdate.maxSurge : 1;
+  }
+
+  /** The budget allows what the rollout does: as many pods down at once as it takes down. */
+  protected override disruptionBudgetSpec(): k8s.PodDisruptionBudgetSpec {
+    const base = super.disruptionBudgetSpec();
+    const explicit = this.spec.disruptionBudget;
+    if (explicit?.minAvailable !== undefined) {
+      return { ...base, maxUnavailable: undefined, minAvailable: k8s.IntOrString.fromNumber(explicit.minAvailable) };
+    }
+    const maxUnavailable = explicit?.maxUnavailable ?? (this.spec.gpu ? Math.max(1, this.spec.rollingUpdate.maxUnavailable) : 1);
+    return { ...base, maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) };
   }
 
   protected override podSpecExtras(): Partial<Parameters<typeof renderPodSpec>[0]> {
@@ -227,10 +263,10 @@ export class VllmServer extends ServiceWorkload {
     };
   }
 
-  /** The download init container runs the server's image: one value moves both. */
+  /** The init containers run the server's image: one value moves all of them. */
   protected override addHelmImages(builder: HelmSectionBuilder): void {
-    const downloads = this.spec.downloadModel && this.downloadsFromHub;
-    builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'vLLM image (server and model download)', downloads ? [containerPath('download-model', true)] : []);
+    const initContainers = this.spec.weights.kind === 'cache' ? (this.spec.weights.waitFor ? ['wait-for-weights'] : []) : ['download-model'];
+    builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'vLLM image (server and its init containers)', initContainers.map((c) => containerPath(c, true)));
   }
 
   public override signals(): WorkloadSignals {
@@ -239,8 +275,39 @@ export class VllmServer extends ServiceWorkload {
 
   public override quotaDemand(): QuotaDemand {
     const base = super.quotaDemand();
-    const shared = this.spec.modelCache.mode === 'shared';
-    const claims = shared ? 1 : base.pods;
-    return { ...base, volumeClaims: claims, storageBytes: claims * parseQuantity(this.spec.modelCache.size) };
+    const claim = this.spec.cacheClaim;
+    return { ...base, volumeClaims: claim ? 1 : 0, storageBytes: claim ? parseQuantity(claim.size) : 0 };
   }
+}
+
+/**
+ * The init container that waits for the download Job's marker; it fails after the budget, so a
+ * stuck download shows as a crash loop, not a silent hang. It runs the server's image.
+ */
+export function waitForWeightsContainer(image: string, pullPolicy: string, modelDirectory: string, waitFor: { seconds: number; job: string }): ContainerSpec {
+  return {
+    name: 'wait-for-weights',
+    image,
+    imagePullPolicy: pullPolicy,
+    command: ['sh', '-c', WAIT_SCRIPT],
+    env: [
+      { name: 'MODEL_DIR', value: modelDirectory },
+      { name: 'WAIT_SECONDS', value: String(waitFor.seconds) },
+      { name: 'DOWNLOAD_JOB', value: waitFor.job },
+    ],
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
+    volumeMounts: [{ name: MODEL_VOLUME, mountPath: MODEL_MOUNT, readOnly: true }],
+  };
+}
+
+/** The ReadWriteMany claim of the model cache, shared by the download Job and every replica. */
+export function createModelCacheClaim(scope: Construct, claim: { name: string; size: string; storageClassName?: string }, metadata: k8s.ObjectMeta, sharedStorageClassName: string | undefined): k8s.KubePersistentVolumeClaim {
+  return new k8s.KubePersistentVolumeClaim(scope, 'ModelCache', {
+    metadata: { ...metadata, name: claim.name },
+    spec: {
+      accessModes: ['ReadWriteMany'],
+      storageClassName: claim.storageClassName ?? sharedStorageClassName,
+      resources: { requests: { storage: k8s.Quantity.fromString(claim.size) } },
+    },
+  });
 }

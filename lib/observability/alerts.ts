@@ -4,7 +4,7 @@ import { errorRatio } from './dashboards/services';
 import { groupBy, type ObservedApp, type ObservedWorkload, ownSeriesOf, podSeries } from './model';
 import { aggregate, increase, matcher, quantile, selector, sumBy } from './promql';
 import { REDIS } from './dashboards/redis';
-import { VLLM } from './dashboards/llm';
+import { PICKER, VLLM } from './dashboards/llm';
 
 export enum AlertSeverity {
   /** Users are affected now: page. */
@@ -162,6 +162,19 @@ function llmRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
   return rules;
 }
 
+/** An InferencePool whose endpoint picker sees no ready model server: every routed request fails (or bypasses the picker). */
+function routingRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const pickers = app.workloads.filter((w) => w.component === WorkloadComponent.INFERENCE_ROUTER && w.signals.metrics.includes(PICKER.readyPods));
+  if (pickers.length === 0) {
+    return [];
+  }
+  return [rule(t, 'InferencePoolNoReadyServers', AlertSeverity.CRITICAL, '5m', `${aggregate('max', ['namespace', 'name'], selector(PICKER.readyPods, ownSeriesOf(app, pickers)))} == 0`, {
+    summary: 'InferencePool {{ $labels.name }} has no ready model server',
+    description: 'The endpoint picker of {{ $labels.name }} in {{ $labels.namespace }} has seen no ready model server for 5 minutes: requests through the gateway fail.',
+    runbook: 'kubectl get pods -l app.kubernetes.io/name={{ $labels.name }}; check the weights download Job, the wait-for-weights init container and the startup probe, then GPU capacity.',
+  })];
+}
+
 /** Redis memory near maxmemory: a cache starts evicting, a queue or agent memory refuses writes. */
 function redisRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
   const caches = app.workloads.filter((w: ObservedWorkload) => w.signals.metrics.includes(REDIS.used) && w.signals.metrics.includes(REDIS.max));
@@ -217,7 +230,7 @@ export function alertGroups(app: ObservedApp, thresholds: AlertThresholds = DEFA
     { name: `${app.app}.services`, rules: serviceRules(app, thresholds) },
     { name: `${app.app}.pods`, rules: podRules(app, thresholds) },
     { name: `${app.app}.queues`, rules: queueRules(app, thresholds) },
-    { name: `${app.app}.llm`, rules: llmRules(app, thresholds) },
+    { name: `${app.app}.llm`, rules: [...llmRules(app, thresholds), ...routingRules(app, thresholds)] },
     { name: `${app.app}.redis`, rules: [...redisRules(app, thresholds), ...redisReplicationRules(app, thresholds)] },
   ];
   return groups.filter((g) => g.rules.length > 0);

@@ -4,6 +4,7 @@ import { ExternalEndpoint, NamespacePeer, Protocol, type PolicyRule } from '../c
 import { Workload } from '../core/workload';
 import { externalEndpoint, secretKey, secretSourceRef } from './schemas';
 import { imageTag } from './targets';
+import { URL_PORT_MESSAGE, urlPortCheck } from '../core/schemas';
 
 /** Langfuse: LLM traces, prompts and evaluations. */
 export interface LangfuseOptions {
@@ -47,7 +48,7 @@ const HTTP_URL = /^(https?):\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0
 
 export const langfuseOptionsSchema = z.object({
   host: z.string().regex(HTTP_URL, { error: 'must be an http(s) URL without query, e.g. "https://cloud.langfuse.com"' })
-    .refine((url) => !url.endsWith('/'), { error: 'must not end with "/"' }),
+    .refine((url) => !url.endsWith('/'), { error: 'must not end with "/"' }).refine((url) => !HTTP_URL.test(url) || urlPortCheck(url), { error: URL_PORT_MESSAGE }),
   credentials: secretSourceRef,
   publicKeyKey: secretKey.optional(),
   secretKeyKey: secretKey.optional(),
@@ -61,7 +62,7 @@ export const IN_CLUSTER_URL = /^https?:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-
 
 export const otlpEndpointSchema = z.string().regex(IN_CLUSTER_URL, {
   error: 'must be the OTLP endpoint of a collector Service in the cluster, e.g. "http://otel-collector.monitoring.svc:4317" (the namespace is admitted by the NetworkPolicies)',
-});
+}).refine((url) => !IN_CLUSTER_URL.test(url) || urlPortCheck(url), { error: URL_PORT_MESSAGE });
 
 /** Parts of an http(s) URL. */
 export function parseUrl(url: string): { scheme: string; host: string; port: number } | undefined {

@@ -136,7 +136,11 @@ export class HelmChartWriter implements IOutputWriter {
           files.set(path.posix.join('helm', `${env.app}-${env.environment}`, file), content);
         }
       } catch (error) {
-        problems.push(`[${env.app}/${env.environment}] Helm chart: ${error instanceof Error ? error.message : String(error)}`);
+        if (SynthesisError.isSynthesisError(error)) {
+          problems.push(...error.problems);
+        } else {
+          problems.push(`[${env.app}/${env.environment}] Helm chart: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     }
     if (problems.length > 0) {
@@ -178,7 +182,7 @@ export class HelmChartWriter implements IOutputWriter {
     for (const section of sections) {
       const taken = owners.get(section.key);
       if (taken) {
-        throw new Error(`values key "${section.key}" of ${section.owner} is already used by ${taken}; rename one of the workloads`);
+        throw new SynthesisError([`[${section.owner}] name: its Helm values key "${section.key}" is already used by ${taken}; rename one of the workloads (the names "global" and "resource-quota" are taken by the chart)`]);
       }
       owners.set(section.key, section.owner);
     }

@@ -1,12 +1,20 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, type Chart } from 'cdk8s';
 import { type IConstruct } from 'constructs';
 import { AgentPlatform } from '../agent-platform';
 import { type EnvironmentConfig } from '../environment';
-import { collectProblems, SynthesisError } from '../core/errors';
+import { z } from 'zod';
+import { collectProblems, describeValue, formatIssue, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { costFiles, costOptionProblems, type CostOptions, estimateEnvironments } from '../cost/cost-options';
+import { type CostEstimate } from '../cost/estimate';
+import { collectNotices, type SynthesisNotice } from '../core/notices';
+import { checkProps } from '../core/props';
+import { resourceName } from '../core/schemas';
+import { writeOutputFolder } from './output-folder';
+import { orderedOwners } from './owners';
 import { renderApiObject } from './render';
+import { applySyncWaves } from './sync-waves';
 import { toYamlDocuments } from './yaml';
 
 /** A Kubernetes object as written to the manifests. */
@@ -45,6 +53,8 @@ export interface RenderedEnvironment {
   readonly files: readonly ManifestFile[];
   /** Every object, in the same order. */
   readonly objects: readonly KubeObject[];
+  /** What the environment changed in what the constructs asked for. */
+  readonly notices: readonly SynthesisNotice[];
 }
 
 /** Something that writes more files from the rendered environments (the Helm chart writer). */
@@ -53,13 +63,27 @@ export interface IOutputWriter {
 }
 
 export interface SynthesizeOptions {
-  /** Folder replaced by the output. */
+  /** Folder replaced by the output (it gets a `.cdk8s-agents-output` marker file). */
   readonly outdir: string;
+  /**
+   * Replace `outdir` even when it exists and was not written by `synthesize()` (it has no marker
+   * file): every file in it is deleted. Never a filesystem root, the current folder, one of its
+   * parents, or a project folder.
+   * @default false
+   */
+  readonly force?: boolean;
   /**
    * More outputs, e.g. Helm charts.
    * @default - plain manifests only
    */
   readonly writers?: readonly IOutputWriter[];
+  /**
+   * Estimates the monthly cost of every app and environment from its objects and a price table:
+   * `COST.md` next to each environment's manifests and `SynthesisReport.cost`. An invalid table
+   * is refused with the other problems, before anything is written.
+   * @default - no estimate
+   */
+  readonly cost?: CostOptions;
 }
 
 /** What a synthesis wrote. */
@@ -68,64 +92,104 @@ export interface SynthesisReport {
   readonly environments: readonly RenderedEnvironment[];
   readonly fileCount: number;
   readonly objectCount: number;
+  /** The monthly cost estimate of every app and environment; empty unless `cost` was given. */
+  readonly cost: readonly CostEstimate[];
+  /** What the environments changed in what the constructs asked for (dev dropping an HPA...), one per change. */
+  readonly notices: readonly SynthesisNotice[];
 }
 
 interface FileNamed {
   readonly manifestFileName?: string;
 }
 
+/** A thrown SynthesisError keeps its problems; anything else thrown by user code becomes one. */
+function thrownProblems(where: string, error: unknown): string[] {
+  if (SynthesisError.isSynthesisError(error)) {
+    return [...error.problems];
+  }
+  return [`[${where}] ${error instanceof Error ? error.message : typeof error === 'string' ? error : describeValue(error)}`];
+}
+
+/** The name of an environment for paths and messages, whatever it was given. */
+function environmentLabel(env: unknown, index: number): string {
+  const name = typeof env === 'object' && env !== null ? (env as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && resourceName(30).safeParse(name).success ? name : `environment-${index + 1}`;
+}
+
 /** Builds every app in every environment; construction errors become problems, not crashes. */
-function buildAll(definitions: readonly AgentAppDefinition[], problems: string[]): { definition: AgentAppDefinition; env: EnvironmentConfig; platform: AgentPlatform }[] {
-  const built = [];
+interface BuiltEnvironment {
+  readonly definition: AgentAppDefinition;
+  readonly env: EnvironmentConfig;
+  readonly label: string;
+  readonly platform: AgentPlatform;
+}
+
+function buildAll(definitions: readonly AgentAppDefinition[], problems: string[]): BuiltEnvironment[] {
+  const built: BuiltEnvironment[] = [];
   for (const definition of definitions) {
-    for (const env of definition.environments) {
+    definition.environments.forEach((env, index) => {
+      const label = environmentLabel(env, index);
       try {
-        const platform = new AgentPlatform(new App({ outdir: '.' }), `${definition.name}-${env.name}`, { appName: definition.name, environment: env });
+        const platform = new AgentPlatform(new App({ outdir: '.' }), `${definition.name}-${label}`, { appName: definition.name, environment: env });
         definition.build(platform);
-        built.push({ definition, env, platform });
+        built.push({ definition, env, label, platform });
       } catch (error) {
-        problems.push(`[${definition.name}/${env.name}] ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(...thrownProblems(`${definition.name}/${label}`, error));
       }
-    }
+    });
   }
   return built;
 }
 
-/** Top-level constructs of the platform, dependencies first, otherwise in creation order. */
-function orderedOwners(platform: Chart): IConstruct[] {
-  const owners = platform.node.children;
-  const ownerOf = new Map<IConstruct, IConstruct>();
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
-      ownerOf.set(c, owner);
-    }
+const definitionSchema = z.object({
+  name: resourceName(40),
+  environments: z.array(z.unknown(), { error: 'must be a list of environments, e.g. [Environments.dev(), Environments.prod()]' })
+    .min(1, { error: 'must list at least one environment (an app without one would write nothing)' }),
+  build: z.custom<AgentAppDefinition['build']>((v) => typeof v === 'function', { error: 'must be a function (platform) => void that builds the app' }),
+}).strict();
+
+/**
+ * The definitions themselves: a list of `{ name, environments, build }`, each app named once,
+ * each environment of an app named once, and no two app/environment pairs writing one chart.
+ */
+export function definitionProblems(definitions: unknown): string[] {
+  if (!Array.isArray(definitions)) {
+    return [`[synthesize] definitions: must be a list of AgentAppDefinition ({ name, environments, build }) (got ${describeValue(definitions)})`];
   }
-  const dependsOn = new Map<IConstruct, Set<IConstruct>>(owners.map((o) => [o, new Set()]));
-  for (const owner of owners) {
-    for (const c of owner.node.findAll()) {
-      for (const dep of c.node.dependencies) {
-        const target = ownerOf.get(dep);
-        if (target && target !== owner) {
-          dependsOn.get(owner)?.add(target);
-        }
-      }
-    }
-  }
-  const ordered: IConstruct[] = [];
-  const state = new Map<IConstruct, 'visiting' | 'done'>();
-  const visit = (owner: IConstruct) => {
-    if (state.get(owner) === 'done' || state.get(owner) === 'visiting') {
+  const problems: string[] = [];
+  const apps = new Map<string, number>();
+  const charts = new Map<string, string>();
+  definitions.forEach((definition: unknown, i) => {
+    const { value, issues } = checkProps(definitionSchema, definition);
+    const where = value ? value.name : `definitions[${i}]`;
+    problems.push(...issues.map((issue) => `[${where}] ${formatIssue(issue)}`));
+    if (!value) {
       return;
     }
-    state.set(owner, 'visiting');
-    for (const dep of dependsOn.get(owner) ?? []) {
-      visit(dep);
+    const first = apps.get(value.name);
+    if (first !== undefined) {
+      problems.push(`[${value.name}] name: is also the name of definitions[${first}]; each app needs its own name, or their manifests/${value.name}/ folders and charts would overwrite each other`);
+      return;
     }
-    state.set(owner, 'done');
-    ordered.push(owner);
-  };
-  owners.forEach(visit);
-  return ordered;
+    apps.set(value.name, i);
+    const names = new Map<string, number>();
+    value.environments.forEach((env, j) => {
+      const label = environmentLabel(env, j);
+      const earlier = names.get(label);
+      if (earlier !== undefined) {
+        problems.push(`[${value.name}] environments[${j}].name: "${label}" is also the name of environments[${earlier}]; each environment of an app needs its own name, or one would overwrite the other's output`);
+        return;
+      }
+      names.set(label, j);
+      const chart = `${value.name}-${label}`;
+      const other = charts.get(chart);
+      if (other !== undefined) {
+        problems.push(`[${value.name}/${label}] chart "${chart}" is also the chart of ${other}; rename the app or the environment`);
+      }
+      charts.set(chart, `${value.name}/${label}`);
+    });
+  });
+  return problems;
 }
 
 function fileNameOf(owner: IConstruct): string {
@@ -135,6 +199,7 @@ function fileNameOf(owner: IConstruct): string {
 
 /** Renders the objects of a validated chart (an `AgentPlatform` or any cdk8s Chart), one file per top-level construct. */
 export function renderPlatform(platform: Chart): ManifestFile[] {
+  applySyncWaves(platform);
   const files = new Map<string, { objects: KubeObject[]; sources: ApiObject[] }>();
   for (const owner of orderedOwners(platform)) {
     const sources = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
@@ -155,7 +220,10 @@ export function renderPlatform(platform: Chart): ManifestFile[] {
  * listing all of them.
  */
 export function renderApps(definitions: readonly AgentAppDefinition[]): RenderedEnvironment[] {
-  const problems: string[] = [];
+  const problems = definitionProblems(definitions);
+  if (problems.length > 0) {
+    throw new SynthesisError(problems);
+  }
   const built = buildAll(definitions, problems);
   for (const { platform } of built) {
     problems.push(...collectProblems(platform));
@@ -164,12 +232,12 @@ export function renderApps(definitions: readonly AgentAppDefinition[]): Rendered
     throw new SynthesisError(problems);
   }
   const rendered: RenderedEnvironment[] = [];
-  for (const { definition, env, platform } of built) {
+  for (const { definition, label, platform } of built) {
     try {
       const files = renderPlatform(platform);
-      rendered.push({ app: definition.name, environment: env.name, platform, files, objects: files.flatMap((f) => f.objects) });
+      rendered.push({ app: definition.name, environment: label, platform, files, objects: files.flatMap((f) => f.objects), notices: collectNotices(platform) });
     } catch (error) {
-      problems.push(`[${definition.name}/${env.name}] ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(...thrownProblems(`${definition.name}/${label}`, error));
     }
   }
   if (problems.length > 0) {
@@ -190,58 +258,11 @@ export function manifestFiles(environments: readonly RenderedEnvironment[]): Map
 }
 
 /**
- * Writes the files into a staging folder next to `outdir`, then swaps it in. On any error the
- * previous output stays untouched.
+ * Writes the files to `outdir`, replacing it atomically (see `writeOutputFolder`): a killed
+ * process leaves the previous or the new output there, never neither.
  */
-export function writeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
-  const target = path.resolve(outdir);
-  refuseDangerousOutdir(target);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.staging-`));
-  try {
-    const dirs = new Set<string>();
-    for (const relative of files.keys()) {
-      dirs.add(path.dirname(path.join(staging, relative)));
-    }
-    for (const dir of dirs) {
-      fs.mkdirSync(dir, { recursive: true });
-    }
-    for (const [relative, content] of files) {
-      fs.writeFileSync(path.join(staging, relative), content);
-    }
-  } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
-  const previous = `${staging}.previous`;
-  const hadPrevious = fs.existsSync(target);
-  if (hadPrevious) {
-    fs.renameSync(target, previous);
-  }
-  try {
-    fs.renameSync(staging, target);
-  } catch (error) {
-    if (hadPrevious) {
-      fs.renameSync(previous, target);
-    }
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
-  fs.rmSync(previous, { recursive: true, force: true });
-}
-
-/**
- * The output folder is replaced whole: never a filesystem root, the current folder or one of
- * its parents, or a folder that holds a project (package.json, .git).
- */
-function refuseDangerousOutdir(target: string): void {
-  const cwd = path.resolve('.');
-  const isAncestorOfCwd = cwd === target || cwd.startsWith(`${target}${path.sep}`);
-  const holdsProject = ['package.json', '.git'].some((f) => fs.existsSync(path.join(target, f)));
-  if (path.parse(target).root === target || isAncestorOfCwd || holdsProject) {
-    throw new Error(`refusing to replace "${target}": the output folder is deleted and rewritten on every synthesis; use a dedicated folder such as "dist"`);
-  }
+export function writeAtomically(outdir: string, files: ReadonlyMap<string, string>, options: { force?: boolean } = {}): void {
+  writeOutputFolder(outdir, files, options);
 }
 
 /**
@@ -250,18 +271,59 @@ function refuseDangerousOutdir(target: string): void {
  * @throws SynthesisError listing every problem found, with nothing written
  */
 export function synthesize(definitions: readonly AgentAppDefinition[], options: SynthesizeOptions): SynthesisReport {
-  const environments = renderApps(definitions);
+  const outdir = typeof options === 'object' && options !== null ? options.outdir : undefined;
+  if (typeof outdir !== 'string' || outdir === '') {
+    throw new SynthesisError([`[synthesize] outdir: must name the output folder, e.g. { outdir: "dist" } (got ${describeValue(outdir)})`]);
+  }
+  const environments = renderWithCostProblems(definitions, options);
   const files = manifestFiles(environments);
+  const cost = options.cost ? estimateEnvironments(environments, options.cost) : [];
+  for (const [relative, content] of costFiles(cost)) {
+    files.set(relative, content);
+  }
   for (const writer of options.writers ?? []) {
     for (const [relative, content] of writer.files(environments)) {
       files.set(relative, content);
     }
   }
-  writeAtomically(options.outdir, files);
+  writeAtomically(outdir, files, { force: options.force === true });
   return {
-    outdir: options.outdir,
+    outdir,
     environments,
     fileCount: files.size,
     objectCount: environments.reduce((n, e) => n + e.objects.length, 0),
+    cost,
+    notices: environments.flatMap((e) => e.notices),
   };
+}
+
+/** The environment names the definitions declare; malformed definitions are reported by `renderApps`. */
+function declaredEnvironmentNames(definitions: unknown): string[] {
+  const names = new Set<string>();
+  for (const definition of Array.isArray(definitions) ? definitions : []) {
+    const environments: unknown = (definition as { environments?: unknown } | null)?.environments;
+    for (const environment of Array.isArray(environments) ? environments : []) {
+      const name: unknown = (environment as { name?: unknown } | null)?.name;
+      if (typeof name === 'string') {
+        names.add(name);
+      }
+    }
+  }
+  return [...names];
+}
+
+/** `renderApps`, with the problems of the cost options reported in the same error. */
+function renderWithCostProblems(definitions: readonly AgentAppDefinition[], options: SynthesizeOptions): RenderedEnvironment[] {
+  const environmentNames = declaredEnvironmentNames(definitions);
+  const costProblems = options.cost !== undefined ? costOptionProblems(options.cost, environmentNames) : [];
+  let environments: RenderedEnvironment[];
+  try {
+    environments = renderApps(definitions);
+  } catch (error) {
+    throw error instanceof SynthesisError && costProblems.length > 0 ? new SynthesisError([...error.problems, ...costProblems]) : error;
+  }
+  if (costProblems.length > 0) {
+    throw new SynthesisError(costProblems);
+  }
+  return environments;
 }

@@ -229,7 +229,7 @@ describe('AgentMicroservice defaults that depend on the environment', () => {
     const s = synthAgent({ ingress: {} }, prodWithIngress());
     // THEN
     const ingress = s.get('Ingress', NAME);
-    expect(at(ingress, 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' });
+    expect(at(ingress, 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'argocd.argoproj.io/sync-wave': '4' });
     expect(at(ingress, 'spec')).toEqual({
       ingressClassName: 'nginx',
       tls: [{ hosts: [`${NAME}.agents.example.com`], secretName: `${NAME}-tls` }],
@@ -251,7 +251,7 @@ describe('AgentMicroservice defaults that depend on the environment', () => {
   test('an Ingress without a clusterIssuer has TLS but no cert-manager annotation', () => {
     const s = synthAgent({ ingress: {} }, Environments.prod({ namespace: 'agents', ingress: { domain: 'agents.example.com' } }));
     const ingress = s.get('Ingress', NAME);
-    expect(ingress.metadata).not.toHaveProperty('annotations');
+    expect(at(ingress, 'metadata.annotations')).toEqual({ 'argocd.argoproj.io/sync-wave': '4' });
     expect(at(ingress, 'spec.tls')).toEqual([{ hosts: [`${NAME}.agents.example.com`], secretName: `${NAME}-tls` }]);
   });
 });
@@ -518,7 +518,7 @@ describe('AgentMicroservice props, one at a time', () => {
     const s = synthAgent({ ingress: { host: 'eval.example.org', path: '/evaluate', tls: false, annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '300' } } }, prodWithIngress());
     const ingress = s.get('Ingress', NAME);
     // THEN no cert-manager annotation without TLS, only the given one
-    expect(at(ingress, 'metadata.annotations')).toEqual({ 'nginx.ingress.kubernetes.io/proxy-read-timeout': '300' });
+    expect(at(ingress, 'metadata.annotations')).toEqual({ 'nginx.ingress.kubernetes.io/proxy-read-timeout': '300', 'argocd.argoproj.io/sync-wave': '4' });
     expect(at(ingress, 'spec')).not.toHaveProperty('tls');
     expect(at(ingress, 'spec.rules')).toEqual([{
       host: 'eval.example.org',

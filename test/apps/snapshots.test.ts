@@ -71,7 +71,7 @@ describe('evaluation', () => {
 
   test('prod: the Ingress routes /evaluate on the prod domain with a Let\'s Encrypt certificate', () => {
     const ingress = objectsOf('evaluation', 'prod').get('Ingress', 'evaluation-service');
-    expect(at(ingress, 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' });
+    expect(at(ingress, 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'argocd.argoproj.io/sync-wave': '4' });
     expect(at(ingress, 'spec.rules.0.host')).toBe('evaluation-service.agents.example.com');
     expect(at(ingress, 'spec.rules.0.http.paths.0.path')).toBe('/evaluate');
   });

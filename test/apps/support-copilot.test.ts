@@ -24,6 +24,15 @@ const DOMAINS: Record<string, string> = { dev: 'dev.agents.example.com', staging
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 const CLUSTERS_WITH_GPUS = ['staging', 'prod'] as const;
 
+/** Prod routes the LLM through the inference Gateway; dev and staging call the pool's Service. */
+const GATEWAY_PODS = 'pods gateway.networking.k8s.io/gateway-name=inference-gateway in namespace gateway-system';
+const llmPath = (env: string): string => (env === 'prod' ? `${GATEWAY_PODS} TCP/80` : podPath('llm', 8000));
+const LLM_URL: Record<string, string> = {
+  dev: `http://llm.${NAMESPACE}.svc.cluster.local:8000/v1`,
+  staging: `http://llm.${NAMESPACE}.svc.cluster.local:8000/v1`,
+  prod: 'http://inference-gateway-istio.gateway-system.svc.cluster.local/v1',
+};
+
 /** Prod runs the observability stack in operator mode: the cluster's Prometheus and collector live in `monitoring`. */
 const scrapedBy = (env: string, port: number): string[] => (env === 'prod' ? [namespacePath('monitoring', port)] : []);
 const tracesTo = (env: string): string[] => (env === 'prod' ? [namespacePath('monitoring', 4317), namespacePath('monitoring', 4318)] : []);
@@ -79,36 +88,57 @@ describe.each(ENVIRONMENTS)('support-copilot in %s', (name) => {
     expect(ingressPaths(s.get('NetworkPolicy', 'copilot-api'))).toEqual([namespacePath('ingress-nginx', 8080), ...scrapedBy(name, 8080)].sort());
   });
 
-  test('the worker has no Service and no Ingress, and nobody may connect to it but the scrapers (prod)', () => {
+  test('the worker has no Service and no Ingress, and nobody may connect to it, not even scrapers (it names no port) (prod)', () => {
     expect(s.find('Service', 'copilot-worker')).toBeUndefined();
     expect(s.find('Ingress', 'copilot-worker')).toBeUndefined();
-    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual(scrapedBy(name, 8080));
+    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual([]);
   });
 
-  test('egress of the API and the worker: DNS, the LLM on 8000, the Redis queue (replicated outside dev: its Sentinels and HAProxy too), the database range on 5432, traces (prod), no internet', () => {
+  test('egress of the API and the worker: DNS, the LLM (the Gateway in prod), the Redis queue (replicated outside dev: its Sentinels and HAProxy too), the docs-search tool on 8080, the database range on 5432, traces (prod), no internet', () => {
     const queue = name === 'dev' ? [podPath('task-queue', 6379)] : [podPath('task-queue', 26379), podPath('task-queue', 6379), podPath('task-queue-proxy', 6379)];
     for (const agent of ['copilot-api', 'copilot-worker']) {
-      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, ...queue, podPath('llm', 8000), ...tracesTo(name)));
+      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, ...queue, llmPath(name), podPath('docs-search', 8080), ...tracesTo(name)));
     }
   });
 
-  test('egress of the nightly job: DNS, the LLM on 8000 and the database range on 5432, traces (prod), not the queue', () => {
-    expect(egressPaths(s.get('NetworkPolicy', 'embeddings-reindex'))).toEqual(withDns(DATABASE, podPath('llm', 8000), ...tracesTo(name)));
+  test('the docs-search tool: a Python stdio server in its own image behind the bridge, admitting only the agents', () => {
+    const pod = podSpec(s.get('Deployment', 'docs-search'));
+    expect(pod.containers.map((c) => [c.name, c.image])).toEqual([
+      ['mcp-bridge', 'docker.io/supercorp/supergateway:4.0.0'],
+      ['docs-search', 'registry.example.com/agents/support-docs-search:1.4.0'],
+    ]);
+    expect(pod.containers[1].command).toEqual(['/mcp-relay/busybox', 'nc', '-ll', '-p', '9000', '-e', 'python3', '-m', 'docs_search']);
+    expect(Object.keys(envOf(pod.containers[1])).filter((k) => !k.startsWith('OTEL_'))).toEqual(['DATABASE_URL', 'RETRIEVAL_TOP_K']);
+    for (const agent of ['copilot-api', 'copilot-worker']) {
+      expect(envOf(mainContainer(s.get('Deployment', agent))).MCP_DOCS_SEARCH_URL).toEqual({ value: `http://docs-search.${NAMESPACE}.svc.cluster.local:8080/mcp` });
+    }
+    expect(ingressPaths(s.get('NetworkPolicy', 'docs-search'))).toEqual([podPath('copilot-api', 8080), podPath('copilot-worker', 8080)]);
+    expect(egressPaths(s.get('NetworkPolicy', 'docs-search'))).toEqual(withDns(DATABASE, ...tracesTo(name)));
   });
 
-  test('the LLM pool admits the API, the worker and the job on 8000; it reaches the internet on 443 only to download the model', () => {
-    expect(ingressPaths(s.get('NetworkPolicy', 'llm'))).toEqual([podPath('copilot-api', 8000), podPath('copilot-worker', 8000), podPath('embeddings-reindex', 8000), ...scrapedBy(name, 8000)].sort());
-    const downloads = podSpec(s.get('Deployment', 'llm')).initContainers ?? [];
-    expect(downloads.map((c) => c.command?.slice(0, 2))).toEqual([['huggingface-cli', 'download']]);
-    expect(egressPaths(s.get('NetworkPolicy', 'llm'))).toEqual(withDns(INTERNET_HTTPS, ...tracesTo(name)));
-    // AND no other workload may reach the internet
-    const others = s.all('NetworkPolicy').filter((o) => o.metadata.name !== 'llm');
+  test('egress of the nightly job: DNS, the LLM (the Gateway in prod) and the database range on 5432, traces (prod), not the queue', () => {
+    expect(egressPaths(s.get('NetworkPolicy', 'embeddings-reindex'))).toEqual(withDns(DATABASE, llmPath(name), ...tracesTo(name)));
+  });
+
+  test('the model servers admit their callers on 8000 (the agents, or in prod the Gateway and the endpoint picker) and never reach the internet; only the weights download does, on 443', () => {
+    const callers = name === 'prod'
+      ? [`${GATEWAY_PODS} TCP/8000`, podPath('llm-epp', 8000)]
+      : [podPath('copilot-api', 8000), podPath('copilot-worker', 8000), podPath('embeddings-reindex', 8000)];
+    expect(ingressPaths(s.get('NetworkPolicy', 'llm'))).toEqual([...callers, ...scrapedBy(name, 8000)].sort());
+    // dev: the CPU fallback's pod downloads its small model itself (an emptyDir); elsewhere a Job does
+    const downloader = name === 'dev' ? 'llm' : 'llm-weights';
+    expect(egressPaths(s.get('NetworkPolicy', downloader))).toEqual(withDns(INTERNET_HTTPS, ...(downloader === 'llm' ? tracesTo(name) : [])));
+    if (name !== 'dev') {
+      expect(egressPaths(s.get('NetworkPolicy', 'llm'))).toEqual(withDns(...tracesTo(name)));
+    }
+    // AND no other workload may reach the public internet
+    const others = s.all('NetworkPolicy').filter((o) => o.metadata.name !== downloader);
     expect(others.flatMap((o) => egressPaths(o).filter((p) => p.includes('0.0.0.0/0')).map((p) => `${o.metadata.name}: ${p}`))).toEqual([]);
   });
 
-  test('the agents and the job call the pool at its Service, in the platform namespace', () => {
+  test('the agents and the job call the pool at its Service, or the Gateway in prod', () => {
     for (const workload of [s.get('Deployment', 'copilot-api'), s.get('Deployment', 'copilot-worker'), s.get('CronJob', 'embeddings-reindex')]) {
-      expect(envOf(mainContainer(workload)).OPENAI_BASE_URL).toEqual({ value: `http://llm.${NAMESPACE}.svc.cluster.local:8000/v1` });
+      expect(envOf(mainContainer(workload)).OPENAI_BASE_URL).toEqual({ value: LLM_URL[name] });
     }
   });
 
@@ -132,20 +162,27 @@ describe.each(ENVIRONMENTS)('support-copilot in %s', (name) => {
 describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, External Secrets)', (name) => {
   const s = environment(name);
 
-  test('the LLM: a GPU Deployment of 2 replicas with 1 GPU each, requested and limited equally', () => {
+  test('the LLM: a GPU Deployment with 1 GPU each, requested and limited equally, updated without a spare GPU (2 replicas in staging, KEDA 2..6 in prod)', () => {
     const llm = s.get('Deployment', 'llm');
     const server = mainContainer(llm);
-    expect(at(llm, 'spec.replicas')).toBe(2);
+    expect(at(llm, 'spec.replicas')).toBe(name === 'prod' ? undefined : 2);
+    expect(at(llm, 'spec.strategy.rollingUpdate')).toEqual({ maxSurge: 0, maxUnavailable: 1 });
     expect(server.image).toBe(GpuInferencePool.DEFAULT_IMAGE);
     expect(server.resources?.requests?.['nvidia.com/gpu']).toBe(1);
     expect(server.resources?.limits?.['nvidia.com/gpu']).toBe(1);
     expect(server.args).toEqual([
-      '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--served-model-name', 'llama-3.1-8b-instruct', '--port', '8000',
-      '--tensor-parallel-size', '1', '--gpu-memory-utilization', '0.9', '--max-model-len', '8192', '--enable-prefix-caching',
+      '/models/meta-llama/Llama-3.1-8B-Instruct/0e9e39f249a16976918f6564b8830bc894c89659', '--served-model-name', 'llama-3.1-8b-instruct', '--port', '8000',
+      '--tensor-parallel-size', '1', '--gpu-memory-utilization', '0.9', '--max-model-len', '8192',
+      ...(name === 'prod' ? ['--otlp-traces-endpoint', 'http://otel-collector.monitoring.svc:4317'] : []), '--enable-prefix-caching',
     ]);
     expect(podSpec(llm).tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(at(s.get('PersistentVolumeClaim', 'llm-models'), 'spec.storageClassName')).toBe('efs-sc');
-    expect(at(s.get('ResourceQuota', 'workloads'), 'spec.hard')).toMatchObject({ 'requests.nvidia.com/gpu': 3 });
+    expect(at(s.get('ResourceQuota', 'workloads'), 'spec.hard')).toMatchObject({ 'requests.nvidia.com/gpu': name === 'prod' ? 6 : 2 });
+  });
+
+  test('the weights: one download Job of the pinned revision, the servers waiting for it', () => {
+    expect(s.all('Job').map((o) => o.metadata.name)).toEqual([expect.stringMatching(/^llm-weights-0e9e39f2-[0-9a-f]{6}$/)]);
+    expect((podSpec(s.get('Deployment', 'llm')).initContainers ?? []).map((c) => c.name)).toEqual(['wait-for-weights']);
   });
 
   test('the API: an HPA 2..12 on memory and the p95 latency, and the Deployment leaves replicas to it', () => {
@@ -160,7 +197,7 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
       behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
     });
     expect(at(s.get('Deployment', 'copilot-api'), 'spec')).not.toHaveProperty('replicas');
-    expect(at(s.get('Ingress', 'copilot-api'), 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': name === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging' });
+    expect(at(s.get('Ingress', 'copilot-api'), 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': name === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging', 'argocd.argoproj.io/sync-wave': '5' });
   });
 
   test('the worker: a ScaledObject 0..20 on the Redis list through its Sentinels, its TriggerAuthentication reading the queue password, and no HPA', () => {
@@ -197,8 +234,14 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
     ]);
   });
 
-  test('PodDisruptionBudgets for the LLM, the queue and its HAProxy, the API and the worker', () => {
-    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['copilot-api', 'copilot-worker', 'llm', 'task-queue', 'task-queue-proxy']);
+  test('PodDisruptionBudgets for the LLM, the queue and its HAProxy, the API, the worker and the docs-search tool (and the endpoint picker in prod)', () => {
+    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['copilot-api', 'copilot-worker', 'docs-search', 'llm', ...(name === 'prod' ? ['llm-epp'] : []), 'task-queue', 'task-queue-proxy']);
+  });
+
+  test('routing: an InferencePool behind the Gateway in prod, plain Service routing in staging', () => {
+    expect(s.all('InferencePool').map((o) => o.metadata.name)).toEqual(name === 'prod' ? ['llm'] : []);
+    expect(s.all('HTTPRoute').map((o) => o.metadata.name)).toEqual(name === 'prod' ? ['llm'] : []);
+    expect(s.find('Deployment', 'llm-epp') !== undefined).toBe(name === 'prod');
   });
 });
 
@@ -218,7 +261,9 @@ describe('support-copilot in dev (no GPUs, no autoscaling)', () => {
   test('the LLM is the CPU fallback: the small model on the CPU image, one replica', () => {
     const llm = s.get('Deployment', 'llm');
     expect(mainContainer(llm).image).toBe(GpuInferencePool.DEFAULT_CPU_IMAGE);
-    expect(mainContainer(llm).args?.slice(0, 2)).toEqual(['--model', 'Qwen/Qwen2.5-0.5B-Instruct']);
+    expect(mainContainer(llm).args?.slice(0, 3)).toEqual(['/models/Qwen/Qwen2.5-0.5B-Instruct/main', '--served-model-name', 'Qwen/Qwen2.5-0.5B-Instruct']);
+    expect((podSpec(llm).initContainers ?? []).map((c) => c.name)).toEqual(['download-model']);
+    expect(s.all('Job')).toEqual([]);
     expect(at(llm, 'spec.replicas')).toBe(1);
     expect(envOf(mainContainer(s.get('Deployment', 'copilot-api'))).OPENAI_MODEL).toEqual({ value: 'Qwen/Qwen2.5-0.5B-Instruct' });
   });

@@ -314,7 +314,7 @@ describe('invalid environment values are reported with field environment.<path>'
     const env = { ...Environments.prod({ namespace: 'Agents_NS', autoscaling: { cpuUtilization: 150 } }), autoscalling: {} } as EnvironmentConfig;
     expect(problemsIn(env).sort()).toEqual([
       expect.stringMatching(/^\[test\] environment\.autoscaling\.cpuUtilization: must be a whole percentage between 1 and 100 \(got 150\)$/),
-      expect.stringMatching(/^\[test\] environment\.autoscalling: unknown field; did you mean "autoscaling"\?/),
+      expect.stringMatching(/^\[test\] environment\.autoscalling: unknown field "autoscalling"; did you mean "autoscaling"\?/),
       expect.stringMatching(/^\[test\] environment\.namespace: must be a DNS-1123 label.*\(got "Agents_NS"\)$/),
     ]);
   });

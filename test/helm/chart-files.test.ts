@@ -24,6 +24,11 @@ const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job']);
 const CHART_NAMES = apps.flatMap((app) => app.environments.map((env) => `${app.name}-${env.name}`));
 
+/** The `app.kubernetes.io/name` label of an object, or its name. */
+function nameLabelOf(o: { metadata: { name: string; labels?: unknown } }): string {
+  return (o.metadata.labels as Record<string, string> | undefined)?.['app.kubernetes.io/name'] ?? o.metadata.name;
+}
+
 /** `evaluation-service` -> `evaluationService`, the documented values key of a workload. */
 function camelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -62,7 +67,9 @@ describe.each(CHART_NAMES)('%s', (name) => {
 
   test('values.yaml: exactly global, the namespace quota, and one key per workload, global first', () => {
     const chart = set.chart(name);
-    const workloads = chart.plain.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => camelCase(o.metadata.name));
+    // A workload's key follows its name label: a download Job named per model revision
+    // (llm-weights-<revision>-<hash>) keeps one key (llmWeights).
+    const workloads = [...new Set(chart.plain.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => camelCase(nameLabelOf(o))))];
     expect(workloads.length).toBeGreaterThan(0);
     const keys = Object.keys(chart.values);
     expect(keys[0]).toBe('global');

@@ -94,7 +94,7 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     const rendered = render(helm, chart);
     expect(configMap(chart.plain).data).toStrictEqual(LITERALS);
     expect(configMap(rendered).data).toStrictEqual(LITERALS);
-    expect(configMap(rendered).metadata.annotations).toStrictEqual({ 'example.com/legend': '{{pod}}', 'example.com/trim': '{{- x -}}' });
+    expect(configMap(rendered).metadata.annotations).toStrictEqual({ 'argocd.argoproj.io/sync-wave': '2', 'example.com/legend': '{{pod}}', 'example.com/trim': '{{- x -}}' });
     expect(configMap(rendered)).toStrictEqual(configMap(chart.plain));
   });
 

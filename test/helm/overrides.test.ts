@@ -83,6 +83,13 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     expectTagOverride('emm-prod', 'jd-classifier-service', 'Deployment', 'jd-classifier', `${POD}.containers[name=jd-classifier].image`);
   });
 
+  test("a stdio tool's bridge.image.tag and relay.image.tag change only the bridge container and the relay's init container", () => {
+    expectTagOverride('support-copilot-prod', 'supercorp/supergateway', 'Deployment', 'docs-search', `${POD}.containers[name=mcp-bridge].image`);
+    expectTagOverride('support-copilot-prod', 'library/busybox', 'Deployment', 'docs-search', `${POD}.initContainers[name=install-relay].image`);
+    expect(imageKey(set.chart('support-copilot-prod').values, 'supercorp/supergateway')).toBe('docsSearch.bridge.image');
+    expect(imageKey(set.chart('support-copilot-prod').values, 'library/busybox')).toBe('docsSearch.relay.image');
+  });
+
   test("the Redis StatefulSet's image.tag changes only the redis container image (the Sentinels have their own)", () => {
     const redis = workloadOf(imageKey(set.chart('emm-prod').values, 'oliver006/redis_exporter'));
     expect(redis).toBe('redisCache');
@@ -138,16 +145,16 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
 
   test("the GPU pool's image.tag changes the vLLM server image of the llm Deployment and nothing outside it", () => {
     const chart = set.chart('support-copilot-prod');
-    const image = imageKey(chart.values, 'vllm/vllm-openai');
-    expect(image).toBe('llm.image');
+    const image = 'llm.image';
+    expect(valueAt(chart.values, `${image}.repository`)).toBe('vllm/vllm-openai');
     const base = defaultRender(helm, chart);
     const deployment = keyOf(base, 'Deployment', 'llm');
     const vllmImages = imageFields(base).filter((f) => f.object === deployment && String(f.before).includes('vllm/vllm-openai'));
     const server = vllmImages.filter((f) => f.path.startsWith(`${POD}.containers[`));
     expect(server).toHaveLength(1);
     const { changes, rendered } = changesOf(helm, chart, ['--set', `${image}.tag=abc123`]);
-    // The server container must change; the model-download init container runs the same image and
-    // may follow it (see the failing test below), nothing else may change.
+    // The server container must change; the wait-for-weights init container runs the same image
+    // and follows it, nothing else may change (the download Job has its own value).
     expect(changes).toContainEqual({ ...server[0], after: withTag(String(server[0].before), 'abc123') });
     for (const change of changes) {
       const field = vllmImages.find((f) => f.path === change.path);
@@ -158,16 +165,47 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     expectValidManifests(rendered);
   });
 
-  // The model-download init container runs the vLLM image: one value moves both containers.
-  test('the model-download init container follows llm.image like the server container', () => {
+  // The init container that waits for the weights runs the vLLM image: one value moves both containers.
+  test('the wait-for-weights init container follows llm.image like the server container', () => {
     const chart = set.chart('support-copilot-prod');
-    const image = imageKey(chart.values, 'vllm/vllm-openai');
-    const rendered = render(helm, chart, ['--set', `${image}.registry=registry.internal.example`, '--set', `${image}.tag=v0.12.0`]);
+    const rendered = render(helm, chart, ['--set', 'llm.image.registry=registry.internal.example', '--set', 'llm.image.tag=v0.12.0']);
     const pod = (findObject(rendered, 'Deployment', 'llm').spec as { template: { spec: { containers: { image: string }[]; initContainers?: { name: string; image: string }[] } } }).template.spec;
-    const download = pod.initContainers?.find((c) => c.name === 'download-model');
-    expect(download).toBeDefined();
+    const wait = pod.initContainers?.find((c) => c.name === 'wait-for-weights');
+    expect(wait).toBeDefined();
     expect(pod.containers[0].image).toBe('registry.internal.example/vllm/vllm-openai:v0.12.0');
-    expect(download?.image).toBe(pod.containers[0].image);
+    expect(wait?.image).toBe(pod.containers[0].image);
+  });
+
+  // A Job's pod template is immutable: a new downloader image must be a new Job, which Helm
+  // names from the same hash the plain manifests use.
+  test('llmWeights.image changes the download Job\'s image and its name, nothing else', () => {
+    const chart = set.chart('support-copilot-prod');
+    const base = defaultRender(helm, chart);
+    const job = base.find((o) => o.kind === 'Job');
+    expect(job?.metadata.name).toMatch(/^llm-weights-0e9e39f2-[0-9a-f]{6}$/);
+    const rendered = render(helm, chart, ['--set', 'llmWeights.image.tag=v0.12.0']);
+    const jobs = rendered.filter((o) => o.kind === 'Job');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].metadata.name).toMatch(/^llm-weights-0e9e39f2-[0-9a-f]{6}$/);
+    expect(jobs[0].metadata.name).not.toBe(job?.metadata.name);
+    expect((jobs[0].spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image).toBe('docker.io/vllm/vllm-openai:v0.12.0');
+    const others = (objects: readonly KubeObject[]) => objects.filter((o) => o.kind !== 'Job');
+    expect(diffRenders(others(base), others(rendered))).toEqual([]);
+    expectValidManifests(rendered);
+  });
+
+  test('the endpoint picker: llmEpp.image.tag and llmEpp.replicas change only its Deployment', () => {
+    const chart = set.chart('support-copilot-prod');
+    const base = defaultRender(helm, chart);
+    expect(valueAt(chart.values, 'llmEpp.image')).toEqual({ registry: 'registry.k8s.io', repository: 'gateway-api-inference-extension/epp', tag: 'v1.5.0' });
+    expect(valueAt(chart.values, 'llmEpp.replicas')).toBe(2);
+    const picker = keyOf(base, 'Deployment', 'llm-epp');
+    const { changes, rendered } = changesOf(helm, chart, ['--set', 'llmEpp.image.tag=v1.5.1', '--set', 'llmEpp.replicas=3']);
+    expect(changes).toEqual([
+      { object: picker, path: 'spec.replicas', before: 2, after: 3 },
+      { object: picker, path: `${POD}.containers[name=epp].image`, before: 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0', after: 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.1' },
+    ]);
+    expectValidManifests(rendered);
   });
 
   test('image.digest wins over the tag: repository@digest, nothing else changes', () => {
@@ -302,7 +340,7 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
   test('resources of the GPU pool keep the GPU count when the memory limit changes', () => {
     const chart = set.chart('support-copilot-prod');
     const base = defaultRender(helm, chart);
-    const workload = workloadOf(imageKey(chart.values, 'vllm/vllm-openai'));
+    const workload = 'llm';
     const server = imageFields(base).find((f) => f.object === keyOf(base, 'Deployment', 'llm') && f.path.startsWith(`${POD}.containers[`));
     const container = server?.path.replace(/\.image$/, '');
     const { changes } = changesOf(helm, chart, ['--set', `${workload}.resources.limits.memory=48Gi`]);

@@ -15,6 +15,8 @@ import * as path from 'path';
 
 /** The Debian package that provides each program. */
 const PACKAGES: Readonly<Record<string, string>> = {
+  busybox: 'busybox-static',
+  python3: 'python3',
   promtool: 'prometheus',
   amtool: 'prometheus-alertmanager',
   alertmanager: 'prometheus-alertmanager',
@@ -23,6 +25,10 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'redis-cli': 'redis-server',
   'redis-sentinel': 'redis-sentinel',
   haproxy: 'haproxy',
+  'lua5.1': 'lua5.1',
+  sh: 'dash',
+  unshare: 'util-linux',
+  setpriv: 'util-linux',
 };
 
 /** The absolute path of `program` on PATH (or in /usr/sbin, /usr/bin), if installed. */

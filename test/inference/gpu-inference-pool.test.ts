@@ -3,7 +3,7 @@ import {
 } from '../../lib';
 import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
 import {
-  AGENT_IMAGE, dev, expectOneProblem, MODEL, poolProps, problemsOfPool, prod, synthPool, synthPoolAndAgent,
+  AGENT_IMAGE, dev, expectOneProblem, MODEL_DIR, poolProps, problemsOfPool, prod, REPOSITORY, synthPool, synthPoolAndAgent,
 } from './helpers';
 import {
   cidrPath, egressPaths, envOf, everyContainer, indexOf, ingressPaths, INTERNET_HTTPS, mainContainer, nameLabel, podPath, podSpec,
@@ -22,17 +22,18 @@ describe('GpuInferencePool: the vLLM Deployment with its defaults (production)',
   // GIVEN only a model, in production with an RWX storage class
   const s = synthPool();
 
-  test('the pinned default image, on the server and on the download step', () => {
-    expect(GpuInferencePool.DEFAULT_IMAGE).toBe('docker.io/vllm/vllm-openai:v0.11.0');
+  test('the pinned default image, on the server, its wait step and the download Job', () => {
+    expect(GpuInferencePool.DEFAULT_IMAGE).toBe('docker.io/vllm/vllm-openai:v0.11.2');
     expect(GpuInferencePool.DEFAULT_IMAGE).not.toMatch(/:latest$/);
     expect(server(s).image).toBe(GpuInferencePool.DEFAULT_IMAGE);
-    expect(initContainers(s).map((c) => c.image)).toEqual([GpuInferencePool.DEFAULT_IMAGE]);
+    expect(initContainers(s).map((c) => `${c.name} ${c.image}`)).toEqual([`wait-for-weights ${GpuInferencePool.DEFAULT_IMAGE}`]);
+    expect(mainContainer(s.all('Job')[0]).image).toBe(GpuInferencePool.DEFAULT_IMAGE);
   });
 
-  test('engine arguments: the model, its served name, port 8000, one tensor-parallel GPU, 0.9 of GPU memory, no max-model-len', () => {
+  test('engine arguments: the revision\'s directory in the cache (positional, as `vllm serve` wants it), the repository as served name, port 8000, one tensor-parallel GPU, 0.9 of GPU memory, no max-model-len', () => {
     expect(server(s).args).toEqual([
-      '--model', MODEL,
-      '--served-model-name', MODEL,
+      MODEL_DIR,
+      '--served-model-name', REPOSITORY,
       '--port', '8000',
       '--tensor-parallel-size', '1',
       '--gpu-memory-utilization', '0.9',
@@ -54,29 +55,25 @@ describe('GpuInferencePool: the vLLM Deployment with its defaults (production)',
     expect(pod).not.toHaveProperty('priorityClassName');
   });
 
-  test('the model cache: a 100Gi ReadWriteMany claim `llm-models` on the environment\'s shared storage class, mounted at /models', () => {
+  test('the model cache: a 100Gi ReadWriteMany claim `llm-models` on the environment\'s shared storage class, mounted read-only at /models', () => {
     expect(at(s.get('PersistentVolumeClaim', `${NAME}-models`), 'spec')).toEqual({
       accessModes: ['ReadWriteMany'],
       storageClassName: 'efs-sc',
       resources: { requests: { storage: '100Gi' } },
     });
-    expect(volumeNamed(podSpec(deployment(s)), 'model-cache')).toEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: `${NAME}-models` } });
-    expect(server(s).volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/models' });
+    expect(volumeNamed(podSpec(deployment(s)), 'model-cache')).toEqual({ name: 'model-cache', persistentVolumeClaim: { claimName: `${NAME}-models`, readOnly: true } });
+    expect(server(s).volumeMounts).toContainEqual({ name: 'model-cache', mountPath: '/models', readOnly: true });
   });
 
-  test('a download init container: `huggingface-cli download <model>` into HF_HOME on the cache', () => {
-    const [download] = initContainers(s);
-    expect(download.name).toBe('download-model');
-    expect(download.command).toEqual(['huggingface-cli', 'download', MODEL]);
-    expect(envOf(download).HF_HOME).toEqual({ value: '/models/huggingface' });
-    expect(envOf(download)).not.toHaveProperty('HF_TOKEN');
-    expect(download.volumeMounts).toEqual([{ name: 'model-cache', mountPath: '/models' }, { name: 'tmp', mountPath: '/tmp' }]);
-    // AND the server reads the same cache
-    expect(envOf(server(s)).HF_HOME).toEqual({ value: '/models/huggingface' });
+  test('the serving pod waits for the download Job\'s marker, with the one-hour budget of an unknown size', () => {
+    const [wait] = initContainers(s);
+    expect(wait.name).toBe('wait-for-weights');
+    expect(envOf(wait)).toEqual({ MODEL_DIR: { value: MODEL_DIR }, WAIT_SECONDS: { value: '3600' }, DOWNLOAD_JOB: { value: `${NAME}-weights` } });
+    expect(wait.volumeMounts).toEqual([{ name: 'model-cache', mountPath: '/models', readOnly: true }]);
   });
 
-  test('downloading opens egress to the internet on 443, and nothing else beyond DNS', () => {
-    expect(egressPaths(s.get('NetworkPolicy', NAME))).toEqual(withDns(INTERNET_HTTPS));
+  test('the serving pod has no internet egress: DNS only (the download Job reaches the Hub, not the server)', () => {
+    expect(egressPaths(s.get('NetworkPolicy', NAME))).toEqual(withDns());
   });
 
   test('/dev/shm: a memory-backed emptyDir of 2Gi for one tensor-parallel GPU', () => {
@@ -133,7 +130,7 @@ describe('GpuInferencePool: engine arguments', () => {
     });
     // THEN
     expect(server(s).args).toEqual([
-      '--model', MODEL,
+      MODEL_DIR,
       '--served-model-name', 'llama-3.1-8b-instruct',
       '--port', '8000',
       '--tensor-parallel-size', '2',
@@ -198,45 +195,38 @@ describe('GpuInferencePool: model cache', () => {
     expect(at(s.get('PersistentVolumeClaim', `${NAME}-models`), 'spec')).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } } });
   });
 
-  test('per-replica: an ephemeral ReadWriteOnce volume per pod on the environment\'s storage class, and no shared claim', () => {
-    const s = synthPool({ modelCache: { mode: 'per-replica', size: '50Gi' } });
-    expect(volumeNamed(podSpec(deployment(s)), 'model-cache')).toEqual({
-      name: 'model-cache',
-      ephemeral: {
-        volumeClaimTemplate: {
-          metadata: { labels: SELECTOR },
-          spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: '50Gi' } } },
-        },
-      },
-    });
-    expect(s.all('PersistentVolumeClaim')).toEqual([]);
+  // A cache per replica would need internet egress on every serving pod: refused with the reason.
+  test('per-replica is refused: the weights are downloaded once into the shared cache', () => {
+    const problems = problemsOfPool(poolProps({ modelCache: { mode: 'per-replica' as 'shared' } }));
+    expect(problems).toEqual(['[test/llm] modelCache.mode: must be "shared": a Job downloads the weights once into a ReadWriteMany cache; a cache per replica would need internet egress on every serving pod (got "per-replica")']);
   });
 });
 
 describe('GpuInferencePool: model download', () => {
-  test('a Hugging Face token from a SecretSource reaches the download step and the server as HF_TOKEN, never as a literal', () => {
+  test('a Hugging Face token from a SecretSource reaches only the download Job as HF_TOKEN, never as a literal', () => {
     // GIVEN a gated model and the token in a SecretSource
     const s = synth((p) => {
       const hf = new SecretSource(p, 'huggingface-token', { keys: ['token'] });
       new GpuInferencePool(p, NAME, poolProps({ huggingFaceToken: { secret: hf, key: 'token' } }));
     }, prod());
-    // THEN both containers read it from the Secret
+    // THEN the Job reads it from the Secret, and the serving pods never see it
     const token = { valueFrom: { secretKeyRef: { name: 'huggingface-token', key: 'token' } } };
-    expect(envOf(initContainers(s)[0]).HF_TOKEN).toEqual(token);
-    expect(envOf(server(s)).HF_TOKEN).toEqual(token);
-    expect(envOf(initContainers(s)[0]).HF_HOME).toEqual({ value: '/models/huggingface' });
+    expect(envOf(mainContainer(s.all('Job')[0])).HF_TOKEN).toEqual(token);
+    expect(everyContainer([deployment(s)]).filter(({ container }) => envOf(container).HF_TOKEN !== undefined)).toEqual([]);
     expect(s.all('Secret')).toEqual([]);
   });
 
-  test('downloadModel false: no init container and no internet egress', () => {
+  test('downloadModel false: no Job, no wait step, no internet egress', () => {
     const s = synthPool({ downloadModel: false });
+    expect(s.all('Job')).toEqual([]);
     expect(podSpec(deployment(s))).not.toHaveProperty('initContainers');
     expect(egressPaths(s.get('NetworkPolicy', NAME))).toEqual(withDns());
   });
 
   test('a model path in the cache is served as given and never downloaded', () => {
     const s = synthPool({ model: '/models/llama-3.1-8b-instruct' });
-    expect(server(s).args?.slice(0, 2)).toEqual(['--model', '/models/llama-3.1-8b-instruct']);
+    expect(server(s).args?.slice(0, 3)).toEqual(['/models/llama-3.1-8b-instruct', '--served-model-name', '/models/llama-3.1-8b-instruct']);
+    expect(s.all('Job')).toEqual([]);
     expect(podSpec(deployment(s))).not.toHaveProperty('initContainers');
     expect(egressPaths(s.get('NetworkPolicy', NAME))).toEqual(withDns());
   });
@@ -303,7 +293,7 @@ describe('GpuInferencePool: API key', () => {
     expect(envOf(server(s)).VLLM_API_KEY).toEqual(ref);
     expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({
       OPENAI_BASE_URL: { value: POOL_URL },
-      OPENAI_MODEL: { value: MODEL },
+      OPENAI_MODEL: { value: REPOSITORY },
       OPENAI_API_KEY: ref,
     });
   });
@@ -316,21 +306,27 @@ describe('GpuInferencePool: API key', () => {
 });
 
 describe('GpuInferencePool: ResourceQuota', () => {
-  test('requests.nvidia.com/gpu counts every GPU at full scale plus one surge pod: (2 replicas + 1) x 2 GPUs', () => {
+  // The default rollout adds no pod (maxSurge 0), so the quota holds no spare GPU either.
+  test('requests.nvidia.com/gpu counts every GPU at full scale, without a surge pod: 2 replicas x 2 GPUs', () => {
     const s = synthPool({ replicas: 2, gpus: { count: 2 } });
-    expect(at(s.get('ResourceQuota', 'workloads'), 'spec.hard')).toMatchObject({ 'requests.nvidia.com/gpu': 6 });
+    expect(at(s.get('ResourceQuota', 'workloads'), 'spec.hard')).toMatchObject({ 'requests.nvidia.com/gpu': 4 });
   });
 
-  test('with an HPA the maximum counts: (4 + 1) x 1 GPU', () => {
+  test('with an HPA the maximum counts: 4 x 1 GPU', () => {
     const s = synthPool({ autoscaling: { minReplicas: 1, maxReplicas: 4, metrics: [ScalingMetric.podsAverage('vllm_num_requests_waiting', '5')] } });
-    expect(at(s.get('ResourceQuota', 'workloads'), 'spec.hard')).toMatchObject({ 'requests.nvidia.com/gpu': 5 });
+    expect(at(s.get('ResourceQuota', 'workloads'), 'spec.hard')).toMatchObject({ 'requests.nvidia.com/gpu': 4 });
+  });
+
+  test('a rollout with maxSurge 1 counts the surge pod\'s GPUs: (2 + 1) x 1 GPU', () => {
+    const s = synthPool({ replicas: 2, rollingUpdate: { maxSurge: 1 } });
+    expect(at(s.get('ResourceQuota', 'workloads'), 'spec.hard')).toMatchObject({ 'requests.nvidia.com/gpu': 3 });
   });
 
   // Each extended resource has its own quota: MIG slices are not whole GPUs.
   test('a MIG pool is counted under its own resource, not as whole GPUs', () => {
-    const s = synthPool({ replicas: 1, gpus: { resource: 'nvidia.com/mig-1g.10gb', count: 2 } });
+    const s = synthPool({ replicas: 3, gpus: { resource: 'nvidia.com/mig-1g.10gb' } });
     const hard = at(s.get('ResourceQuota', 'workloads'), 'spec.hard') as Record<string, unknown>;
-    expect(hard['requests.nvidia.com/mig-1g.10gb']).toBe(4);
+    expect(hard['requests.nvidia.com/mig-1g.10gb']).toBe(3);
     expect(hard).not.toHaveProperty('requests.nvidia.com/gpu');
   });
 });
@@ -351,7 +347,7 @@ describe('GpuInferencePool: the development fallback', () => {
     const pod = podSpec(deployment(s));
     // THEN the CPU image serves the fallback model, without GPU engine arguments
     expect(c.image).toBe(GpuInferencePool.DEFAULT_CPU_IMAGE);
-    expect(c.args).toEqual(['--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--served-model-name', 'Qwen/Qwen2.5-0.5B-Instruct', '--port', '8000', '--max-model-len', '4096']);
+    expect(c.args).toEqual(['/models/Qwen/Qwen2.5-0.5B-Instruct/main', '--served-model-name', 'Qwen/Qwen2.5-0.5B-Instruct', '--port', '8000', '--max-model-len', '4096']);
     expect(envOf(c).VLLM_CPU_KVCACHE_SPACE).toEqual({ value: '2' });
     // AND no container of any object requests or limits a GPU, and the quota counts none
     const gpuResources = everyContainer(s.objects).flatMap(({ owner, container }) => resourceNames(container).filter((r) => r.includes('gpu') || r.includes('mig')).map((r) => `${owner}: ${r}`));
@@ -361,11 +357,14 @@ describe('GpuInferencePool: the development fallback', () => {
     expect(pod).not.toHaveProperty('tolerations');
     expect(pod).not.toHaveProperty('runtimeClassName');
     expect(pod.nodeSelector ?? {}).not.toHaveProperty('nvidia.com/gpu.product');
-    // AND the cpu-inference preset, halved by dev's small profile, a 1Gi /dev/shm and a per-replica 10Gi cache
+    // AND the cpu-inference preset, halved by dev's small profile, a 1Gi /dev/shm
     expect(c.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } });
     expect(volumeNamed(pod, 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Gi' });
-    expect(at(volumeNamed(pod, 'model-cache'), 'ephemeral.volumeClaimTemplate.spec.resources')).toEqual({ requests: { storage: '10Gi' } });
+    // AND the small model is downloaded by the pod's own init container into a 10Gi emptyDir (no Job, no claim)
+    expect(volumeNamed(pod, 'model-cache')).toEqual({ name: 'model-cache', emptyDir: { sizeLimit: '10Gi' } });
+    expect(pod.initContainers?.map((i) => i.name)).toEqual(['download-model']);
     expect(s.all('PersistentVolumeClaim')).toEqual([]);
+    expect(s.all('Job')).toEqual([]);
     // AND the agent asks for the fallback model at the pool's Service
     expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: 'Qwen/Qwen2.5-0.5B-Instruct' } });
   });
@@ -462,7 +461,7 @@ describe('GpuInferencePool: wiring', () => {
       agent.useInference(new GpuInferencePool(p, NAME, poolProps()));
     }, prod());
     // THEN
-    expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: MODEL } });
+    expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: REPOSITORY } });
     expect(ingressPaths(s.get('NetworkPolicy', NAME))).toEqual([podPath('support-agent', 8000)]);
     expect(indexOf(s.objects, 'Deployment', NAME)).toBeLessThan(indexOf(s.objects, 'Deployment', 'support-agent'));
     expect(indexOf(s.objects, 'Service', NAME)).toBeLessThan(indexOf(s.objects, 'Deployment', 'support-agent'));
@@ -473,14 +472,14 @@ describe('GpuInferencePool: wiring', () => {
       const pool = new GpuInferencePool(p, NAME, poolProps());
       new AgentBatchJob(p, 'reindex', { image: AGENT_IMAGE, schedule: '0 2 * * *', inference: pool });
     }, prod());
-    expect(envOf(mainContainer(s.get('CronJob', 'reindex')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: MODEL } });
+    expect(envOf(mainContainer(s.get('CronJob', 'reindex')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: REPOSITORY } });
     expect(ingressPaths(s.get('NetworkPolicy', NAME))).toEqual([podPath('reindex', 8000)]);
   });
 
   test('a second inference endpoint on one agent is refused', () => {
     const problems = problemsOf((p) => {
       const agent = new AgentMicroservice(p, 'support-agent', { image: AGENT_IMAGE, inference: new GpuInferencePool(p, NAME, poolProps()) });
-      agent.useInference(new GpuInferencePool(p, 'llm-large', poolProps({ model: 'meta-llama/Llama-3.1-70B-Instruct' })));
+      agent.useInference(new GpuInferencePool(p, 'llm-large', poolProps({ model: 'meta-llama/Llama-3.1-70B-Instruct@945c8663693130f8be2ee66210e062158b2a9693' })));
     }, prod());
     expect(problems).toEqual(['[test/support-agent] inference: is already inference pool llm; an agent uses one inference endpoint']);
   });
@@ -502,8 +501,8 @@ describe('GpuInferencePool: validation', () => {
   });
 
   test.each([
-    [0, 'must be a positive integer'],
-    [1.5, 'must be a positive integer'],
+    [0, 'must be a positive whole number of GPUs, e.g. 1 or 2: Kubernetes allocates whole devices (for part of a GPU, request a MIG slice such as "nvidia.com/mig-1g.10gb")'],
+    [1.5, 'must be a positive whole number of GPUs, e.g. 1 or 2: Kubernetes allocates whole devices (for part of a GPU, request a MIG slice such as "nvidia.com/mig-1g.10gb")'],
     [17, 'must be at most 16 GPUs per replica'],
   ])('GPU count %p is refused: %s', (count, message) => {
     expectOneProblem(problemsOfPool(poolProps({ gpus: { count } })), { construct: 'test/llm', field: 'gpus.count', value: String(count), allowed: [message] });
@@ -556,7 +555,7 @@ describe('GpuInferencePool: validation', () => {
   });
 
   test('an empty model is refused with an example', () => {
-    expectOneProblem(problemsOfPool({ model: '' }), { construct: 'test/llm', field: 'model', value: '""', allowed: ['must name a model, e.g. "meta-llama/Llama-3.1-8B-Instruct"'] });
+    expectOneProblem(problemsOfPool({ model: '' }), { construct: 'test/llm', field: 'model', value: '""', allowed: ['must name a model, e.g. "meta-llama/Llama-3.1-8B-Instruct@<commit>"'] });
   });
 
   // The default /dev/shm (2Gi per tensor-parallel GPU) is capped at a quarter of the memory limit,

@@ -33,12 +33,16 @@ describe('GpuInferencePool GPU properties', () => {
   });
 
   test('every valid combination validates strictly, with equal request and limit of the GPU resource and 2Gi of /dev/shm per tensor-parallel GPU up to a quarter of the memory limit', () => {
-    const valid = gpuCount.chain((count) => fc.record({
-      count: fc.constant(count),
-      tp: fc.constantFrom(...Array.from({ length: count }, (_, i) => i + 1).filter((d) => count % d === 0)),
-      resource: gpuResource,
-      replicas: fc.integer({ min: 1, max: 4 }),
-    }));
+    // MIG slices take one slice and no tensor parallelism (a CUDA process sees one MIG device).
+    const valid = fc.tuple(gpuResource, gpuCount).chain(([resource, any]) => {
+      const count = resource.includes('/mig-') ? 1 : any;
+      return fc.record({
+        count: fc.constant(count),
+        tp: fc.constantFrom(...Array.from({ length: count }, (_, i) => i + 1).filter((d) => count % d === 0)),
+        resource: fc.constant(resource),
+        replicas: fc.integer({ min: 1, max: 4 }),
+      });
+    });
     fc.assert(fc.property(valid, ({ count, tp, resource, replicas }) => {
       // GIVEN a valid combination WHEN it is synthesized (synth() validates every object strictly)
       const s = synth((p) => {
@@ -55,5 +59,19 @@ describe('GpuInferencePool GPU properties', () => {
       // (the 64Gi memory limit caps the memory-backed /dev/shm at 16Gi)
       expect(volumeNamed(podSpec(deployment), 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: `${Math.min(2 * tp, 16)}Gi` });
     }), { numRuns: 60 });
+  });
+
+  test('on a MIG slice, every GPU count above 1 and every tensor-parallel size above 1 is refused, each with its own line', () => {
+    const mig = fc.constantFrom('nvidia.com/mig-1g.10gb', 'nvidia.com/mig-3g.40gb', 'nvidia.com/mig-7g.80gb');
+    fc.assert(fc.property(mig, gpuCount, fc.option(tensorParallel, { nil: undefined }), (resource, count, tp) => {
+      // GIVEN a MIG resource with any count and tensor-parallel size
+      const problems = problemsOfPool({ model: MODEL, gpus: { count, resource }, tensorParallelSize: tp, resources: ROOMY });
+      // THEN exactly the count above 1 and the explicit tensor parallelism above 1 are refused
+      const expected = [
+        ...(count > 1 ? [`[test/llm] gpus.count: must be 1 on MIG slices: a CUDA process sees only one MIG device, so further slices would sit idle; serve one slice per replica (add replicas), or use whole GPUs (nvidia.com/gpu) to shard a model (got ${count})`] : []),
+        ...((tp ?? 1) > 1 ? [`[test/llm] tensorParallelSize: must be 1 on MIG slices: a CUDA process sees only one MIG device, so vLLM cannot shard the model across slices; use tensorParallelSize 1, or whole GPUs (nvidia.com/gpu) (got ${tp})`] : []),
+      ];
+      expect(problems).toEqual(expected);
+    }), { numRuns: 100, seed: 12 });
   });
 });

@@ -3,8 +3,13 @@ import {
 } from '../../lib';
 import { problemsOf, synth, type Synthesized } from '../helpers/synth';
 
-/** The model most tests serve. */
-export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+/** The repository most tests serve, and the commit they pin. */
+export const REPOSITORY = 'meta-llama/Llama-3.1-8B-Instruct';
+export const COMMIT = '0e9e39f249a16976918f6564b8830bc894c89659';
+/** The model most tests serve: the repository pinned to a commit, as pinned environments require. */
+export const MODEL = `${REPOSITORY}@${COMMIT}`;
+/** Where that revision lives in the model cache (the path vLLM serves). */
+export const MODEL_DIR = `/models/${REPOSITORY}/${COMMIT}`;
 /** A pinned agent image every environment accepts. */
 export const AGENT_IMAGE = 'ghcr.io/acme/support-agent:1.2.0';
 

@@ -64,6 +64,7 @@ export interface PodSpecJson {
   readonly restartPolicy?: string;
   readonly securityContext?: Record<string, unknown>;
   readonly terminationGracePeriodSeconds?: number;
+  readonly serviceAccountName?: string;
 }
 
 export interface PolicyPortJson {
@@ -163,11 +164,13 @@ function peerText(peer: PolicyPeerJson): string {
 }
 
 /**
- * Every (peer, port) pair the rules allow, as `<peer> <protocol>/<port>`, sorted: the meaning of
- * the rules, whether a rule lists one peer or several.
+ * Every (peer, port) pair the rules allow, as `<peer> <protocol>/<port>` (`<peer> all ports` for a
+ * rule without ports), sorted: the meaning of the rules, whether a rule lists one peer or several.
  */
 export function paths(rules: readonly PolicyRuleJson[]): string[] {
-  return rules.flatMap((rule) => (rule.to ?? rule.from ?? []).flatMap((peer) => rule.ports.map((p) => `${peerText(peer)} ${p.protocol}/${p.port}`))).sort();
+  return rules.flatMap((rule) => (rule.to ?? rule.from ?? []).flatMap((peer) => (rule.ports.length === 0
+    ? [`${peerText(peer)} all ports`]
+    : rule.ports.map((p) => `${peerText(peer)} ${p.protocol}/${p.port}`)))).sort();
 }
 
 /** The paths a NetworkPolicy allows out. */

@@ -4,7 +4,7 @@ import {
   AgentMicroservice, AgentPlatform, Environments, ExternalEndpoint, McpToolService, McpTransport, renderPlatform, SecretSource,
   type StdioBridgeOptions,
 } from '../../lib';
-import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
+import { at, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
 
 const NS = 'agents';
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'];
@@ -156,120 +156,263 @@ describe('SSE and session affinity', () => {
 });
 
 describe('stdio bridge', () => {
+  interface PodSpec {
+    readonly containers: Container[];
+    readonly initContainers: Container[];
+    readonly volumes: { name: string; emptyDir?: { sizeLimit?: string } }[];
+  }
   const bridged = (bridge: Partial<StdioBridgeOptions> = {}, props: Partial<ConstructorParameters<typeof McpToolService>[2]> = {}) =>
     (p: AgentPlatform) => {
-      new McpToolService(p, 'file-system', { image: 'file-system:1.2.3', stdioBridge: { command: ['node', '/app/dist/index.js'], ...bridge }, ...props });
+      new McpToolService(p, 'doc-search', { image: 'ghcr.io/acme/doc-search:1.3.0', stdioBridge: { command: ['python3', '-m', 'doc_search'], ...bridge }, ...props });
     };
+  const podOf = (s: Synthesized): PodSpec => at(s.get('Deployment', 'doc-search'), 'spec.template.spec') as PodSpec;
+  const named = (pod: PodSpec, name: string): Container => {
+    const found = pod.containers.find((c) => c.name === name);
+    if (!found) throw new Error(`no container ${name}`);
+    return found;
+  };
 
-  test('the main container runs the bridge image with the stdio command, port and streamable HTTP path', () => {
-    // GIVEN
-    const c = mainContainer(synth(bridged()), 'file-system');
-    // THEN
-    expect(c.image).toBe(McpToolService.DEFAULT_BRIDGE_IMAGE);
-    expect(c.command).toBeUndefined();
-    expect(c.args).toEqual(['--stdio', 'node /app/dist/index.js', '--port', '8080', '--outputTransport', 'streamableHttp', '--streamableHttpPath', '/mcp']);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  test('the server keeps its own image and runs the static relay, which starts the command per connection', () => {
+    // GIVEN a Python server
+    const pod = podOf(synth(bridged()));
+    // THEN its container runs its image, with the relay binary as entrypoint
+    const server = named(pod, 'doc-search');
+    expect(server.image).toBe('ghcr.io/acme/doc-search:1.3.0');
+    expect(server.command).toEqual(['/mcp-relay/busybox', 'nc', '-ll', '-p', '9000', '-e', 'python3', '-m', 'doc_search']);
+    expect(server.args).toBeUndefined();
+    expect(server.ports).toEqual([{ name: 'mcp-relay', containerPort: 9000, protocol: 'TCP' }]);
+    expect(server.volumeMounts).toContainEqual({ name: 'mcp-relay', mountPath: '/mcp-relay', readOnly: true });
   });
 
-  test('probes check that the bridge accepts TCP connections, with the 120 s startup budget', () => {
+  test('an init container copies the static binary out of the pinned relay image into a small emptyDir', () => {
     // GIVEN
-    const c = mainContainer(synth(bridged()), 'file-system');
+    const pod = podOf(synth(bridged()));
     // THEN
-    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
-      expect(probe?.tcpSocket).toEqual({ port: 'http' });
-      expect(probe?.httpGet).toBeUndefined();
-    }
-    expect((c.startupProbe?.periodSeconds ?? 0) * (c.startupProbe?.failureThreshold ?? 0)).toBe(120);
+    expect(pod.initContainers.map((c) => c.name)).toEqual(['install-relay']);
+    const [install] = pod.initContainers;
+    expect(install.image).toBe(McpToolService.DEFAULT_RELAY_IMAGE);
+    expect(McpToolService.DEFAULT_RELAY_IMAGE).toBe('docker.io/library/busybox:1.35.0-musl');
+    expect(install.command).toEqual(['/bin/cp', '/bin/busybox', '/mcp-relay/busybox']);
+    expect(install.volumeMounts).toEqual([{ name: 'mcp-relay', mountPath: '/mcp-relay' }]);
+    expect(pod.volumes).toContainEqual({ name: 'mcp-relay', emptyDir: { sizeLimit: '16Mi' } });
   });
 
-  test('an init container copies the server from the tool image into an emptyDir the bridge mounts read-only', () => {
+  test('the bridge container serves the Service port and reaches the relay on the pod loopback', () => {
     // GIVEN
     const s = synth(bridged());
-    const pod = at(s.get('Deployment', 'file-system'), 'spec.template.spec') as { initContainers: Container[]; volumes: { name: string; emptyDir?: object }[] };
-    // THEN
-    expect(pod.initContainers.map((c) => c.name)).toEqual(['copy-server']);
-    const [copy] = pod.initContainers;
-    expect(copy.image).toBe('file-system:1.2.3');
-    expect(copy.command).toEqual(['cp', '-a', '/app/.', '/share/']);
-    const share = copy.volumeMounts?.find((m) => m.mountPath === '/share');
-    expect(share).toBeDefined();
-    expect(share?.readOnly).toBeFalsy();
-    const volume = pod.volumes.find((v) => v.name === share?.name);
-    expect(volume).toEqual({ name: share?.name, emptyDir: {} });
-    expect(mainContainer(s, 'file-system').volumeMounts).toContainEqual({ name: share?.name, mountPath: '/app', readOnly: true });
+    const pod = podOf(s);
+    // THEN the bridge comes first, owns the "http" port the Service targets, and gets no app env
+    expect(pod.containers.map((c) => c.name)).toEqual(['mcp-bridge', 'doc-search']);
+    const bridge = named(pod, 'mcp-bridge');
+    expect(bridge.image).toBe(McpToolService.DEFAULT_BRIDGE_IMAGE);
+    expect(McpToolService.DEFAULT_BRIDGE_IMAGE).toBe('docker.io/supercorp/supergateway:4.0.0');
+    expect(bridge.command).toBeUndefined();
+    expect(bridge.args).toEqual([
+      '--stdio', '/mcp-relay/busybox nc 127.0.0.1 9000', '--port', '8080',
+      '--outputTransport', 'streamableHttp', '--streamableHttpPath', '/mcp', '--stateful', '--healthEndpoint', '/healthz',
+    ]);
+    expect(bridge.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(bridge.env).toBeUndefined();
+    expect(bridge.resources).toEqual({ requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(serviceSpec(s, 'doc-search').ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]);
   });
 
-  test('the environment registry applies to the server image in the init container', () => {
-    // GIVEN an environment with a registry
-    const s = synth(bridged(), Environments.prod({ namespace: NS, images: { registry: 'registry.acme.io/agents' } }));
+  test('env and resources go to the server container; kubectl defaults to it', () => {
+    // GIVEN a server with env and custom resources
+    const s = synth(bridged({}, { env: { INDEX_DIR: '/data/index' }, resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } } }));
+    const pod = podOf(s);
     // THEN
-    const init = at(s.get('Deployment', 'file-system'), 'spec.template.spec.initContainers.0.image');
-    expect(init).toBe('registry.acme.io/agents/file-system:1.2.3');
+    const server = named(pod, 'doc-search');
+    expect(server.env).toEqual([{ name: 'INDEX_DIR', value: '/data/index' }]);
+    expect(server.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } });
+    expect(at(s.get('Deployment', 'doc-search'), 'spec.template.metadata.annotations')).toEqual({ 'kubectl.kubernetes.io/default-container': 'doc-search' });
   });
 
-  test('a custom server path and bridge image', () => {
+  test('the quota counts the bridge too', () => {
+    // GIVEN a bridged tool in prod (HPA up to 10, one surge pod) with the tool-worker preset
+    const platform = platformFor();
+    const tool = new McpToolService(platform, 'doc-search', { image: 'ghcr.io/acme/doc-search:1.3.0', stdioBridge: { command: ['python3', '-m', 'doc_search'] } });
+    // THEN each pod asks for the server and the bridge
+    expect(tool?.quotaDemand()).toMatchObject({ pods: 11, cpuRequest: 0.3, cpuLimit: 1.5, memoryRequest: (128 + 96) * 2 ** 20, memoryLimit: (512 + 256) * 2 ** 20 });
+  });
+
+  test('probes: an MCP initialize through the relay for the server, the bridge health endpoint for the bridge', () => {
     // GIVEN
-    const s = synth(bridged({ serverPath: '/srv/server', bridgeImage: 'ghcr.io/acme/bridge:2.0.0', command: ['python', '-m', 'server'] }));
-    const c = mainContainer(s, 'file-system');
-    // THEN
-    expect(c.image).toBe('ghcr.io/acme/bridge:2.0.0');
-    expect(c.args?.slice(0, 2)).toEqual(['--stdio', 'python -m server']);
-    expect(at(s.get('Deployment', 'file-system'), 'spec.template.spec.initContainers.0.command')).toEqual(['cp', '-a', '/srv/server/.', '/share/']);
-    expect(c.volumeMounts?.find((m) => m.readOnly)?.mountPath).toBe('/srv/server');
+    const pod = podOf(synth(bridged()));
+    const server = named(pod, 'doc-search') as Container & { startupProbe?: { exec?: { command: string[] }; timeoutSeconds?: number } };
+    const bridge = named(pod, 'mcp-bridge');
+    // THEN the server is checked with a real MCP request, less often for readiness, never restarted by a liveness probe
+    const command = (server.startupProbe as { exec: { command: string[] } }).exec.command;
+    expect(command.slice(0, 3)).toEqual(['/mcp-relay/busybox', 'sh', '-c']);
+    expect(command.slice(4, 7)).toEqual(['mcp-probe', '9000', '9']);
+    expect(JSON.parse(command[7])).toMatchObject({ jsonrpc: '2.0', method: 'initialize' });
+    expect(server.startupProbe?.timeoutSeconds).toBe(10);
+    expect((server.startupProbe?.periodSeconds ?? 0) * (server.startupProbe?.failureThreshold ?? 0)).toBe(120);
+    expect(server.readinessProbe?.periodSeconds).toBe(30);
+    expect(server.livenessProbe).toBeUndefined();
+    for (const probe of [bridge.startupProbe, bridge.readinessProbe, bridge.livenessProbe]) {
+      expect(probe?.httpGet).toEqual({ path: '/healthz', port: 'http', scheme: 'HTTP' });
+    }
   });
 
-  test('SSE and stateful streamable HTTP bridges pass their transport flags', () => {
+  test('probe timings from healthCheck apply to both containers', () => {
     // GIVEN
-    const sse = mainContainer(synth(bridged({}, { transport: McpTransport.SSE })), 'file-system');
-    const stateful = mainContainer(synth(bridged({}, { statefulSessions: true, port: 9000 })), 'file-system');
+    const pod = podOf(synth(bridged({}, { healthCheck: { timeoutSeconds: 20, readinessPeriodSeconds: 60, startupTimeoutSeconds: 300 } })));
+    const server = named(pod, 'doc-search');
     // THEN
-    expect(sse.args).toEqual(['--stdio', 'node /app/dist/index.js', '--port', '8080', '--outputTransport', 'sse', '--ssePath', '/sse']);
-    expect(stateful.args).toEqual(['--stdio', 'node /app/dist/index.js', '--port', '9000', '--outputTransport', 'streamableHttp', '--streamableHttpPath', '/mcp', '--stateful']);
+    expect(server.readinessProbe?.periodSeconds).toBe(60);
+    expect(at(server, 'startupProbe.exec.command.6')).toBe('19');
+    expect((server.startupProbe?.periodSeconds ?? 0) * (server.startupProbe?.failureThreshold ?? 0)).toBe(300);
+    expect(named(pod, 'mcp-bridge').readinessProbe?.periodSeconds).toBe(60);
   });
 
-  // The bridge runs the command through a shell: an argument containing a space must be quoted.
-  test('a command argument containing a space stays one word for the shell', () => {
-    // GIVEN a server started with a path containing a space
-    const c = mainContainer(synth(bridged({ command: ['node', '/app/my server/index.js'] })), 'file-system');
-    // THEN a POSIX shell splitting the --stdio value finds the original words
-    expect(shellWords(c.args?.[1] ?? '')).toEqual(['node', '/app/my server/index.js']);
+  test('the server container stops after its preStop delay with the relay\'s own sleep', () => {
+    const pod = podOf(synth(bridged()));
+    expect(at(named(pod, 'doc-search'), 'lifecycle.preStop.exec.command')).toEqual(['/mcp-relay/busybox', 'sleep', '5']);
+    expect(at(named(pod, 'mcp-bridge'), 'lifecycle.preStop.exec.command')).toEqual(['sleep', '5']);
   });
 
-  // The bridge image obeys the environment's tag policy like `image` does.
-  test('the bridge image obeys the environment tag policy', () => {
-    // GIVEN a floating bridge tag in prod
-    const problems = problemsOf(bridged({ bridgeImage: 'docker.io/supercorp/supergateway:latest' }));
-    // THEN it is refused like the main image would be
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/stdioBridge\.bridgeImage/);
+  test('restricted security context and read-only root filesystem on every container', () => {
+    const pod = podOf(synth(bridged()));
+    const all = [...pod.containers, ...pod.initContainers] as (Container & { securityContext?: Record<string, unknown> })[];
+    expect(all).toHaveLength(3);
+    for (const c of all) {
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    }
+  });
+
+  test('stdio tools keep one server process per session: stateful, so pinned to a replica in prod', () => {
+    // GIVEN prod (HPA 3..10)
+    const s = synth(bridged());
+    // THEN
+    expect(serviceSpec(s, 'doc-search').sessionAffinity).toBe('ClientIP');
+    // AND statefulSessions: false makes the bridge start a process per request, without affinity
+    const stateless = synth(bridged({}, { statefulSessions: false }));
+    expect(named(podOf(stateless), 'mcp-bridge').args).not.toContain('--stateful');
+    expect(serviceSpec(stateless, 'doc-search').sessionAffinity).toBeUndefined();
+  });
+
+  test('custom images, relay port and the environment registry', () => {
+    // GIVEN
+    const s = synth(
+      bridged({ bridgeImage: 'ghcr.io/acme/supergateway:4.0.0', relayImage: 'busybox:1.35.0-musl', relayPort: 7000 }, { port: 9000 }),
+      Environments.prod({ namespace: NS, images: { registry: 'registry.acme.io/mirror' } }),
+    );
+    const pod = podOf(s);
+    // THEN
+    expect(named(pod, 'mcp-bridge').image).toBe('ghcr.io/acme/supergateway:4.0.0');
+    expect(pod.initContainers[0].image).toBe('registry.acme.io/mirror/busybox:1.35.0-musl');
+    expect(named(pod, 'mcp-bridge').args?.slice(0, 4)).toEqual(['--stdio', '/mcp-relay/busybox nc 127.0.0.1 7000', '--port', '9000']);
+    expect(named(pod, 'doc-search').command?.slice(0, 5)).toEqual(['/mcp-relay/busybox', 'nc', '-ll', '-p', '7000']);
+  });
+
+  test('no Prometheus scraping by default', () => {
+    const s = synth(bridged());
+    expect(Object.keys(at(s.get('Deployment', 'doc-search'), 'spec.template.metadata.annotations') as Record<string, string>)).toEqual(['kubectl.kubernetes.io/default-container']);
   });
 });
 
-/** Splits a command line the way a POSIX shell does for plain words and single/double quotes. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: string | undefined;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else current += ch;
-    } else if (ch === '\'' || ch === '"') {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(current);
-      current = '';
-      inWord = false;
-    } else {
-      current += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(current);
-  return words;
-}
+describe('stdio bridge refusals', () => {
+  const refused = (bridge: Partial<StdioBridgeOptions>, props: Partial<ConstructorParameters<typeof McpToolService>[2]> = {}) =>
+    problemsOf((p) => { new McpToolService(p, 'doc-search', { image: 'ghcr.io/acme/doc-search:1.3.0', ...props, stdioBridge: { command: ['python3', 'server.py'], ...bridge } }); });
+
+  test('a whole command line in one element', () => {
+    expect(refused({ command: ['python3 -m doc_search'] })).toEqual([
+      '[test/doc-search] stdioBridge.command.0: is one command line, but the relay runs argv without a shell and would look for a program named "python3 -m doc_search": give one word per element, e.g. ["python3","-m","doc_search"] (got "python3 -m doc_search")',
+    ]);
+  });
+
+  test('a relative program path', () => {
+    expect(refused({ command: ['./bin/server'] })).toEqual([
+      '[test/doc-search] stdioBridge.command.0: is a relative path, resolved against the image\'s working directory, which the manifest does not know: give an absolute path (e.g. "/app/bin/server") or a program name that the image\'s PATH resolves (e.g. "python3") (got "./bin/server")',
+    ]);
+  });
+
+  test('an empty program', () => {
+    expect(refused({ command: [''] })).toEqual([
+      '[test/doc-search] stdioBridge.command.0: is empty: name the program that starts the stdio server, e.g. "python3" or "/usr/local/bin/server" (got "")',
+    ]);
+  });
+
+  test('a PATH that cannot resolve a bare program name', () => {
+    expect(refused({}, { env: { PATH: 'bin:/usr/bin' } })).toEqual([
+      '[test/doc-search] env.PATH: must list absolute directories separated by ":" for the relay to find "python3" in the image: set PATH to e.g. "/usr/local/bin:/usr/bin:/bin", or give stdioBridge.command an absolute path (got "bin:/usr/bin")',
+    ]);
+    // AND an absolute program does not need PATH
+    expect(refused({ command: ['/usr/local/bin/python3', 'server.py'] }, { env: { PATH: 'bin' } })).toEqual([]);
+  });
+
+  test('shell syntax without a shell, but a shell script is fine', () => {
+    expect(refused({ command: ['python3', 'server.py', '2>/dev/null'] })).toEqual([
+      '[test/doc-search] stdioBridge.command.2: contains shell syntax, but no shell runs the command: the relay passes each element to the server as one argument. Remove it, or run a shell the image has, e.g. ["sh", "-c", "..."] (got "2>/dev/null")',
+    ]);
+    expect(refused({ command: ['sh', '-c', 'exec python3 server.py 2>/dev/null'] })).toEqual([]);
+    // Kubernetes expands $(VAR) itself
+    expect(refused({ command: ['python3', 'server.py', '--index', '$(INDEX_DIR)'] })).toEqual([]);
+  });
+
+  test('a secret on the command line', () => {
+    expect(refused({ command: ['python3', 'server.py', '--token=$(API_TOKEN)'] })).toEqual([
+      '[test/doc-search] stdioBridge.command.2: passes $(API_TOKEN) on the command line, where every process of the pod and the node can read it: let the server read API_TOKEN from its environment instead (got "--token=$(API_TOKEN)")',
+    ]);
+  });
+
+  test('command and args of the container', () => {
+    expect(refused({}, { command: ['python3'], args: ['server.py'] })).toEqual([
+      '[test/doc-search] command: cannot be combined with stdioBridge: the server\'s container runs the relay, which starts stdioBridge.command; put the server\'s command in stdioBridge.command (got ["python3"])',
+      '[test/doc-search] args: cannot be combined with stdioBridge: the server\'s container runs the relay, which starts stdioBridge.command; append the arguments to stdioBridge.command (got ["server.py"])',
+    ]);
+  });
+
+  test('metrics asked of a bridge', () => {
+    expect(refused({}, { metrics: { enabled: true } })).toEqual([
+      '[test/doc-search] metrics.enabled: cannot be true with stdioBridge: neither the bridge nor the relay serves Prometheus metrics, and a stdio server runs one process per session, so none can listen on a fixed port. Remove metrics, or serve the tool over HTTP itself (got true)',
+    ]);
+  });
+
+  test('health check paths and commands', () => {
+    expect(refused({}, { healthCheck: { path: '/ready', livenessPath: '/live' } })).toEqual([
+      '[test/doc-search] healthCheck.path: cannot be set with stdioBridge: the probes are written for it (an MCP initialize through the relay, and the bridge\'s /healthz); remove it (the timing options still apply) (got "/ready")',
+      '[test/doc-search] healthCheck.livenessPath: cannot be set with stdioBridge: the probes are written for it (an MCP initialize through the relay, and the bridge\'s /healthz); remove it (the timing options still apply) (got "/live")',
+    ]);
+  });
+
+  test('SSE, which the bridge does not serve correctly', () => {
+    expect(refused({}, { transport: McpTransport.SSE })).toEqual([
+      '[test/doc-search] transport: is not served correctly by the stdio bridge, which speaks streamable-http: in SSE mode supergateway runs one server process for all clients and sends every answer to every client, so concurrent agents would receive each other\'s results. Remove transport (streamable HTTP, one server process per session) and give the agents a streamable-HTTP MCP client (got "sse")',
+    ]);
+  });
+
+  test('a relay port equal to the bridge port', () => {
+    expect(refused({ relayPort: 8080 })).toEqual([
+      '[test/doc-search] stdioBridge.relayPort: is the bridge\'s port ("port"); the relay and the bridge share the pod\'s network: choose another relayPort, e.g. 9000 (got 8080)',
+    ]);
+  });
+
+  test('the bridge\'s health path as MCP path', () => {
+    expect(refused({}, { mcpPath: '/healthz' })).toEqual([
+      '[test/doc-search] mcpPath: is the bridge\'s health endpoint: choose another, e.g. "/mcp" (got "/healthz")',
+    ]);
+  });
+
+  test('floating bridge and relay tags in prod', () => {
+    const problems = refused({ bridgeImage: 'docker.io/supercorp/supergateway:latest', relayImage: 'busybox' });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^\[test\/doc-search\] stdioBridge\.bridgeImage: /);
+    expect(problems[1]).toMatch(/^\[test\/doc-search\] stdioBridge\.relayImage: /);
+  });
+
+  test('the removed serverPath option is refused, not ignored', () => {
+    // The server is no longer copied out of its image: it runs in it.
+    expect(refused({ serverPath: '/app' } as Partial<StdioBridgeOptions>)).toEqual([
+      '[test/doc-search] stdioBridge.serverPath: unknown field "serverPath"; allowed fields here: command, bridgeImage, relayImage, relayPort',
+    ]);
+  });
+
+  test('every problem at once', () => {
+    expect(refused({ command: ['./server', 'a|b'], relayPort: 8080 }, { metrics: { enabled: true } })).toHaveLength(4);
+  });
+});
 
 describe('credentials and egress', () => {
   test('credentials are secret references, and the existing backend renders no Secret', () => {
@@ -367,8 +510,8 @@ describe('McpToolService.fromServiceName()', () => {
     const problems = problemsOf((p) => { McpToolService.fromServiceName(p, 'bad', { name: 'Web_Search', namespace: 'shared-tools', mcpPath: 'mcp' }); });
     // THEN
     expect(problems).toEqual([
-      '[test/bad] name: must be a DNS-1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "jd-classifier")',
-      '[test/bad] mcpPath: must be an absolute HTTP path starting with "/", without spaces (e.g. "/health")',
+      '[test/bad] name: must be a DNS-1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "jd-classifier") (got "Web_Search")',
+      '[test/bad] mcpPath: must be an absolute HTTP path starting with "/", without spaces (e.g. "/health") (got "mcp")',
     ]);
   });
 });
@@ -393,7 +536,7 @@ describe('bad input', () => {
     ]);
     const missing = problemsOf(tool({ stdioBridge: {} as StdioBridgeOptions }));
     expect(missing).toHaveLength(1);
-    expect(missing[0]).toMatch(/^\[test\/jd-classifier\] stdioBridge\.command: .*this field is required$/);
+    expect(missing[0]).toMatch(/^\[test\/jd-classifier\] stdioBridge\.command: is required \(a list \(an array\)\)$/);
   });
 
   test('a session affinity timeout out of range', () => {

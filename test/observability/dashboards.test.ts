@@ -123,7 +123,7 @@ test('operator mode: the same dashboards in a ConfigMap for the Grafana sidecar'
   const op = synthSample(operator()).s;
   const configMap = op.get('ConfigMap', 'test-dashboards');
   expect(configMap.metadata.labels).toEqual(expect.objectContaining({ grafana_dashboard: '1' }));
-  expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'test' });
+  expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'test', 'argocd.argoproj.io/sync-wave': '6' });
   // the stack's own servers are not part of the app there; the LLM dashboard is the same
   expect(configFile(op, 'test-dashboards', 'llm.json')).toBe(files['llm.json']);
 });

@@ -36,9 +36,9 @@ export function buildSample(platform: AgentPlatform, props: (p: AgentPlatform, a
   const cache = new RedisCacheStatefulSet(platform, 'cache');
   const queue = new RedisCacheStatefulSet(platform, 'queue', { usage: RedisUsage.QUEUE });
   const tool = new McpToolService(platform, 'search-tool', { image: 'ghcr.io/acme/search-tool:1.0.0', cache });
-  const pool = new GpuInferencePool(platform, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+  const pool = new GpuInferencePool(platform, 'llm', { model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659' });
   const agent = new AgentMicroservice(platform, 'support-agent', { image: 'ghcr.io/acme/support-agent:1.2.0', tools: [tool], cache, inference: pool });
-  const worker = new AgentMicroservice(platform, 'worker', { image: 'ghcr.io/acme/worker:1.2.0', mode: AgentMode.WORKER, cache: queue });
+  const worker = new AgentMicroservice(platform, 'worker', { image: 'ghcr.io/acme/worker:1.2.0', mode: AgentMode.WORKER, port: 8080, cache: queue });
   const job = new AgentBatchJob(platform, 'reindex', { image: 'ghcr.io/acme/reindex:1.0.0', schedule: '0 2 * * *' });
   const app = { cache, queue, tool, agent, worker, pool, job };
   const stack = new ObservabilityStack(platform, 'observability', props(platform, app));

@@ -85,12 +85,12 @@ test('a workload created after the stack is reported: it would have no monitor',
 test('support-copilot runs on kube-prometheus-stack in prod: monitors, rules and dashboards, no servers', () => {
   // GIVEN support-copilot (operator mode in prod, the stack created last) WHEN rendered
   const rendered = renderApps([supportCopilot]);
-  // THEN prod has monitors for every scraped workload, the rule and the dashboards, strictly valid; dev and staging nothing
+  // THEN prod has monitors for every scraped workload (the endpoint picker of the gateway routing too), the rule and the dashboards, strictly valid; dev and staging nothing
   for (const env of rendered) {
     expectValidManifests(env.objects);
     const monitoring = env.objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect([env.environment, monitoring]).toEqual([env.environment, env.environment === 'prod'
-      ? ['PodMonitor/copilot-worker', 'PodMonitor/task-queue', 'PodMonitor/task-queue-proxy', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/copilot-api', 'ServiceMonitor/llm']
+      ? ['PodMonitor/task-queue', 'PodMonitor/task-queue-proxy', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/copilot-api', 'ServiceMonitor/llm', 'ServiceMonitor/llm-epp']
       : []]);
   }
   const prod = new Synthesized(rendered[2].objects);

@@ -21,6 +21,8 @@ describe('valid expressions', () => {
     'topk(3, up)',
     '1 > bool 0',
     '{__name__="up", job="x"}',
+    '(sum(x) or vector(0)) / (sum(y) >= 20) or vector(NaN)',
+    'x > Inf or x < -inf',
   ])('%s', (expr) => {
     expect(checkPromql(expr).errors).toEqual([]);
   });
@@ -59,6 +61,8 @@ test('the metrics an expression reads, colons included', () => {
   const { metrics } = checkPromql('sum by (pod) (rate(vllm:generation_tokens_total{a="b"}[5m])) / on (pod) sum by (pod) (up)');
   // THEN the metric names, not the labels or functions
   expect(metrics.sort()).toEqual(['up', 'vllm:generation_tokens_total']);
+  // NaN and Inf are numbers, not metrics
+  expect(checkPromql('sum(x) or vector(NaN)').metrics).toEqual(['x']);
 });
 
 test('an unknown metric is a problem, a known one is not', () => {

@@ -97,7 +97,8 @@ function tokenize(expr: string, errors: string[]): Token[] {
     }
     const rest = expr.slice(i);
     const duration = /^(([0-9]+(ms|s|m|h|d|w|y))+)(?![a-zA-Z0-9_])/.exec(rest);
-    const number = /^([0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)(?![a-zA-Z_])/.exec(rest);
+    // PromQL reads NaN and Inf, in any case, as numbers (vector(NaN) is a scalar argument).
+    const number = /^([0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)(?![a-zA-Z_])/.exec(rest) ?? /^(nan|inf)(?![a-zA-Z0-9_:])/i.exec(rest);
     const ident = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rest);
     if (duration) {
       tokens.push({ kind: 'duration', text: duration[1], at: i });

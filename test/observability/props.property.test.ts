@@ -77,7 +77,7 @@ describe.each(INVALID.map((c) => [c.field, c] as const))('%s', (field, c) => {
 
 test('an unknown prop is named with the closest known one', () => {
   const problems = problemsOf(build(() => ({ prometheus: { retension: '1d' } } as unknown as ObservabilityStackProps)), selfHosted());
-  expect(problems).toEqual([expect.stringMatching(/prometheus\.retension: unknown field; did you mean "retention"\?/)]);
+  expect(problems).toEqual([expect.stringMatching(/prometheus\.retension: unknown field "retension"; did you mean "retention"\?/)]);
 });
 
 test('a mutable image tag is refused outside development, on the server that uses it', () => {

@@ -12,7 +12,7 @@ describe('RedisCacheStatefulSet.fromEndpoint: a managed Redis, wired like ours',
     const cache = RedisCacheStatefulSet.fromEndpoint(p, 'Managed', { host: HOST, passwordSecret: auth, passwordKey: 'token', endpoint: SUBNET });
     new AgentMicroservice(p, 'planner', { image: 'planner:1.0.0', cache });
     new AgentMicroservice(p, 'worker', {
-      image: 'worker:1.0.0', mode: AgentMode.WORKER, cache,
+      image: 'worker:1.0.0', mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, cache,
       queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'jobs' })] },
     });
   }, Environments.prod({ namespace: NS }));
@@ -79,7 +79,7 @@ describe('RedisCacheStatefulSet.fromEndpoint: a managed Redis, wired like ours',
       const cache = RedisCacheStatefulSet.fromEndpoint(p, 'Managed', {
         host: HOST, passwordSecret: SecretSource.fromSecretName(p, 'A', 'auth', ['password']), endpoint: SUBNET, evictionPolicy: 'volatile-lru',
       });
-      new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'jobs' })] } });
+      new AgentMicroservice(p, 'worker', { image: 'worker:1.0.0', mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'jobs' })] } });
     })).toEqual([
       '[test/Managed] evictionPolicy: evictionPolicy "volatile-lru" (the service\'s maxmemory-policy) evicts keys under memory pressure, yet this Redis is used as a queue: test/worker scales on its list "jobs" (QueueTrigger.redisList). Queued jobs would vanish when memory runs out. Configure the service with maxmemory-policy noeviction (and declare it here), or give the queue a separate Redis that does not evict (got "volatile-lru")',
     ]);

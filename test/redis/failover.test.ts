@@ -144,7 +144,17 @@ describeWithPrograms(['redis-server', 'redis-cli', 'redis-sentinel', 'haproxy'])
     expect(plainClient().role).toBe('master');
   });
 
-  test.each(Array.from({ length: RUNS }, (_, i) => [i + 1]))('failover %i: SIGKILL of the primary\'s pod, promotion within the timeout, no acknowledged write lost, clients follow, the old primary rejoins', async (run) => {
+  /** Runs a step of the test; when it fails, the message carries every process's output. */
+  async function withLogs(step: () => Promise<void> | void): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      if (error instanceof Error) error.message = `${error.message}\n--- process output ---\n${local.logs().slice(-20_000)}`;
+      throw error;
+    }
+  }
+
+  test.each(Array.from({ length: RUNS }, (_, i) => [i + 1]))('failover %i: SIGKILL of the primary\'s pod, promotion within the timeout, no acknowledged write lost, clients follow, the old primary rejoins', (run) => withLogs(async () => {
     // GIVEN acknowledged writes, and a queue KEDA reads
     writeAcknowledged(`run${run}`, 100);
     expect(cliPipe(PASSWORD, masterNode().ip, local.ports.redis, [`RPUSH support-tasks job-${run}-a job-${run}-b`, `WAIT ${generated.nodes - 1} 2000`])[1]).toBe(String(generated.nodes - 1));
@@ -184,7 +194,7 @@ describeWithPrograms(['redis-server', 'redis-cli', 'redis-sentinel', 'haproxy'])
     expect(old.redis?.output()).toContain(`node.sh: starting as a replica of ${promoted.ip}:${local.ports.redis}`);
     expect(local.redisCli(old, 'GET', `after-${run}`)).toBe('ok');
     await local.waitForSteadyState(60_000);
-  }, 180_000);
+  }), 180_000);
 
   test('a stopping primary hands its role over first (preStop): no acknowledged write lost, it follows the new master, the Sentinels agree', async () => {
     writeAcknowledged('switchover', 50);

@@ -355,7 +355,8 @@ export class LocalRedis {
         const fields = this.sentinelCli(n, 'SENTINEL', 'master', this.generated.name).split('\n');
         const value = (key: string) => fields[fields.indexOf(key) + 1];
         return value('num-slaves') === String(replicas) && value('num-other-sentinels') === String(this.generated.nodes - 1) && value('flags') === 'master';
-      }) && this.nodes.filter((n) => this.role(n) === 'slave').every((n) => this.info(n, 'replication', 'master_link_status') === 'up');
+      }) && this.nodes.filter((n) => this.role(n) === 'slave').every((n) => this.info(n, 'replication', 'master_link_status') === 'up')
+        && this.nodes.filter((n) => this.role(n) === 'master').every((n) => [undefined, String(replicas)].includes(this.info(n, 'replication', 'min_slaves_good_slaves')));
     }, timeoutMs, 250);
   }
 
@@ -363,9 +364,13 @@ export class LocalRedis {
   public async waitForReplication(timeoutMs = 40_000): Promise<void> {
     await waitFor('the replicas to follow the master', () => {
       const roles = this.nodes.map((n) => this.role(n));
+      const master = this.nodes.find((n) => this.role(n) === 'master');
+      // With min-replicas-to-write, the master takes writes once it has counted its replicas' acknowledgements.
+      const good = master && this.info(master, 'replication', 'min_slaves_good_slaves');
       return roles.filter((r) => r === 'master').length === 1
         && this.nodes.filter((n) => this.role(n) === 'slave').every((n) => this.info(n, 'replication', 'master_link_status') === 'up')
-        && roles.every((r) => r === 'master' || r === 'slave');
+        && roles.every((r) => r === 'master' || r === 'slave')
+        && (good === undefined || good === String(this.generated.nodes - 1));
     }, timeoutMs, 200);
   }
 

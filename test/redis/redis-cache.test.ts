@@ -527,7 +527,7 @@ describe('validation', () => {
 
 describe('a Redis that evicts keys used as a queue (issue 10)', () => {
   const worker = (p: AgentPlatform, cache: RedisCacheStatefulSet, triggers: boolean) => new AgentMicroservice(p, 'worker', {
-    image: 'worker:1.0.0', mode: AgentMode.WORKER, cache,
+    image: 'worker:1.0.0', mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, cache,
     ...(triggers ? { queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'jobs' })] } } : {}),
   });
 
@@ -557,7 +557,7 @@ describe('a Redis that evicts keys used as a queue (issue 10)', () => {
       const cache = new RedisCacheStatefulSet(p, 'redis');
       new AgentMicroservice(p, 'api', { image: 'api:1.0.0', cache });
       new AgentMicroservice(p, 'worker', {
-        image: 'worker:1.0.0', mode: AgentMode.WORKER, cache,
+        image: 'worker:1.0.0', mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, cache,
         queueScaling: { triggers: [QueueTrigger.kafka({ bootstrapServers: 'kafka:9092', consumerGroup: 'g', topic: 't' })] },
       });
     })).toEqual([]);

@@ -29,7 +29,7 @@ type ScalingBuilder = (queues: Queues) => QueueScalingOptions;
 function buildWorker(p: AgentPlatform, scaling: ScalingBuilder, extra: Partial<AgentMicroserviceProps> = {}): void {
   const cache = new RedisCacheStatefulSet(p, CACHE, { usage: RedisUsage.QUEUE });
   const rabbit = new SecretSource(p, 'rabbitmq-connection', { keys: ['amqp-url'] });
-  new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, cache, queueScaling: scaling({ cache, rabbit }), ...extra });
+  new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, cache, queueScaling: scaling({ cache, rabbit }), ...extra });
 }
 
 function synthWorker(scaling: ScalingBuilder, environment: EnvironmentConfig = prod(), extra: Partial<AgentMicroserviceProps> = {}): Synthesized {
@@ -111,7 +111,7 @@ describe('KEDA: QueueTrigger.redisList on a replicated Redis (the default in pro
     const other = synth((p) => {
       const password = SecretSource.fromSecretName(p, 'redis-password', 'shared-redis', ['redis-password']);
       const cache = new RedisCacheStatefulSet(p, CACHE, { usage: RedisUsage.QUEUE, passwordSecret: password, passwordKey: 'redis-password' });
-      new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
+      new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
     }, prod());
     expect(at(other.get('TriggerAuthentication', `${WORKER}-redis-sentinel`), 'spec')).toEqual({
       secretTargetRef: [{ parameter: 'password', name: 'shared-redis', key: 'redis-password' }, { parameter: 'sentinelPassword', name: 'shared-redis', key: 'redis-password' }],
@@ -122,7 +122,7 @@ describe('KEDA: QueueTrigger.redisList on a replicated Redis (the default in pro
 describe('KEDA: QueueTrigger.redisList on a single-node Redis', () => {
   const single = synth((p) => {
     const cache = new RedisCacheStatefulSet(p, CACHE, { usage: RedisUsage.QUEUE, replication: { enabled: false } });
-    new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, cache, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
+    new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, cache, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
   }, prod());
 
   test('KEDA\'s redis scaler on the client Service, the password from the Secret', () => {
@@ -204,7 +204,7 @@ describe('KEDA: other triggers', () => {
   test('a GPU pool scaled by KEDA on waiting requests: a ScaledObject on its Deployment, no HPA, no replicas', () => {
     const s = synth((p) => {
       new GpuInferencePool(p, 'llm', {
-        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        model: 'meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659',
         queueScaling: { triggers: [QueueTrigger.prometheus({ serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(vllm:num_requests_waiting)', threshold: 5 })], minReplicas: 1, maxReplicas: 4 },
       });
     }, prod());

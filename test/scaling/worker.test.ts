@@ -9,6 +9,7 @@ import { egressPaths, envOf, ingressPaths, mainContainer, nameLabel, podPath, po
 const WORKER = 'task-worker';
 const CACHE = 'task-queue';
 const IMAGE = 'ghcr.io/acme/task-worker:2.0.1';
+const HEALTH = { command: ['/bin/worker', 'healthcheck'] };
 
 const prod = (): EnvironmentConfig => Environments.prod({ namespace: 'agents' });
 const prodWithIngress = (): EnvironmentConfig => Environments.prod({ namespace: 'agents', ingress: { domain: 'agents.example.com' } });
@@ -20,6 +21,7 @@ function buildWorker(p: AgentPlatform, props: Partial<AgentMicroserviceProps> = 
   return new AgentMicroservice(p, WORKER, {
     image: IMAGE,
     mode: AgentMode.WORKER,
+    healthCheck: HEALTH,
     cache,
     queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] },
     ...props,
@@ -55,13 +57,14 @@ describe('AgentMode.WORKER', () => {
     expect((at(deployment(s), 'spec.template.metadata.labels') as Record<string, string>)['app.kubernetes.io/component']).toBe('worker');
   });
 
-  test('HTTP probes on /health over the named port by default, with the agent\'s 300 s startup budget', () => {
+  test('without a port: no container port, exec probes from healthCheck.command, with the agent\'s 300 s startup budget', () => {
     const c = mainContainer(deployment(s));
     for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
-      expect(probe?.httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
+      expect(probe?.exec).toEqual(HEALTH);
+      expect(probe).not.toHaveProperty('httpGet');
     }
     expect(c.startupProbe?.failureThreshold).toBe(60);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c).not.toHaveProperty('ports');
   });
 
   test('a PodDisruptionBudget and topology spread, since up to 10 replicas can run', () => {
@@ -80,11 +83,49 @@ describe('AgentMode.WORKER', () => {
     expect(egressPaths(policy)).toEqual(withDns(podPath(CACHE, 26379), podPath(CACHE, 6379), podPath(`${CACHE}-proxy`, 6379)));
   });
 
-  test('it still gets the queue\'s connection settings and is scraped', () => {
+  test('it gets the queue\'s connection settings, and without a port no HTTP scrape, metrics endpoint or HTTP signals', () => {
     expect(Object.keys(envOf(mainContainer(deployment(s))))).toEqual([
       'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL', 'REDIS_SENTINEL_HOST', 'REDIS_SENTINEL_PORT', 'REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_URL',
     ]);
+    expect(at(deployment(s), 'spec.template.metadata.annotations')).toBeUndefined();
+    const worker = buildWorker(platformFor(prod()));
+    expect(worker.metricsEndpoints()).toEqual([]);
+    expect(worker.signals()).toEqual({ metrics: [] });
+  });
+});
+
+describe('AgentMode.WORKER without a port', () => {
+  test('and without healthCheck.command: refused, since there is nothing to probe', () => {
+    expect(problemsOf((p) => {
+      buildWorker(p, { healthCheck: undefined });
+    })).toEqual([
+      `[test/${WORKER}] healthCheck: a worker without a port has no HTTP endpoint to probe: give healthCheck.command (a command whose exit code 0 means healthy), or set port to the port of its health server`,
+    ]);
+  });
+
+  test('a declared metrics port: a "metrics" container port, scraped there, and still no HTTP signals', () => {
+    const s = synthWorker({ metrics: { port: 9102 } });
+    const c = mainContainer(deployment(s));
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9102, protocol: 'TCP' }]);
+    expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9102', 'prometheus.io/path': '/metrics' });
+    const worker = buildWorker(platformFor(prod()), { metrics: { port: 9102 } });
+    expect(worker.metricsEndpoints()).toEqual([{ port: 9102, portName: 'metrics', path: '/metrics' }]);
+    expect(worker.signals()).toEqual({ metrics: [] });
+  });
+
+  test('metrics.enabled without a metrics port is refused', () => {
+    expect(problemsOf((p) => {
+      buildWorker(p, { metrics: { enabled: true } });
+    })).toEqual([`[test/${WORKER}] metrics.port: is required: a worker without a port serves metrics only on the port you name here`]);
+  });
+
+  test('with a port: the HTTP port, probes on /health there, scraped there', () => {
+    const s = synthWorker({ port: 8080, healthCheck: undefined });
+    const c = mainContainer(deployment(s));
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.readinessProbe?.httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
     expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+    expect(s.find('Service', WORKER)).toBeUndefined();
   });
 });
 
@@ -99,7 +140,7 @@ describe('AgentMode.WORKER options', () => {
   });
 
   test('healthCheck.path: HTTP probes on another path', () => {
-    const c = mainContainer(deployment(synthWorker({ healthCheck: { path: '/healthz' } })));
+    const c = mainContainer(deployment(synthWorker({ port: 8080, healthCheck: { path: '/healthz' } })));
     expect(c.readinessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http', scheme: 'HTTP' });
   });
 

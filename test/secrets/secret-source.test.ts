@@ -228,7 +228,7 @@ describe('keys', () => {
   test('no keys and invalid key names are refused', () => {
     expect(problemsOf(secret({ keys: [] }))).toEqual(['[test/confluence-credentials] keys: must list at least one key (got [])']);
     expect(problemsOf(secret({ keys: ['pass word'] }))).toEqual([
-      '[test/confluence-credentials] keys[0]: must be a Secret key: letters, digits, "-", "_" and "." (got "pass word")',
+      '[test/confluence-credentials] keys[0]: must be a Secret or ConfigMap key: letters, digits, "-", "_" and ".", at most 253 characters, not "." or ".." and not starting with ".." (e.g. "password") (got "pass word")',
     ]);
   });
 });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
   AgentMicroservice, type AgentAppDefinition, Environments, type IOutputWriter, manifestFiles, McpToolService,
-  renderApps, synthesize,
+  OUTPUT_MARKER, renderApps, synthesize,
 } from '../../lib';
 import { synthesisErrorOf } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
@@ -48,10 +48,10 @@ afterEach(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-/** Every file below `dir`, relative, with `/` separators, sorted. */
+/** Every file below `dir` but the output marker, relative, with `/` separators, sorted. */
 function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() && !(e.name === OUTPUT_MARKER && path.resolve(e.parentPath) === path.resolve(dir)))
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
 }

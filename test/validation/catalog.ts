@@ -3,6 +3,7 @@
  * - test/schemas/k8s/v1.28.0/_definitions.json (Kubernetes 1.28 OpenAPI definitions);
  * - every test/schemas/crds/*.yaml (CustomResourceDefinitions; new files are picked up automatically).
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -33,6 +34,7 @@ export interface Catalog {
 
 export const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const K8S_VERSION = 'v1.28.0';
+const CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'cdk8s-agents-crds');
 
 /** Cluster-scoped built-in (and well-known add-on) kinds, as "group/Kind". */
 const CLUSTER_SCOPED = new Set([
@@ -136,13 +138,37 @@ function loadCrdDocuments(dir: string): JsonObject[] {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
   const out: JsonObject[] = [];
   for (const file of files) {
-    const text = fs.readFileSync(path.join(dir, file), 'utf8');
-    for (const doc of parseAllDocuments(text)) {
-      const value: unknown = doc.toJS();
+    for (const value of yamlDocuments(path.join(dir, file))) {
       if (isRecord(value) && value.kind === 'CustomResourceDefinition') out.push(value);
     }
   }
   return out;
+}
+
+/**
+ * The documents of a YAML file. Parsing the big CRDs (Argo CD's ApplicationSet alone is 1.4 MB)
+ * costs about a second in every test file that validates, so the parsed documents are kept as
+ * JSON in node_modules/.cache, keyed by the file's content hash: a changed file is parsed again.
+ */
+function yamlDocuments(file: string): unknown[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const cached = path.join(CACHE_DIR, `${createHash('sha256').update(text).digest('hex')}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(cached, 'utf8')) as unknown[];
+  } catch {
+    // not cached yet (or unreadable): parse below
+  }
+  const documents = parseAllDocuments(text).map((doc) => doc.toJS() as unknown);
+  try {
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    // Written under a unique name and renamed: parallel jest workers never read half a file.
+    const partial = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, JSON.stringify(documents));
+    fs.renameSync(partial, cached);
+  } catch {
+    // a read-only checkout still validates, only slower
+  }
+  return documents;
 }
 
 function registerCrd(target: Builder, crd: JsonObject): void {

@@ -1,7 +1,7 @@
 /**
  * What every semantic check receives: the resources, their pod templates, lookups and a sink.
  */
-import { podTemplateOf, type PodTemplate, type Resource } from './model';
+import { podTemplatesOf, type PodTemplate, type Resource } from './model';
 import { type IndexedProblem } from './problem';
 
 export interface TargetRef {
@@ -22,7 +22,7 @@ export interface Context {
 }
 
 export function createContext(resources: readonly Resource[], sink: IndexedProblem[]): Context {
-  const templates = resources.map(podTemplateOf).filter((t): t is PodTemplate => t !== undefined);
+  const templates: PodTemplate[] = resources.flatMap(podTemplatesOf);
   return {
     resources,
     templates,

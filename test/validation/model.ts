@@ -72,18 +72,29 @@ export function toResource(value: unknown, index: number): Resource | undefined 
   return { index, obj: value, apiVersion, group, kind, name, namespace, id: objectId(value, index) };
 }
 
-export function podTemplateOf(owner: Resource): PodTemplate | undefined {
-  if (owner.group === '' && owner.kind === 'Pod') {
-    const spec = rec(owner.obj.spec) ?? {};
-    const labels = stringMap(dig(owner.obj, 'metadata', 'labels'));
-    return { owner, path: '', labels, spec, specPath: 'spec', selectorPath: undefined, selector: undefined };
+/** Kinds with several pod templates and no selector: group/Kind -> the paths of each template. */
+const MULTI_TEMPLATE_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  'leaderworkerset.x-k8s.io/LeaderWorkerSet': [
+    ['spec', 'leaderWorkerTemplate', 'leaderTemplate'],
+    ['spec', 'leaderWorkerTemplate', 'workerTemplate'],
+  ],
+};
+
+/** Every pod template of a resource: one for most workload kinds, a leader and a worker one for a LeaderWorkerSet. */
+export function podTemplatesOf(owner: Resource): PodTemplate[] {
+  const paths = MULTI_TEMPLATE_PATHS[`${owner.group}/${owner.kind}`];
+  if (paths === undefined) {
+    const single = podTemplateOf(owner);
+    return single === undefined ? [] : [single];
   }
-  const segments = TEMPLATE_PATHS[`${owner.group}/${owner.kind}`];
-  if (segments === undefined) return undefined;
+  return paths.filter((segments) => isRecord(dig(owner.obj, ...segments))).map((segments) => templateAt(owner, segments, false));
+}
+
+/** The pod template at `segments` of a resource, with the selector beside it when the kind has one. */
+function templateAt(owner: Resource, segments: readonly string[], hasSelector: boolean): PodTemplate {
   const template = dig(owner.obj, ...segments);
   const path = joinAll('', ...segments);
   const parent = segments.slice(0, -1);
-  const hasSelector = owner.kind !== 'PodTemplate';
   return {
     owner,
     path,
@@ -93,6 +104,17 @@ export function podTemplateOf(owner: Resource): PodTemplate | undefined {
     selectorPath: hasSelector ? join(joinAll('', ...parent), 'selector') : undefined,
     selector: hasSelector ? dig(owner.obj, ...parent, 'selector') : undefined,
   };
+}
+
+export function podTemplateOf(owner: Resource): PodTemplate | undefined {
+  if (owner.group === '' && owner.kind === 'Pod') {
+    const spec = rec(owner.obj.spec) ?? {};
+    const labels = stringMap(dig(owner.obj, 'metadata', 'labels'));
+    return { owner, path: '', labels, spec, specPath: 'spec', selectorPath: undefined, selector: undefined };
+  }
+  const segments = TEMPLATE_PATHS[`${owner.group}/${owner.kind}`];
+  if (segments === undefined) return undefined;
+  return templateAt(owner, segments, owner.kind !== 'PodTemplate');
 }
 
 export interface ContainerRef {

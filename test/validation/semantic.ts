@@ -4,12 +4,14 @@
  */
 import { checkHorizontalPodAutoscalers, checkScaledObjects } from './autoscaling';
 import { createContext, type Context } from './context';
+import { checkHttpRoutes, checkInferencePools, checkRoleBindings } from './inference';
 import { checkDataKeys, checkDuplicates, checkLabelsAndSelectors, checkNamespaces, checkObjectNames } from './metadata';
 import { type Resource } from './model';
 import { checkPodTemplates } from './podspec';
 import { checkNetworkPolicies, checkPodDisruptionBudgets } from './policy';
 import { type IndexedProblem } from './problem';
 import { checkConfigMapReferences } from './references';
+import { checkRollouts } from './rollouts';
 import { checkIngresses, checkServices } from './services';
 import { checkStatefulSetServices, checkWorkloadSelectors } from './workloads';
 
@@ -29,6 +31,10 @@ const CHECKS: readonly ((ctx: Context) => void)[] = [
   checkPodDisruptionBudgets,
   checkNetworkPolicies,
   checkConfigMapReferences,
+  checkRollouts,
+  checkInferencePools,
+  checkHttpRoutes,
+  checkRoleBindings,
 ];
 
 export function validateSemantics(resources: readonly Resource[]): IndexedProblem[] {

@@ -71,7 +71,7 @@ describe('development with hostPath', () => {
 
   test('a relative hostPath is refused', () => {
     expect(problemsOf(vaultApp({ hostPath: 'mnt/vault' }), dev)).toEqual([
-      '[test/vault] hostPath: must be an absolute path on the node, e.g. "/mnt/data/vault" (got "mnt/vault")',
+      '[test/vault] hostPath: must be an absolute path without ".." segments, e.g. "/mnt/data/vault" (got "mnt/vault")',
     ]);
   });
 });
@@ -153,7 +153,7 @@ describe('mounting', () => {
       new McpToolService(p, 'file-system', { image: 'file-system:1.0.0', sharedVolumes: [{ volume: vault, mountPath: 'vault' }] });
     }, prod);
     // THEN
-    expect(problems).toEqual(['[test/file-system] sharedVolumes[0].mountPath: must be an absolute path, e.g. "/vault" (got "vault")']);
+    expect(problems).toEqual(['[test/file-system] sharedVolumes[0].mountPath: must be an absolute path without ".." segments, e.g. "/vault" (got "vault")']);
   });
 
   test('the volume is rendered before the workloads that mount it', () => {

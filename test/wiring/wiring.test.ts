@@ -347,10 +347,10 @@ describe('wiring by something that is not a construct', () => {
     });
     // THEN
     expect(problems).toEqual([
-      '[test/a] tools[0]: must be an McpToolService or McpToolService.fromServiceName() (a typed reference to the construct, not a name) (got "jd-classifier")',
-      '[test/b] tools[0]: must be an McpToolService or McpToolService.fromServiceName() (a typed reference to the construct, not a name) (got {"toolName":"x"})',
-      '[test/c] cache: must be a RedisCacheStatefulSet (a typed reference, not a name) (got "redis")',
-      '[test/d] calls[0]: must be an AgentMicroservice (a typed reference to the construct, not a name) (got "planner")',
+      '[test/a] tools[0]: must be an McpToolService or McpToolService.fromServiceName() (a typed reference to the construct, not a name or a plain object) (got "jd-classifier")',
+      '[test/b] tools[0]: must be an McpToolService or McpToolService.fromServiceName() (a typed reference to the construct, not a name or a plain object) (got {"toolName":"x"})',
+      '[test/c] cache: must be a RedisCacheStatefulSet (a typed reference to the construct, not a name or a plain object) (got "redis")',
+      '[test/d] calls[0]: must be an AgentMicroservice (a typed reference to the construct, not a name or a plain object) (got "planner")',
     ]);
   });
 

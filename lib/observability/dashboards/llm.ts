@@ -71,5 +71,28 @@ export function llmDashboard(app: ObservedApp): GrafanaDashboard | undefined {
   builder
     .panel({ title: 'GPU utilization', unit: 'percent', min: 0, max: 100, description: 'DCGM exporter: DCGM_FI_DEV_GPU_UTIL', queries: [{ expr: aggregate('avg', ['pod'], selector(CLUSTER_METRICS.gpuUtil.name, gpus)), legend: '{{pod}}' }] })
     .panel({ title: 'GPU memory used', unit: 'decmbytes', description: 'DCGM exporter: DCGM_FI_DEV_FB_USED', queries: [{ expr: sumBy(['pod'], selector(CLUSTER_METRICS.gpuMemory.name, gpus)), legend: '{{pod}}' }] });
+  addRoutingRow(app, builder);
   return builder.build();
+}
+
+/** The endpoint picker's series, when a pool routes through an InferencePool. */
+export const PICKER = {
+  readyPods: 'inference_pool_ready_pods',
+  queue: 'inference_pool_average_queue_size',
+  kvCache: 'inference_pool_average_kv_cache_utilization',
+  requests: 'inference_objective_request_total',
+} as const;
+
+/** Endpoint pickers (component `inference-router`): the pool as the router sees it, by InferencePool (`name`). */
+function addRoutingRow(app: ObservedApp, builder: DashboardBuilder): void {
+  const pickers = app.workloads.filter((w) => w.component === WorkloadComponent.INFERENCE_ROUTER && w.signals.metrics.includes(PICKER.readyPods));
+  if (pickers.length === 0) {
+    return;
+  }
+  const scope = ownSeriesOf(app, pickers);
+  builder.row('Routing (endpoint picker)')
+    .panel({ title: 'Ready model servers per pool', unit: 'short', min: 0, queries: [{ expr: aggregate('max', ['name'], selector(PICKER.readyPods, scope)), legend: '{{name}}' }] })
+    .panel({ title: 'Pool average queue', unit: 'short', min: 0, queries: [{ expr: aggregate('max', ['name'], selector(PICKER.queue, scope)), legend: '{{name}}' }] })
+    .panel({ title: 'Pool average KV-cache use', unit: 'percentunit', min: 0, max: 1, queries: [{ expr: aggregate('max', ['name'], selector(PICKER.kvCache, scope)), legend: '{{name}}' }] })
+    .panel({ title: 'Requests routed per second', unit: 'reqps', queries: [{ expr: sumBy(['workload'], rate(selector(PICKER.requests, scope))), legend: '{{workload}}' }] });
 }
