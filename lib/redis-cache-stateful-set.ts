@@ -342,6 +342,11 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   private resolveReplication(limit: number): ResolvedRedisReplication | undefined {
     const options = this.config.replication ?? {};
     if (!(options.enabled ?? this.environment.tier !== EnvironmentTier.DEVELOPMENT)) {
+      const asked = Object.keys(options).filter((k) => k !== 'enabled');
+      if (options.enabled === undefined && asked.length > 0) {
+        this.notice('replication', `replication settings (${asked.join(', ')})`, 'a single Redis pod without Sentinels',
+          `environment "${this.environment.name}" is a development environment, where replication is off unless replication.enabled is true`);
+      }
       return undefined;
     }
     const proxy = options.primaryProxy ?? {};

@@ -1,8 +1,8 @@
 import {
-  AgentMicroservice, AgentMode, type AgentPlatform, Environments, ObservabilityMode, QueueTrigger, RedisCacheStatefulSet, type RedisCacheStatefulSetProps,
+  AgentMicroservice, AgentMode, type AgentPlatform, collectNotices, collectProblems, Environments, formatNotice, ObservabilityMode, QueueTrigger, RedisCacheStatefulSet, type RedisCacheStatefulSetProps,
   RedisUsage, SecretBackend, SecretSource,
 } from '../../lib';
-import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
+import { at, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
 import { envOf, ingressPaths, namespacePath, podPath } from '../inference/pods';
 
 const NS = 'agents';
@@ -509,6 +509,16 @@ describe('validation', () => {
     expect(problemsOf(redis({ replication: { minReplicasToWrite: 3 } }))).toEqual([
       '[test/redis] replication.minReplicasToWrite: must be at most the number of replicas (2 with 3 nodes), or the primary would refuse every write (got 3)',
     ]);
+  });
+
+  test('replication settings without enabled in development: a single node, and a notice says so', () => {
+    const platform = platformFor(dev());
+    new RedisCacheStatefulSet(platform, 'redis', { replication: { nodes: 5, downAfterMilliseconds: 5000 } });
+    expect(collectProblems(platform)).toEqual([]);
+    expect(collectNotices(platform).map(formatNotice)).toEqual([
+      '[test/redis] replication: asked for replication settings (nodes, downAfterMilliseconds); rendered a single Redis pod without Sentinels, because environment "dev" is a development environment, where replication is off unless replication.enabled is true',
+    ]);
+    expect(collectNotices(platformFor(dev())).length).toBe(0);
   });
 
   test('replication asked for in an environment that runs one replica of everything is refused, saying what to change', () => {
