@@ -90,26 +90,34 @@ password_hash() {
   printf '%s' "$REDIS_PASSWORD" | sha256sum | cut -c1-64
 }
 
-# "host port epoch" of the master one Sentinel knows; nothing when it does not answer.
+# "host port rank" of the master one Sentinel names; nothing when it does not answer. The address
+# is get-master-addr-by-name's, which names the promoted replica as soon as a failover has promoted
+# it (SENTINEL master keeps the old address until the failover ends). The rank orders the answers:
+# twice the configuration epoch, plus one while that Sentinel is failing over (a newer decision
+# than any other answer of the same epoch).
 sentinel_view() {
-  cli "$1" -p "$SENTINEL_PORT" SENTINEL master "$MASTER_NAME" 2>/dev/null \
-    | awk 'NR % 2 == 1 { key = $0; next } { value[key] = $0 } END { if (value["ip"] != "") print value["ip"], value["port"], value["config-epoch"] }' \
-    || true
+  sentinel="$1"
+  address=$(cli "$sentinel" -p "$SENTINEL_PORT" SENTINEL get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | tr '\n' ' ' || true)
+  set -- $address
+  [ "$#" -eq 2 ] || return 0
+  rank=$(cli "$sentinel" -p "$SENTINEL_PORT" SENTINEL master "$MASTER_NAME" 2>/dev/null \
+    | awk 'NR % 2 == 1 { key = $0; next } { value[key] = $0 } END { print value["config-epoch"] * 2 + (value["flags"] ~ /failover_in_progress/ ? 1 : 0) }' || true)
+  echo "$1 $2 ${'$'}{rank:-0}"
 }
 
-# "host port" of the master the Sentinels know (the newest configuration epoch wins); nothing when
-# no Sentinel answers, as on the very first start.
+# "host port" of the master the Sentinels name: the highest rank wins, and on a tie another node
+# rather than this one (never two masters); nothing when no Sentinel answers, as on the very first start.
 known_master() {
   best=''
-  best_epoch=-1
+  best_rank=-1
   i=0
   while [ "$i" -lt "$REDIS_NODES" ]; do
     view=$(sentinel_view "$(node_address "$i")")
     if [ -n "$view" ]; then
       set -- $view
-      if [ "$3" -gt "$best_epoch" ]; then
+      if [ "$3" -gt "$best_rank" ] || { [ "$3" -eq "$best_rank" ] && [ "$1" != "$self" ]; }; then
         best="$1 $2"
-        best_epoch=$3
+        best_rank=$3
       fi
     fi
     i=$((i + 1))
