@@ -89,14 +89,19 @@ function buildEmm(platform: AgentPlatform): void {
     rollout: platform.environment.tier === EnvironmentTier.PRODUCTION ? {} : undefined,
   });
 
-  // Monitoring, created last: it walks the app to scrape, trace and chart every workload.
-  const slackWebhook = new SecretSource(platform, 'alertmanager-slack', { keys: ['webhook-url'], remoteKeys: { 'webhook-url': 'slack/alerts-webhook-url' } });
+  // Monitoring, created last: it walks the app to scrape, trace and chart every workload. Alerts
+  // go to Slack in staging and prod, whose webhook External Secrets syncs; a dev cluster has no
+  // Secret store (backend "existing"), so there alerts stay in Alertmanager's UI rather than
+  // leave its pod waiting for a Secret nobody creates. Grafana's admin password is generated in
+  // dev for the same reason (see PREREQUISITES.md).
+  const development = platform.environment.tier === EnvironmentTier.DEVELOPMENT;
+  const slackWebhook = development ? undefined : new SecretSource(platform, 'alertmanager-slack', { keys: ['webhook-url'], remoteKeys: { 'webhook-url': 'slack/alerts-webhook-url' } });
   const langfuseCredentials = platform.environment.tier === EnvironmentTier.PRODUCTION
     ? new SecretSource(platform, 'langfuse-credentials', { keys: ['public-key', 'secret-key'], remoteKeys: { 'public-key': 'langfuse/public-key', 'secret-key': 'langfuse/secret-key' } })
     : undefined;
   new ObservabilityStack(platform, 'observability', {
     cadvisor: true,
-    alertmanager: { slack: { webhook: slackWebhook, channel: '#emm-alerts' } },
+    alertmanager: slackWebhook ? { slack: { webhook: slackWebhook, channel: '#emm-alerts' } } : {},
     langfuse: langfuseCredentials && { host: 'https://cloud.langfuse.com', credentials: langfuseCredentials, tracedAgents: [langgraphApi] },
   });
 }

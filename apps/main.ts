@@ -44,7 +44,8 @@ function main(): number {
     });
     for (const env of report.environments) {
       const cost = report.cost.find((c) => c.app === env.app && c.environment === env.environment);
-      console.log(`  ${env.app}/${env.environment}: ${env.objects.length} objects in ${env.files.length} files; ${cost?.summary ?? 'no cost estimate'}`);
+      const prerequisites = report.prerequisites.find((p) => p.app === env.app && p.environment === env.environment)?.items.length ?? 0;
+      console.log(`  ${env.app}/${env.environment}: ${env.objects.length} objects in ${env.files.length} files; ${prerequisites} prerequisites (PREREQUISITES.md); ${cost?.summary ?? 'no cost estimate'}`);
     }
     if (report.notices.length > 0) {
       console.log(`What the environments changed in what was asked (${report.notices.length}):`);

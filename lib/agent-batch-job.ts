@@ -4,7 +4,8 @@ import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type PropIssue } from './core/errors';
 import { containerPath, cronJobContainerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
-import { formatImage, type ImageReference, parseImage } from './core/image';
+import { formatImage, type ImageReference } from './core/image';
+import { isPlaceholder, parseImageOrPlaceholder, PLACEHOLDER } from './core/placeholder';
 import { toValuesKey, WorkloadComponent } from './core/labels';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume } from './core/pod';
 import { checkProps } from './core/props';
@@ -138,10 +139,10 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
     const parsed = checkProps(agentBatchJobSchema, props);
     super(scope, id, { name: props?.name, component: WorkloadComponent.BATCH, maxNameLength: 52 });
     this.issues.push(...parsed.issues);
-    this.config = parsed.value ?? { image: 'invalid' };
-    this.image = parseImage(this.config.image) ?? { repository: 'invalid' };
+    this.config = parsed.value ?? { image: PLACEHOLDER };
+    this.image = parseImageOrPlaceholder(this.config.image);
     this.resources = resolveResources(this.config.resources, ResourcePreset.TOOL_WORKER, this.environment.resourceProfile);
-    if (this.config.image !== 'invalid') {
+    if (!isPlaceholder(this.config.image)) {
       this.checkImagePolicy('image', this.image, this.config.image);
     }
     this.issues.push(...resourceIssues(this.resources), ...this.scheduleOnlyIssues());

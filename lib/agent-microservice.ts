@@ -6,7 +6,8 @@ import { checkProps } from './core/props';
 import { brandedReference, REFERENCES } from './core/references';
 import { ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
-import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
+import { OTEL_PROMETHEUS_PORT, ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
+import { OTEL_HTTP_SERVER_METRICS } from './core/signals';
 import { envSegment, type IWireable, wire } from './core/wiring';
 import { type IMcpTool } from './mcp-tool-service';
 import { type IInferenceEndpoint } from './gpu-inference-pool';
@@ -80,6 +81,9 @@ export class AgentMicroservice extends ServiceWorkload implements IWireable {
       resourcePreset: ResourcePreset.API_LLM_AGENT,
       startupTimeoutSeconds: 300,
       service: !worker,
+      metricsPort: OTEL_PROMETHEUS_PORT,
+      // A queue worker serves no requests: no request panels or alerts unless its props declare them.
+      requestMetrics: worker ? undefined : OTEL_HTTP_SERVER_METRICS,
     });
     brand(this, BrandKind.AGENT);
     this.mode = worker ? AgentMode.WORKER : AgentMode.API;

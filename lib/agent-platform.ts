@@ -6,6 +6,7 @@ import { brand, BrandKind, hasBrand } from './core/brand';
 import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { contextLabels } from './core/labels';
 import { mergeDeep } from './core/merge';
+import { PLACEHOLDER } from './core/placeholder';
 import { checkProps, safeParse, toPropIssues } from './core/props';
 import { compareQuantities, formatBytes, formatCpu, isQuantity, parseQuantity } from './core/quantity';
 import { MAX_QUANTITY, quantityValue, resourceName } from './core/schemas';
@@ -64,7 +65,7 @@ export class AgentPlatform extends Chart {
     const given = (parsed.value ?? {}) as AgentPlatformProps;
     const { environment, issues } = checkEnvironment(given.environment ?? Environments.DEFAULT);
     const nameCheck = resourceName(40).safeParse(given.appName ?? id);
-    const appName = nameCheck.success ? nameCheck.data : 'invalid';
+    const appName = nameCheck.success ? nameCheck.data : PLACEHOLDER;
     super(scope, id, { namespace: environment.namespace, labels: contextLabels(appName, environment.name), disableResourceNameHashes: true });
     this.environment = environment;
     this.appName = appName;
@@ -91,7 +92,7 @@ export class AgentPlatform extends Chart {
   }
 }
 
-const platformPropsSchema = z.object({ appName: z.unknown().optional(), environment: z.unknown().optional() }).strict();
+export const platformPropsSchema = z.object({ appName: z.unknown().optional(), environment: z.unknown().optional() }).strict();
 
 /** A quota Kubernetes cannot represent would be capped by the API server: refused instead. */
 function quotaOverflow(demands: readonly QuotaDemand[], env: EnvironmentConfig): string[] {

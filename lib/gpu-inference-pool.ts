@@ -7,7 +7,8 @@ import { EnvValue, type ISecretSource } from './core/env-value';
 import { brand, BrandKind, hasBrand } from './core/brand';
 import { type RolloutOptions, rolloutOptionsSchema } from './core/canary-rollout';
 import { checkScope, type PropIssue, reportIssues } from './core/errors';
-import { ImageTagPolicy, imageSchema, parseImage, tagPolicyViolation } from './core/image';
+import { ImageTagPolicy, imageSchema, tagPolicyViolation } from './core/image';
+import { parseImageOrPlaceholder, PLACEHOLDER } from './core/placeholder';
 import { contextLabels, toKubernetesName, WorkloadComponent, workloadLabels } from './core/labels';
 import { Connections, ExternalEndpoint } from './core/network';
 import { checkProps, type ParsedProps } from './core/props';
@@ -119,13 +120,13 @@ export class InferenceFallback {
    */
   public static cpuModel(options: { model: string; image?: string; maxModelLength?: number; resources?: ResourceOptions }): InferenceFallback {
     const { value, issues } = checkProps(cpuFallbackSchema, options);
-    return new InferenceFallback('cpu', value?.model ?? 'invalid', value ?? {}, issues);
+    return new InferenceFallback('cpu', value?.model ?? PLACEHOLDER, value ?? {}, issues);
   }
 
   /** An external OpenAI-compatible API (a hosted provider, a shared dev server): nothing is deployed. */
   public static external(options: { baseUrl: string; model: string; apiKey?: SecretKeyReference; endpoint?: ExternalEndpoint }): InferenceFallback {
     const { value, issues } = checkProps(externalFallbackSchema, options);
-    return new InferenceFallback('external', value?.model ?? 'invalid', value ?? { baseUrl: 'https://invalid.example' }, issues);
+    return new InferenceFallback('external', value?.model ?? PLACEHOLDER, value ?? { baseUrl: `https://${PLACEHOLDER}.example` }, issues);
   }
 
   /** Whether `value` is an `InferenceFallback` of any copy of the library. */
@@ -463,7 +464,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
     const environment = contextOf(this).environment;
     this.name = typeof props?.name === 'string' ? props.name : toKubernetesName(id);
     this.wireName = `inference pool ${this.name}`;
-    const config: PoolConfig = parsed.value ?? { model: 'invalid' };
+    const config: PoolConfig = parsed.value ?? { model: PLACEHOLDER };
     const fallback = environment.gpu.available ? undefined : config.fallback;
     if (!environment.gpu.available && !config.fallback) {
       issues.push({ field: 'fallback', message: `environment "${environment.name}" has no GPUs (gpu.available is false): give a fallback, e.g. InferenceFallback.cpuModel({ model: "Qwen/Qwen2.5-0.5B-Instruct" }) or InferenceFallback.external({ baseUrl, model })` });
@@ -534,7 +535,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
     const serverName = props?.name ?? toKubernetesName(id);
     if (nodes > 1) {
       const imageText = config.image ?? GpuInferencePool.DEFAULT_IMAGE;
-      const image = parseImage(imageText) ?? { repository: 'invalid' };
+      const image = parseImageOrPlaceholder(imageText);
       const resources = resolveResources(config.resources, ResourcePreset.GPU_INFERENCE, environment.resourceProfile);
       const replicas = Math.min(config.replicas ?? environment.replicas.default, environment.replicas.max ?? Number.MAX_SAFE_INTEGER);
       const multiNode = new VllmMultiNodeServer(this, 'Server', String(serverName), { image, imageText, resources, replicas, startupTimeoutSeconds: startupBudget },
@@ -579,7 +580,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       model,
       directory: modelDirectory(model),
       claimName,
-      image: parseImage(config.image ?? GpuInferencePool.DEFAULT_IMAGE) ?? { repository: 'invalid' },
+      image: parseImageOrPlaceholder(config.image ?? GpuInferencePool.DEFAULT_IMAGE),
       hubToken: config.huggingFaceToken,
       deadlineSeconds: budget,
       hub: HUB,
@@ -590,7 +591,7 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
   private createRouting(options: InferencePoolRoutingOptions, pickerName: string, environment: EnvironmentConfig, issues: PropIssue[]): { picker: EndpointPicker; pool: ApiObject; route: ApiObject } {
     const server = this.server as VllmServer | VllmMultiNodeServer;
     const o = options.endpointPicker ?? {};
-    const image = parseImage(o.image ?? GpuInferencePool.DEFAULT_ENDPOINT_PICKER_IMAGE) ?? { repository: 'invalid' };
+    const image = parseImageOrPlaceholder(o.image ?? GpuInferencePool.DEFAULT_ENDPOINT_PICKER_IMAGE);
     const violation = tagPolicyViolation(image, environment.images.tagPolicy);
     if (violation && o.image) {
       issues.push({ field: 'routing.endpointPicker.image', value: o.image, message: violation });
@@ -649,15 +650,15 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
 /** The model reference, with the refusals of a malformed one and of a floating revision where the environment pins. */
 function resolveModel(model: string, field: string, environment: EnvironmentConfig, issues: PropIssue[]): ModelReference {
   const reference = parseModelReference(model);
-  if (model === 'invalid') {
+  if (model === PLACEHOLDER) {
     // Already reported by the props schema.
-    return { repository: 'invalid', local: false, revision: '0000000000000000000000000000000000000000' };
+    return { repository: PLACEHOLDER, local: false, revision: '0000000000000000000000000000000000000000' };
   }
   if (!reference) {
     {
       issues.push({ field, value: model, message: 'must be a Hugging Face repository id with an optional revision, e.g. "meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659", or an absolute path in the model cache' });
     }
-    return { repository: 'invalid/invalid', local: false };
+    return { repository: `${PLACEHOLDER}/${PLACEHOLDER}`, local: false };
   }
   if (!isPinned(reference) && environment.images.tagPolicy !== ImageTagPolicy.ANY) {
     const revision = reference.revision === undefined ? 'no revision, so the default branch' : `revision "${reference.revision}" is a branch or tag`;
@@ -816,7 +817,7 @@ function checkRouting(options: InferencePoolRoutingOptions, environment: Environ
 
 /** The external API's URL (checked by the fallback's schema, which reports a bad one). */
 function parseBaseUrl(baseUrl: string | undefined, _issues: PropIssue[]): URL {
-  return isHttpUrl(baseUrl ?? '') && urlPort(baseUrl ?? '') !== undefined ? new URL(baseUrl ?? '') : new URL('https://invalid.example');
+  return isHttpUrl(baseUrl ?? '') && urlPort(baseUrl ?? '') !== undefined ? new URL(baseUrl ?? '') : new URL(`https://${PLACEHOLDER}.example`);
 }
 
 /** The props of the server, in the shape the service base validates. */

@@ -1,3 +1,9 @@
+/*
+ * The public API. What a user needs to describe an app, synthesize it, test it and write a
+ * construct of their own (Workload, ServiceWorkload, Connections and the peers, IWireable, EnvValue,
+ * the Helm values provider) is exported and documented in docs/api; everything else is internal
+ * and may change in any release.
+ */
 export * from './environment';
 export * from './agent-platform';
 export * from './agent-microservice';
@@ -8,22 +14,24 @@ export { type AutoscalingOptions, type ResolvedAutoscaling } from './core/autosc
 export { type HealthCheckOptions } from './core/probes';
 export { type SecurityOptions } from './core/security';
 export { type MetricsOptions, type IngressOptions, type ServiceWorkloadProps, type SharedVolumeMount, type ISharedVolume, ServiceWorkload } from './core/service-workload';
+export { type ResolvedMetrics, type ResolvedIngress, type ResolvedServiceSettings } from './core/service-workload';
+export { PodVolume, type ContainerMount, type VolumeMountOptions, type EmptyDirOptions, type ConfigMapVolumeOptions, type SecretVolumeOptions, type IConfigMapVolumeSource } from './core/volumes';
+export { type ContainerOptions, type SidecarOptions, type SidecarPort, type SidecarMetricsOptions, type InitContainerOptions } from './core/containers';
 export { Workload, addContributor, type WorkloadOptions, type QuotaDemand, type MetricsEndpoint, type WorkloadContribution, type IWorkloadContributor } from './core/workload';
 export { Connections, ExternalEndpoint, NamespacePeer, PodPeer, Protocol, type ExternalEndpointOptions, type IConnectable, type INetworkPeer, type NetworkPort, type PolicyRule } from './core/network';
 export { WorkloadComponent } from './core/labels';
-export { SynthesisError, collectProblems, describeValue, type PropIssue } from './core/errors';
+export { SynthesisError, collectProblems, type PropIssue } from './core/errors';
 export { collectNotices, formatNotice, type SynthesisNotice } from './core/notices';
 export { OUTPUT_MARKER } from './synth/output-folder';
-export { synthesize, renderApps, renderPlatform, manifestFiles, writeAtomically, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
-export { toYaml, toYamlDocuments } from './synth/yaml';
+export { synthesize, renderApps, prerequisiteFiles, type AgentAppDefinition, type KubeObject, type ManifestFile, type RenderedEnvironment, type SynthesisReport, type SynthesizeOptions, type IOutputWriter } from './synth/synthesizer';
 export * from './mcp-tool-service';
 export * from './redis-cache-stateful-set';
 export { type ExternalRedisOptions } from './redis/external-redis';
 export { RedisPrimaryProxy } from './redis/redis-primary-proxy';
 export * from './secret-source';
 export * from './shared-volume';
-export { type IWireable, type IRedisCache, type RedisSentinelEndpoint, wire, envSegment } from './core/wiring';
-export { HelmChartWriter, escapeTemplateText, type HelmChartOptions } from './synth/helm';
+export { type IWireable, type IRedisCache, type RedisSentinelEndpoint } from './core/wiring';
+export { HelmChartWriter, type HelmChartOptions } from './synth/helm';
 export { type HelmBinding, type HelmValueSection, type HelmValueDoc, type IHelmValuesProvider, type ValuePathSegment, HelmSectionBuilder } from './core/helm-values';
 export * from './core/signals';
 export * from './gpu-inference-pool';
@@ -36,8 +44,8 @@ export { EndpointPicker } from './inference/endpoint-picker';
 export { ModelDownloadJob } from './inference/model-download-job';
 export * from './observability-stack';
 export { ScrapeMethod, type ScrapeTarget } from './observability/targets';
-export { AlertSeverity, DEFAULT_THRESHOLDS, type AlertGroup, type AlertRule, type AlertThresholds } from './observability/alerts';
-export { CLUSTER_METRICS, MetricSource, clusterMetrics, knownMetrics, type ClusterMetric } from './observability/catalog';
+export { AlertSeverity, type AlertGroup, type AlertRule, type AlertThresholds } from './observability/alerts';
+export { MetricSource, type ClusterMetric } from './observability/catalog';
 export { type GrafanaDashboard, type Panel, type TimeseriesPanel, type RowPanel, type GrafanaTarget, type PanelUnit, type CustomVariable } from './observability/grafana';
 export { type ObservedApp, type ObservedWorkload } from './observability/model';
 export { ObservabilityServer, type ServerOptions, type ServerResources } from './observability/server';
@@ -49,12 +57,23 @@ export { AlertmanagerServer, type AlertmanagerOptions, type SlackOptions } from 
 export { KubeStateMetricsServer, type KubeStateMetricsOptions } from './observability/servers/kube-state-metrics';
 export { type LangfuseOptions } from './observability/telemetry';
 export { type ContainerWorkloadProps } from './core/container-workload';
+export { topologyOf, TopologyNodeKind, type Topology, type TopologyNode, type TopologyEdge, type TopologySelector } from './topology/topology';
+export { toMermaid } from './topology/mermaid';
+export { toGraphviz, renderSvg } from './topology/graphviz';
+export { topologyMarkdown, type TopologyMarkdownOptions } from './topology/markdown';
+export { diffEnvironments, environmentDiffMarkdown, type EnvironmentOutput, type EnvironmentDiff, type EnvironmentDiffRow, type WorkloadComparison, type EnvironmentDiffFormat } from './diff/environment-diff';
+export { diffOutputs, outputDiffMarkdown, outputDiffText, type LocatedObject, type OutputDiff, type ObjectChange, type FieldChange } from './diff/output-diff';
+export { runCli } from './cli/cli';
+export { type CliIo, ExitCode } from './cli/io';
 export { CanaryRollout, rolloutOptionsSchema, type RolloutOptions, type CanaryAnalysisOptions, type ResolvedRollout, type ResolvedCanaryAnalysis, type ICanaryAnalysis, CANARY_HASH_ARG } from './core/canary-rollout';
 export { DeploymentScaleDown, type RolloutSpec, type AnalysisTemplateSpec, type AnalysisMetric, type CanaryStep, type CanaryStrategy } from './core/argo-rollouts';
 export { CanaryAnalysis, canaryQueries, revisionPodPattern, type CanaryQuery, type CanaryScope, type CanaryThresholds } from './delivery/canary-analysis';
 export { ArgoCdWriter, ArgoCdSource, type ArgoCdWriterOptions, type ArgoCdEnvironmentOptions } from './synth/argocd';
 export { ARGOCD_HEALTH_CHECKS, healthCheckKey, type ArgoCdHealthCheck } from './synth/argocd-health';
 export { SYNC_WAVE_ANNOTATION, WaveTier, ownerWaves, applySyncWaves } from './synth/sync-waves';
+export { PrerequisiteKind, type Prerequisite, type IPrerequisiteProvider, brandPrerequisiteProvider, isPrerequisiteProvider } from './core/prerequisites';
+export { CUSTOM_RESOURCE_PROVIDERS, PREREQUISITE_RULES, prerequisitesOf, prerequisitesMarkdown, prerequisitesText, type CustomResourceProvider, type PrerequisiteContext, type PrerequisiteReport, type PrerequisiteRule } from './synth/prerequisites';
+export { OTEL_PROMETHEUS_PORT } from './core/service-workload';
 export { type CostOptions, COST_FILE_NAME } from './cost/cost-options';
 export { estimateCost, type CostEstimate, type CostLine, type NodePoolEstimate, type NodeTypeUsed, type ScaleEstimate, type StorageEstimate, type UnpricedItem } from './cost/estimate';
 export { type ClaimCount, type DaemonSetCount, type NetworkCount, type PodGroup, type CountRange, type WorkloadCount } from './cost/demand';
@@ -66,3 +85,5 @@ export {
   type ReservedResources, type ResolvedNodeType, type StoragePrice, type SystemPods,
 } from './cost/price-table';
 export { EXAMPLE_PRICE_TABLE } from './cost/example-prices';
+export { validateManifests, formatFinding, type ManifestProblem, type ValidationOptions, type DomainRuleOptions } from './validation';
+export { ManifestValidation, type ManifestValidationProperties, type Cdk8sValidationContext, type Cdk8sViolation, type Cdk8sViolatingResource } from './validation/cdk8s-plugin';

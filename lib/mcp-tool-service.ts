@@ -4,21 +4,21 @@ import { z } from 'zod';
 import { brand, BrandKind } from './core/brand';
 import { checkProps } from './core/props';
 import { checkScope, reportIssues } from './core/errors';
-import { ResourcePreset } from './core/resources';
+import { type ResolvedResources, ResourcePreset } from './core/resources';
 import { WorkloadComponent } from './core/labels';
 import { Connections, NamespacePeer, Protocol } from './core/network';
 import { type ContainerSpec, renderContainer } from './core/pod';
 import { imageSchema } from './core/image';
 import { httpPath, nonNegativeInt, namespaceName, port as portSchema, resourceName } from './core/schemas';
-import { ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
+import { OTEL_PROMETHEUS_PORT, ServiceWorkload, type ServiceWorkloadProps, serviceWorkloadSchema } from './core/service-workload';
 import { envSegment, type IWireable } from './core/wiring';
 import { type EnvValue } from './core/env-value';
-import { MCP_TOOL_SIGNALS, type WorkloadSignals } from './core/signals';
+import { OTEL_MCP_SERVER_METRICS } from './core/signals';
 import { containerPath, type HelmSectionBuilder } from './core/helm-values';
-import { formatImage, type ImageReference, parseImage } from './core/image';
+import { formatImage, type ImageReference } from './core/image';
+import { parseImageOrPlaceholder, PLACEHOLDER, PLACEHOLDER_IMAGE } from './core/placeholder';
 import { type PropIssue } from './core/errors';
 import { httpProbes } from './core/probes';
-import { podDemand, type QuotaDemand } from './core/workload';
 import { McpTransport } from './mcp/transport';
 import {
   BRIDGE_CONTAINER, BRIDGE_HEALTH_PATH, BRIDGE_RESOURCES, BRIDGE_TRANSPORTS, bridgeArgs, DEFAULT_RELAY_PORT, mcpInitializeProbeCommand, RELAY_DIR,
@@ -159,6 +159,8 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
       service: true,
       // Neither the bridge nor the relay serves /metrics.
       metricsByDefault: parsed.value?.stdioBridge === undefined,
+      metricsPort: OTEL_PROMETHEUS_PORT,
+      requestMetrics: OTEL_MCP_SERVER_METRICS,
     });
     brand(this, BrandKind.MCP_TOOL);
     const config = parsed.value;
@@ -172,8 +174,8 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     if (bridge) {
       this.bridge = {
         command: bridge.command,
-        bridgeImage: parseImage(bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE) ?? { repository: 'invalid' },
-        relayImage: parseImage(bridge.relayImage ?? McpToolService.DEFAULT_RELAY_IMAGE) ?? { repository: 'invalid' },
+        bridgeImage: parseImageOrPlaceholder(bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE),
+        relayImage: parseImageOrPlaceholder(bridge.relayImage ?? McpToolService.DEFAULT_RELAY_IMAGE),
         relayPort: bridge.relayPort ?? DEFAULT_RELAY_PORT,
       };
       this.checkImagePolicy('stdioBridge.bridgeImage', this.bridge.bridgeImage, bridge.bridgeImage ?? McpToolService.DEFAULT_BRIDGE_IMAGE);
@@ -222,17 +224,13 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     this.addVolume({ name: RELAY_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } });
     this.addInitContainer({
       name: RELAY_INSTALL_CONTAINER,
-      image: formatImage(this.bridge?.relayImage ?? { repository: 'invalid' }, this.environment.images.registry),
+      image: formatImage(this.bridge?.relayImage ?? PLACEHOLDER_IMAGE, this.environment.images.registry),
       imagePullPolicy: this.environment.images.pullPolicy,
       command: relayInstallCommand(),
       resources: RELAY_INSTALL_RESOURCES,
       security: this.config.security,
       volumeMounts: [{ name: RELAY_VOLUME, mountPath: RELAY_DIR }],
     });
-  }
-
-  public override signals(): WorkloadSignals {
-    return this.metricsEndpoints().length > 0 ? MCP_TOOL_SIGNALS : { metrics: [] };
   }
 
   public get mcpUrl(): string {
@@ -331,19 +329,9 @@ export class McpToolService extends ServiceWorkload implements IMcpTool {
     };
   }
 
-  public override quotaDemand(): QuotaDemand {
-    const base = super.quotaDemand();
-    if (!this.bridge) {
-      return base;
-    }
-    const bridge = podDemand(base.pods, [BRIDGE_RESOURCES]);
-    return {
-      ...base,
-      cpuRequest: base.cpuRequest + bridge.cpuRequest,
-      memoryRequest: base.memoryRequest + bridge.memoryRequest,
-      cpuLimit: base.cpuLimit + bridge.cpuLimit,
-      memoryLimit: base.memoryLimit + bridge.memoryLimit,
-    };
+  /** With a bridge, the first container is the bridge; the server runs beside it (a sidecar the base counts). */
+  protected override mainContainerResources(): ResolvedResources {
+    return this.bridge ? BRIDGE_RESOURCES : super.mainContainerResources();
   }
 }
 
@@ -378,7 +366,7 @@ export interface ExternalMcpToolOptions {
   readonly transport?: McpTransport;
 }
 
-const externalToolSchema = z.object({
+export const externalToolSchema = z.object({
   name: resourceName(),
   namespace: namespaceName,
   port: portSchema.optional(),
@@ -399,7 +387,7 @@ class ExternalMcpTool extends Construct implements IMcpTool {
     brand(this, BrandKind.MCP_TOOL);
     const { value, issues } = checkProps(externalToolSchema, options);
     reportIssues(this, issues);
-    const config = value ?? { name: 'invalid', namespace: 'invalid' };
+    const config = value ?? { name: PLACEHOLDER, namespace: PLACEHOLDER };
     const port = config.port ?? 8080;
     this.toolName = config.name;
     this.wireName = `MCP tool ${config.namespace}/${config.name}`;

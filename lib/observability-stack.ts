@@ -4,12 +4,15 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { brand, BrandKind, hasBrand } from './core/brand';
 import { checkScope, type PropIssue, reportIssues } from './core/errors';
+import { PLACEHOLDER } from './core/placeholder';
 import { type EnvValue, type ISecretSource } from './core/env-value';
 import { contextLabels } from './core/labels';
 import { ExternalEndpoint, type INetworkPeer, NamespacePeer, Protocol, type NetworkPort, type PolicyRule } from './core/network';
+import { addNotice } from './core/notices';
 import { checkProps } from './core/props';
+import { brandPrerequisiteProvider, type IPrerequisiteProvider, type Prerequisite, PrerequisiteKind } from './core/prerequisites';
 import { addContributor, contextOf, type IWorkloadContributor, type MetricsEndpoint, type Workload, type WorkloadContribution } from './core/workload';
-import { ObservabilityMode } from './environment';
+import { EnvironmentTier, ObservabilityMode, SecretBackend } from './environment';
 import { type AlertGroup, alertGroups, type AlertThresholds, DEFAULT_THRESHOLDS } from './observability/alerts';
 import { dashboardFiles, dashboards } from './observability/dashboards';
 import { type GrafanaDashboard } from './observability/grafana';
@@ -183,7 +186,12 @@ export const observabilityStackSchema = z.object({
  * here in self-hosted mode), CPU and memory panels need cAdvisor (`cadvisor: true`, or
  * kube-prometheus-stack), GPU panels and alerts need the NVIDIA DCGM exporter.
  */
-export class ObservabilityStack extends Construct implements IWorkloadContributor {
+export class ObservabilityStack extends Construct implements IWorkloadContributor, IPrerequisiteProvider {
+  /** Whether `value` is an ObservabilityStack of any copy of the library. */
+  public static isObservabilityStack(value: unknown): value is ObservabilityStack {
+    return hasBrand(value, BrandKind.OBSERVABILITY_STACK);
+  }
+
   /** The default image of each server (pinned). */
   public static readonly IMAGES = {
     prometheus: PrometheusServer.DEFAULT_IMAGE,
@@ -226,6 +234,7 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
   constructor(scope: Construct, id: string, props: ObservabilityStackProps = {}) {
     super(checkScope(scope, id, 'ObservabilityStack'), id);
     brand(this, BrandKind.OBSERVABILITY_STACK);
+    brandPrerequisiteProvider(this);
     const { value, issues } = checkProps(observabilityStackSchema, props);
     this.issues.push(...issues);
     reportIssues(this, this.issues);
@@ -283,8 +292,19 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
   private createServers(config: ObservabilityStackProps) {
     const grafanaOptions = config.grafana ?? {};
     const adminPasswordKey = grafanaOptions.adminPasswordKey ?? 'admin-password';
-    const adminPassword = grafanaOptions.adminPassword ?? new SecretSource(this, 'grafana-admin', { keys: [adminPasswordKey] });
-    this.checkSecretKeys('grafana.adminPassword', adminPassword, [adminPasswordKey]);
+    const generated = !grafanaOptions.adminPassword && this.nothingCreatesSecrets();
+    const adminPassword = grafanaOptions.adminPassword ?? (generated ? undefined : new SecretSource(this, 'grafana-admin', { keys: [adminPasswordKey] }));
+    if (generated) {
+      addNotice(this, {
+        field: 'grafana.adminPassword',
+        asked: `the default admin password, from the Secret "grafana-admin" (key "${adminPasswordKey}")`,
+        rendered: 'a random password generated when the Grafana pod starts (kubectl exec deploy/grafana -- cat /etc/grafana/admin/password)',
+        why: `environment "${contextOf(this).environment.name}" is a development one whose secrets backend is "existing": nothing would create that Secret and the pod would wait for it`,
+      });
+    }
+    if (adminPassword) {
+      this.checkSecretKeys('grafana.adminPassword', adminPassword, [adminPasswordKey]);
+    }
     const slack = config.alertmanager?.slack;
     if (slack) {
       this.checkSecretKeys('alertmanager.slack.webhook', slack.webhook, [slack.webhookKey ?? 'webhook-url']);
@@ -325,6 +345,16 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
       collector.connections.allowEgress(lf.rule.peer, lf.rule.ports);
     }
     return { prometheus, alertmanager, grafana, tempo, collector, kubeStateMetrics };
+  }
+
+  /**
+   * A development environment whose secrets backend is `existing`: a Secret the stack would
+   * invent there (Grafana's admin password) is one nothing creates, and its pod would wait for
+   * it forever; the stack generates the password at start instead.
+   */
+  private nothingCreatesSecrets(): boolean {
+    const environment = contextOf(this).environment;
+    return environment.tier === EnvironmentTier.DEVELOPMENT && environment.secrets.backend === SecretBackend.EXISTING;
   }
 
   private createOperatorObjects(): void {
@@ -514,8 +544,42 @@ export class ObservabilityStack extends Construct implements IWorkloadContributo
     } else {
       const port = parseUrl(endpoint)?.port;
       const ports = [...OTLP_PORTS, ...(port !== undefined && port !== OTLP_GRPC_PORT && port !== OTLP_HTTP_PORT ? [TCP(port)] : [])];
-      egress.push({ peer: new NamespacePeer(inClusterNamespace(endpoint) ?? 'invalid'), ports });
+      egress.push({ peer: new NamespacePeer(inClusterNamespace(endpoint) ?? PLACEHOLDER), ports });
     }
+  }
+
+  /**
+   * What the dashboards and alerts read from outside the app, which the rendered objects cannot
+   * show: kube-state-metrics, cAdvisor and the DCGM exporter as the cluster's Prometheus scrapes
+   * them (operator mode), Grafana's dashboard sidecar, and the OTLP collector.
+   */
+  public prerequisites(): Prerequisite[] {
+    if (!this.active) {
+      return [];
+    }
+    const source = (name: string, detail: string, neededBy: string[], check?: string): Prerequisite => ({ kind: PrerequisiteKind.METRICS_SOURCE, name, detail, neededBy, check });
+    const dashboards = `ConfigMap/${this.dashboardsConfigMapName}`;
+    const items: Prerequisite[] = [];
+    const onGpus = this.observedApp().workloads.filter((w) => w.signals.gpuUtilization);
+    const gpuMetrics = [...new Set(onGpus.map((w) => w.signals.gpuUtilization?.metric))].join(', ');
+    const namespace = this.observedApp().namespace;
+    if (this.mode === ObservabilityMode.OPERATOR) {
+      const rules = `PrometheusRule/${this.app}-alerts`;
+      items.push(
+        source('kube-state-metrics', `scraped by the cluster's Prometheus with the \`namespace\`, \`pod\` and \`container\` labels of the pods it describes (kube-prometheus-stack does): restart and OOMKill panels and alerts`, [dashboards, rules]),
+        source('kubelet cAdvisor', 'scraped by the cluster\'s Prometheus (kube-prometheus-stack does): CPU and memory panels', [dashboards]),
+        source('Grafana dashboard sidecar', `loads ConfigMaps labelled \`grafana_dashboard=1\` from namespace \`${namespace}\` (kube-prometheus-stack: grafana.sidecar.dashboards.searchNamespace)`, [dashboards]),
+      );
+      if (onGpus.length > 0) {
+        items.push(source('NVIDIA DCGM exporter', `scraped by the cluster's Prometheus with honorLabels, so that \`namespace\` and \`pod\` name the GPU's consumer, reporting ${gpuMetrics} and DCGM_FI_DEV_FB_USED (the GPU Operator deploys it): GPU panels and GPUSaturated`, [dashboards, rules]));
+      }
+      if (this.otlpEndpoint) {
+        items.push(source(`OTLP endpoint ${this.otlpEndpoint}`, 'an OpenTelemetry Collector Service receiving OTLP there: the traces of every workload that emits them', this.telemetryClients().map((w) => w.name)));
+      }
+    } else if (onGpus.length > 0) {
+      items.push(source('NVIDIA DCGM exporter', `reporting ${gpuMetrics}: the self-hosted Prometheus only scrapes namespace \`${namespace}\`, so the GPU panels and GPUSaturated stay empty unless the exporter's series reach it (e.g. a DCGM exporter scraped into this Prometheus by federation)`, [dashboards]));
+    }
+    return items;
   }
 
   /** Problems only visible once the whole app is built. */

@@ -7,7 +7,8 @@ import { EnvValue, type ISecretSource } from './core/env-value';
 import { EnvironmentTier } from './environment';
 import { formatIssue, type PropIssue } from './core/errors';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from './core/helm-values';
-import { formatImage, type ImageReference, imageSchema, parseImage } from './core/image';
+import { formatImage, type ImageReference, imageSchema } from './core/image';
+import { parseImageOrPlaceholder } from './core/placeholder';
 import { toValuesKey, WorkloadComponent } from './core/labels';
 import { Protocol } from './core/network';
 import { podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './core/pod';
@@ -20,7 +21,7 @@ import { type ResolvedResources, type ResourceOptions, resourceIssues, resourceO
 import { configKey, memoryQuantity, storageQuantity, dnsSubdomain, nonNegativeInt, positiveInt } from './core/schemas';
 import { type IRedisCache, type RedisSentinelEndpoint } from './core/wiring';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload, type WorkloadOptions } from './core/workload';
-import { REDIS_REPLICATION_SIGNALS, REDIS_SIGNALS, type WorkloadSignals } from './core/signals';
+import { redisSignals, type WatchedKey, type WorkloadSignals } from './core/signals';
 import { REDIS_PATHS, REDIS_PORT, redisConf, type ReplicationSettings, SENTINEL_PORT, sentinelConf, sentinelQuorum } from './redis/config';
 import { ExternalRedis, type ExternalRedisOptions } from './redis/external-redis';
 import { nodeScript } from './redis/node-script';
@@ -293,6 +294,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   public readonly primaryProxy: RedisPrimaryProxy | undefined;
 
   private readonly config: z.output<typeof redisCacheSchema>;
+  private readonly watchedLists: WatchedKey[] = [];
 
   constructor(scope: Construct, id: string, props: RedisCacheStatefulSetProps = {}) {
     super(scope, id, { name: props?.name, component: WorkloadComponent.CACHE, maxNameLength: 50 });
@@ -301,7 +303,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     this.issues.push(...parsed.issues);
     this.config = parsed.value ?? {};
     this.wireName = `Redis ${this.name}`;
-    this.image = parseImage(this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE) ?? { repository: 'invalid' };
+    this.image = parseImageOrPlaceholder(this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE);
     this.resources = resolveResources(this.config.resources, ResourcePreset.CONTEXT_CACHE, this.environment.resourceProfile);
     const limit = parseQuantity(this.resources.limits.memory);
     this.replication = this.resolveReplication(limit);
@@ -352,9 +354,9 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     const proxy = options.primaryProxy ?? {};
     const sentinelImage = options.sentinelImage ?? this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE;
     const proxyImage = proxy.image ?? RedisPrimaryProxy.DEFAULT_IMAGE;
-    this.checkImagePolicy('replication.sentinelImage', parseImage(sentinelImage) ?? { repository: 'invalid' }, sentinelImage);
+    this.checkImagePolicy('replication.sentinelImage', parseImageOrPlaceholder(sentinelImage), sentinelImage);
     if (proxy.enabled ?? true) {
-      this.checkImagePolicy('replication.primaryProxy.image', parseImage(proxyImage) ?? { repository: 'invalid' }, proxyImage);
+      this.checkImagePolicy('replication.primaryProxy.image', parseImageOrPlaceholder(proxyImage), proxyImage);
     }
     return {
       nodes: options.nodes ?? 3,
@@ -363,9 +365,9 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       minReplicasToWrite: options.minReplicasToWrite ?? 1,
       minReplicasMaxLagSeconds: options.minReplicasMaxLagSeconds ?? 10,
       replicaBufferBytes: Math.min(256 * MiB, Math.max(32 * MiB, floorMiB(limit / 32))),
-      sentinelImage: parseImage(sentinelImage) ?? { repository: 'invalid' },
+      sentinelImage: parseImageOrPlaceholder(sentinelImage),
       primaryProxy: (proxy.enabled ?? true) ? {
-        image: parseImage(proxyImage) ?? { repository: 'invalid' },
+        image: parseImageOrPlaceholder(proxyImage),
         replicas: proxy.replicas ?? Math.max(2, this.environment.replicas.default),
       } : undefined,
     };
@@ -457,6 +459,31 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
 
   private get exporterEnabled(): boolean {
     return this.config.exporter ?? true;
+  }
+
+  /**
+   * Tells redis_exporter to report the length of a list (`redis_key_size{db="db<index>", key="<list>"}`),
+   * e.g. a queue KEDA scales workers on: `QueueTrigger.redisList()` calls it. The queue lag alert
+   * and the Redis dashboard read it.
+   */
+  public watchList(listName: string, databaseIndex = 0): void {
+    if (typeof listName !== 'string' || listName.length === 0) {
+      this.issues.push({ field: 'watchList', value: listName, message: 'must name a Redis list, e.g. "tasks"' });
+      return;
+    }
+    if (!Number.isInteger(databaseIndex) || databaseIndex < 0) {
+      this.issues.push({ field: 'watchList', value: databaseIndex, message: 'the database index must be an integer of 0 or more' });
+      return;
+    }
+    const db = `db${databaseIndex}`;
+    if (!this.watchedLists.some((k) => k.db === db && k.key === listName)) {
+      this.watchedLists.push({ db, key: listName });
+    }
+  }
+
+  /** The lists whose length the exporter reports. */
+  public get watchedKeys(): readonly WatchedKey[] {
+    return this.exporterEnabled ? this.watchedLists : [];
   }
 
   private serviceHost(name: string): string {
@@ -665,7 +692,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   }
 
   private get exporterImage(): ImageReference {
-    return parseImage(this.config.exporterImage ?? RedisCacheStatefulSet.DEFAULT_EXPORTER_IMAGE) ?? { repository: 'invalid' };
+    return parseImageOrPlaceholder(this.config.exporterImage ?? RedisCacheStatefulSet.DEFAULT_EXPORTER_IMAGE);
   }
 
   /** The chart values: Redis image and resources, the exporter image and, replicated, the node count and the Sentinel image. */
@@ -705,11 +732,18 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       env: [
         { name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` },
         ...this.secretEnv('REDIS_PASSWORD'),
+        ...this.checkSingleKeysEnv(),
       ],
       resources: EXPORTER_RESOURCES,
       security: { runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID },
       probes: { startupProbe: { ...probe, failureThreshold: 12 }, readinessProbe: probe, livenessProbe: probe },
     });
+  }
+
+  /** `REDIS_EXPORTER_CHECK_SINGLE_KEYS`: `db<index>=<list>` entries joined by "," (names URL-encoded, as the exporter decodes them). */
+  private checkSingleKeysEnv(): k8s.EnvVar[] {
+    const keys = this.watchedKeys;
+    return keys.length === 0 ? [] : [{ name: 'REDIS_EXPORTER_CHECK_SINGLE_KEYS', value: keys.map((k) => `${k.db}=${encodeURIComponent(k.key)}`).join(',') }];
   }
 
   private statefulSetSpec(): k8s.StatefulSetSpec {
@@ -754,10 +788,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   }
 
   public signals(): WorkloadSignals {
-    if (!this.exporterEnabled) {
-      return { metrics: [] };
-    }
-    return this.replication ? REDIS_REPLICATION_SIGNALS : REDIS_SIGNALS;
+    return this.exporterEnabled ? redisSignals(this.watchedLists, { replicated: this.replication !== undefined }) : { metrics: [] };
   }
 
   public metricsEndpoints(): MetricsEndpoint[] {

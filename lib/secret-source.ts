@@ -12,6 +12,7 @@ import { checkProps } from './core/props';
 import { contextLabels, toKubernetesName } from './core/labels';
 import { configKey, dnsSubdomain } from './core/schemas';
 import { allowedWording } from './core/props';
+import { PLACEHOLDER } from './core/placeholder';
 
 /** Props of a `SecretSource`. */
 export interface SecretSourceProps {
@@ -72,7 +73,7 @@ export class SecretSource extends Construct implements ISecretSource {
    */
   public static fromSecretName(scope: Construct, id: string, secretName: string, keys: string[]): ISecretSource {
     const problems: PropIssue[] = [];
-    const name = checkSecretName(secretName, 'invalid', problems);
+    const name = checkSecretName(secretName, PLACEHOLDER, problems);
     const parsedKeys = secretKeys.safeParse(keys, { error: allowedWording });
     if (!parsedKeys.success) {
       problems.push({ field: 'keys', value: keys, message: parsedKeys.error.issues[0].message });
@@ -182,7 +183,7 @@ function checkSecretName(given: unknown, id: string, problems: PropIssue[]): str
   const result = dnsSubdomain.safeParse(name);
   if (!result.success) {
     problems.push({ field: 'name', value: name, message: result.error.issues[0].message });
-    return 'invalid';
+    return PLACEHOLDER;
   }
   return result.data;
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { checkScope, type PropIssue, reportIssues } from './core/errors';
 import { contextLabels, toKubernetesName } from './core/labels';
 import { checkProps } from './core/props';
+import { PLACEHOLDER } from './core/placeholder';
 import { parseQuantity } from './core/quantity';
 import { absolutePath, dnsSubdomain, resourceName, storageQuantity } from './core/schemas';
 import { addNotice } from './core/notices';
@@ -66,7 +67,7 @@ export class SharedVolume extends Construct implements IQuotaConsumer, ISharedVo
     this.environment = contextOf(this).environment;
     const given = value?.name ?? toKubernetesName(id);
     const nameCheck = resourceName().safeParse(given);
-    this.name = nameCheck.success ? nameCheck.data : 'invalid';
+    this.name = nameCheck.success ? nameCheck.data : PLACEHOLDER;
     if (!nameCheck.success) {
       problems.push({ field: 'name', value: given, message: nameCheck.error.issues[0].message });
     }

@@ -1,8 +1,9 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { z } from 'zod';
-import { type AutoscalingDefaults } from '../environment';
+import { type AutoscalingDefaults } from './environment-config';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
+import { PLACEHOLDER } from './placeholder';
 import { labels as labelsSchema, MAX_QUANTITY, nonNegativeInt, percentage, positiveInt } from './schemas';
 import { checkProps, fieldPath } from './props';
 import { compareQuantities, isQuantity, parseQuantity } from './quantity';
@@ -68,7 +69,7 @@ function checkMetric(metric: unknown, target: unknown, selector: unknown): { nam
   const labels = checkProps(labelsSchema, selector ?? {});
   problems.push(...labels.issues.map((i) => ({ ...i, field: fieldPath([], i.field === '' ? 'selector' : `selector.${i.field}`) })));
   return {
-    name: validName ? metric : 'invalid',
+    name: validName ? metric : PLACEHOLDER,
     target: typeof target === 'string' ? target : '1',
     selector: selector !== undefined && labels.value ? { matchLabels: { ...labels.value } } : undefined,
     problems,

@@ -27,6 +27,8 @@ export enum BrandKind {
   CANARY_ROLLOUT = 'CanaryRollout',
   GATEWAY = 'Gateway',
   INFERENCE_ROUTING = 'InferenceRouting',
+  PREREQUISITE_PROVIDER = 'PrerequisiteProvider',
+  POD_VOLUME = 'PodVolume',
 }
 
 const symbols = new Map<BrandKind, symbol>();

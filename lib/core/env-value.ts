@@ -1,6 +1,7 @@
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type IConstruct } from 'constructs';
 import { brand, BrandKind, hasBrand } from './brand';
+import { PLACEHOLDER } from './placeholder';
 import { configKey, dnsSubdomain } from './schemas';
 
 /** A Secret that environment variables and volumes can read keys from. */
@@ -64,7 +65,7 @@ export class EnvValue {
     }
     problems.push(...keyProblem(key, 'ConfigMap'));
     const optional = readOptional(options, problems);
-    const ref = { name: typeof name === 'string' ? name : 'invalid', key: typeof key === 'string' ? key : 'invalid', optional };
+    const ref = { name: typeof name === 'string' ? name : PLACEHOLDER, key: typeof key === 'string' ? key : PLACEHOLDER, optional };
     return new EnvValue({ valueFrom: { configMapKeyRef: ref } }, undefined, problems);
   }
 
@@ -76,7 +77,7 @@ export class EnvValue {
     }
     problems.push(...keyProblem(key, 'Secret'));
     if (problems.length > 0) {
-      return new EnvValue({ valueFrom: { secretKeyRef: { name: 'invalid', key: 'invalid' } } }, undefined, problems);
+      return new EnvValue({ valueFrom: { secretKeyRef: { name: PLACEHOLDER, key: PLACEHOLDER } } }, undefined, problems);
     }
     return new EnvValue({ valueFrom: { secretKeyRef: { name: secret.secretName, key } } }, { secret, key });
   }
@@ -155,7 +156,7 @@ export function toEnvValue(value: string | EnvValue): EnvValue {
 
 const SECRET_NAME_HINT = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)(_|$)/i;
 
-/** Whether a variable's name says it holds a secret, so a literal value for it is refused. */
+/** Whether a variable's name says it holds a secret, so a literal value for it is refused. `*_FILE` names a file holding one (a path, e.g. Grafana's `GF_SECURITY_ADMIN_PASSWORD__FILE`). */
 export function looksLikeSecretName(name: string): boolean {
-  return SECRET_NAME_HINT.test(name);
+  return SECRET_NAME_HINT.test(name) && !/_FILE$/i.test(name);
 }

@@ -270,18 +270,17 @@ export interface DnsTarget {
 
 /** The spec of a workload's NetworkPolicy: only the recorded paths, plus DNS. */
 export function networkPolicySpec(
-  connections: Connections,
   podLabels: Record<string, string>,
   namespace: string | undefined,
   dns: DnsTarget,
-  extra: { readonly ingress: readonly PolicyRule[]; readonly egress: readonly PolicyRule[] } = { ingress: [], egress: [] },
+  paths: { readonly ingress: readonly PolicyRule[]; readonly egress: readonly PolicyRule[] },
 ): k8s.NetworkPolicySpec {
   const dnsPeer = new NamespacePeer(dns.namespace, { ...dns.podLabels });
   const dnsRule: PolicyRule = { peer: dnsPeer, ports: [{ port: 53, protocol: Protocol.UDP }, { port: 53, protocol: Protocol.TCP }] };
   return {
     podSelector: { matchLabels: { ...podLabels } },
     policyTypes: ['Ingress', 'Egress'],
-    ingress: groupByPorts([...connections.ingressRules, ...extra.ingress], namespace).map((g) => ({ from: g.peers, ports: g.ports })),
-    egress: groupByPorts([dnsRule, ...connections.egressRules, ...extra.egress], namespace).map((g) => ({ to: g.peers, ports: g.ports })),
+    ingress: groupByPorts(paths.ingress, namespace).map((g) => ({ from: g.peers, ports: g.ports })),
+    egress: groupByPorts([dnsRule, ...paths.egress], namespace).map((g) => ({ to: g.peers, ports: g.ports })),
   };
 }

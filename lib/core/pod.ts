@@ -1,5 +1,5 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { SpreadPolicy, type AvailabilityDefaults } from '../environment';
+import { SpreadPolicy, type AvailabilityDefaults } from './environment-config';
 import { type ContainerProbes } from './probes';
 import { type ResolvedResources } from './resources';
 import { containerSecurityContext, podSecurityContext, type SecurityOptions } from './security';

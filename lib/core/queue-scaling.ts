@@ -4,17 +4,32 @@ import { type ScaledObjectSpecTriggers, type TriggerAuthenticationSpec, TriggerA
 import { type ISecretSource } from './env-value';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
+import { PLACEHOLDER } from './placeholder';
 import { NamespacePeer } from './network';
 import { checkProps } from './props';
 import { brandedReference, referenceMessage, REFERENCES } from './references';
 import { configKey, isPort, nonNegativeInt, positiveInt, URL_PORT_MESSAGE, urlPortCheck } from './schemas';
+import { REDIS_KEY_SIZE } from './signals';
 import { crossPlatformIssue, type IRedisCache } from './wiring';
+import { type Workload } from './workload';
 
 /** What a trigger contributes to a ScaledObject. */
 export interface RenderedTrigger {
   readonly trigger: Omit<ScaledObjectSpecTriggers, 'authenticationRef'>;
   /** Credentials KEDA reads, as a TriggerAuthentication (never the values themselves). */
   readonly authentication?: TriggerAuthenticationSpec;
+}
+
+/** Where the length of a queue KEDA reads is reported as a Prometheus series. */
+export interface QueueLengthSeries {
+  /** Name of the workload serving the series (the Redis, through its exporter). */
+  readonly source: string;
+  /** The gauge, e.g. `redis_key_size`. */
+  readonly metric: string;
+  /** Label values selecting the queue, e.g. `{ db: "db0", key: "tasks" }`. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Items one replica is sized for (KEDA's target). */
+  readonly itemsPerReplica: number;
 }
 
 /** A secret key KEDA reads a credential from. */
@@ -94,12 +109,14 @@ export abstract class QueueTrigger {
   /**
    * The length of a Redis list in a `RedisCacheStatefulSet`; KEDA authenticates with the cache's
    * password Secret through a TriggerAuthentication, and the cache admits the KEDA namespace.
+   * The cache's exporter is told to report the list's length (`watchList()`), which the queue
+   * lag alert reads.
    * A replicated Redis is read through its Sentinels (KEDA's `redis-sentinel` scaler, the same
    * Secret for the Sentinels and the master), so the trigger follows a failover. The Redis must
    * not evict keys (`usage: RedisUsage.QUEUE`): queued jobs would vanish under memory pressure.
    */
   public static redisList(cache: IRedisCache, options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number }): QueueTrigger {
-    const checked = checkOptions(redisListOptions, options, { listName: 'invalid' });
+    const checked = checkOptions(redisListOptions, options, { listName: PLACEHOLDER });
     if (!hasBrand(cache, BrandKind.REDIS_CACHE)) {
       checked.problems.push({ field: 'cache', value: cache, message: referenceMessage(REFERENCES.REDIS_CACHE) });
     }
@@ -111,13 +128,13 @@ export abstract class QueueTrigger {
     const { options: o, problems } = checkOptions(rabbitMqOptions, options, undefined as unknown as z.output<typeof rabbitMqOptions>);
     const perReplica = o?.messagesPerReplica ?? 10;
     return new GenericTrigger('rabbitmq', perReplica, 'messagesPerReplica', true, {
-      protocol: 'amqp', queueName: o?.queueName ?? 'invalid', mode: 'QueueLength', value: String(perReplica),
+      protocol: 'amqp', queueName: o?.queueName ?? PLACEHOLDER, mode: 'QueueLength', value: String(perReplica),
     }, o ? { secretTargetRef: [secretTarget('host', o.connection)] } : undefined, problems, o ? [o.connection.secret] : []);
   }
 
   /** Consumer-group lag on a Kafka topic. */
   public static kafka(options: { bootstrapServers: string; consumerGroup: string; topic: string; lagThreshold?: number }): QueueTrigger {
-    const { options: o, problems } = checkOptions(kafkaOptions, options, { bootstrapServers: 'invalid:9092', consumerGroup: 'invalid', topic: 'invalid' });
+    const { options: o, problems } = checkOptions(kafkaOptions, options, { bootstrapServers: `${PLACEHOLDER}:9092`, consumerGroup: PLACEHOLDER, topic: PLACEHOLDER });
     return new GenericTrigger('kafka', o.lagThreshold ?? 10, 'lagThreshold', true, {
       bootstrapServers: o.bootstrapServers, consumerGroup: o.consumerGroup, topic: o.topic, lagThreshold: String(o.lagThreshold ?? 10),
     }, undefined, problems);
@@ -125,7 +142,7 @@ export abstract class QueueTrigger {
 
   /** Visible messages in an SQS queue; KEDA uses AWS pod identity (IRSA) of its operator or of the workload. */
   public static sqs(options: { queueUrl: string; region: string; queueLength?: number; identityOwner?: 'keda' | 'workload' }): QueueTrigger {
-    const { options: o, problems } = checkOptions(sqsOptions, options, { queueUrl: 'https://invalid.example', region: 'us-east-1' });
+    const { options: o, problems } = checkOptions(sqsOptions, options, { queueUrl: `https://${PLACEHOLDER}.example`, region: 'us-east-1' });
     return new GenericTrigger('aws-sqs-queue', o.queueLength ?? 5, 'queueLength', true, {
       queueURL: o.queueUrl, awsRegion: o.region, queueLength: String(o.queueLength ?? 5),
     }, {
@@ -138,7 +155,7 @@ export abstract class QueueTrigger {
 
   /** Any PromQL query, e.g. pending jobs or vLLM's `sum(vllm:num_requests_waiting)`. */
   public static prometheus(options: { serverAddress: string; query: string; threshold: number; activationThreshold?: number }): QueueTrigger {
-    const { options: o, problems } = checkOptions(prometheusOptions, options, { serverAddress: 'http://invalid.example', query: 'vector(0)', threshold: 1 });
+    const { options: o, problems } = checkOptions(prometheusOptions, options, { serverAddress: `http://${PLACEHOLDER}.example`, query: 'vector(0)', threshold: 1 });
     return new GenericTrigger('prometheus', o.threshold, 'threshold', false, {
       serverAddress: o.serverAddress, query: o.query, threshold: String(o.threshold),
       ...(o.activationThreshold !== undefined ? { activationThreshold: String(o.activationThreshold) } : {}),
@@ -164,6 +181,11 @@ export abstract class QueueTrigger {
 
   /** The name of the list, for a Redis list. */
   public get redisListName(): string | undefined {
+    return undefined;
+  }
+
+  /** The series reporting the queue's length, when an exporter of the app reports it. */
+  public queueLength(): QueueLengthSeries | undefined {
     return undefined;
   }
 
@@ -218,6 +240,21 @@ class RedisListTrigger extends QueueTrigger {
     private readonly problems: readonly PropIssue[],
   ) {
     super();
+    // The exporter reports the list's length only for a list the trigger really reads.
+    if (cache && problems.length === 0 && typeof cache.watchList === 'function') {
+      cache.watchList(options.listName, options.databaseIndex ?? 0);
+    }
+  }
+
+  public override queueLength(): QueueLengthSeries | undefined {
+    if (!hasBrand(this.cache, BrandKind.WORKLOAD)) {
+      return undefined;
+    }
+    const cache = this.cache as unknown as Workload;
+    if (!cache.signals().metrics.includes(REDIS_KEY_SIZE)) {
+      return undefined;
+    }
+    return { source: cache.name, metric: REDIS_KEY_SIZE, labels: { db: `db${this.options.databaseIndex ?? 0}`, key: this.options.listName }, itemsPerReplica: this.listLength };
   }
 
   /** `redis-sentinel` for a Redis under Sentinel: KEDA asks the Sentinels for the master on every poll. */
@@ -241,7 +278,7 @@ class RedisListTrigger extends QueueTrigger {
   private get location(): Record<string, string> {
     const cache = this.cache;
     if (!cache) {
-      return { address: 'invalid:6379' };
+      return { address: `${PLACEHOLDER}:6379` };
     }
     return cache.sentinel
       ? { addresses: `${cache.sentinel.host}:${cache.sentinel.port}`, sentinelMaster: cache.sentinel.masterName }

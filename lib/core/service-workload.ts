@@ -1,27 +1,35 @@
 import { Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { type Construct, type IConstruct } from 'constructs';
+import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
 import { type QueueScalingOptions, type QueueTrigger, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
 import { brand, BrandKind, hasBrand } from './brand';
 import { allowedWording, type ParsedProps, toPropIssues } from './props';
-import { formatImage, type ImageReference, parseImage } from './image';
+import { formatImage, type ImageReference } from './image';
+import { isPlaceholder, parseImageOrPlaceholder, PLACEHOLDER } from './placeholder';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider, replicasValueSchema } from './helm-values';
 import { toValuesKey, type WorkloadComponent } from './labels';
 import { NamespacePeer, Protocol } from './network';
 import { type ContainerSpec, podMetadata, renderContainer, renderPodSpec, tmpVolume, topologySpread } from './pod';
-import { type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
+import { type ContainerProbes, type HealthCheckOptions, healthCheckSchema, httpProbes } from './probes';
 import { type ResolvedResources, resourceIssues, type ResourcePreset, resolveResources } from './resources';
-import { absolutePath, annotations as annotationsSchema, dnsSubdomain, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
-import { type SecurityOptions } from './security';
+import { absolutePath, annotations as annotationsSchema, dnsSubdomain, envVarName, httpPath, nonNegativeInt, port, positiveInt } from './schemas';
+import { containerSecurityContext, type SecurityOptions } from './security';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './container-workload';
-import { HTTP_SERVER_SIGNALS, type WorkloadSignals } from './signals';
+import { type ConsumedQueue, type RequestMetrics, type RequestMetricsOptions, requestMetricsSchema, requestSignals, resolveRequestMetrics, type WorkloadSignals } from './signals';
 import { crossPlatformIssue, type IRedisCache, wire } from './wiring';
 import { brandedReference, REFERENCES } from './references';
 import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
+import { type ContainerContext, containerImage, type InitContainerOptions, resolveContainer, type ResolvedContainer, type SidecarOptions } from './containers';
+import { type ContainerMount, type ISharedVolume, PodVolume, type VolumeMountOptions, volumeMountOptionsSchema } from './volumes';
+import { type EnvironmentConfig } from './environment-config';
+import { checkProps } from './props';
+import { type PropIssue } from './errors';
+
+export { type ISharedVolume } from './volumes';
 
 /** Where Prometheus finds the workload's metrics. */
 export interface MetricsOptions {
@@ -31,8 +39,12 @@ export interface MetricsOptions {
    */
   readonly enabled?: boolean;
   /**
-   * Port serving metrics; a separate container port named `metrics` when it differs from `port`.
-   * @default - the service port
+   * Port serving metrics; a separate container port named `metrics` when it differs from `port`,
+   * so that scrapers are admitted to it and never to the app port. On a separate port the
+   * container also gets `OTEL_METRICS_EXPORTER=prometheus`, `OTEL_EXPORTER_PROMETHEUS_HOST` and
+   * `OTEL_EXPORTER_PROMETHEUS_PORT` (unless it sets them), which make an OpenTelemetry SDK serve
+   * its metrics there. Set it to `port` for an app that serves `/metrics` on its own port.
+   * @default - 9464 (the OpenTelemetry Prometheus exporter's port) for agents and MCP tools; the service port for model servers
    */
   readonly port?: number;
   /**
@@ -40,6 +52,13 @@ export interface MetricsOptions {
    * @default "/metrics"
    */
   readonly path?: string;
+  /**
+   * The request metrics the dashboards and alerts read (rate, errors, latency), field by field
+   * over the kind's conventions, e.g. `{ durationHistogram: 'request_latency_seconds' }`.
+   * `false`: the app serves none (it exposes only its own metrics): no request panels or alerts.
+   * @default - OpenTelemetry's HTTP server conventions (MCP conventions for tools); none for queue workers
+   */
+  readonly requests?: RequestMetricsOptions | false;
 }
 
 /** An Ingress in front of the Service, with TLS. */
@@ -111,7 +130,7 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
   readonly preStopDelaySeconds?: number;
   /**
    * Prometheus scraping.
-   * @default - `/metrics` on the service port
+   * @default - `/metrics` on port 9464 for agents and MCP tools, on the service port for model servers
    */
   readonly metrics?: MetricsOptions;
   /**
@@ -150,14 +169,6 @@ export interface ServiceWorkloadProps extends ContainerWorkloadProps {
   readonly rollout?: RolloutOptions;
 }
 
-/** Files several pods mount at once (implemented by `SharedVolume`). */
-export interface ISharedVolume extends IConstruct {
-  /** Name of the volume, unique in the namespace. */
-  readonly name: string;
-  /** The pod volume, named `volumeName`. */
-  toVolume(volumeName: string): k8s.Volume;
-}
-
 /** A shared volume and where the main container sees it. */
 export interface SharedVolumeMount {
   readonly volume: ISharedVolume;
@@ -194,7 +205,12 @@ export const serviceWorkloadSchema = z.object({
   security: shared.security,
   terminationGracePeriodSeconds: nonNegativeInt.max(3600, { error: 'must be at most 3600 seconds' }).optional(),
   preStopDelaySeconds: nonNegativeInt.max(300, { error: 'must be at most 300 seconds' }).optional(),
-  metrics: z.object({ enabled: z.boolean().optional(), port: port.optional(), path: httpPath.optional() }).strict().optional(),
+  metrics: z.object({
+    enabled: z.boolean().optional(),
+    port: port.optional(),
+    path: httpPath.optional(),
+    requests: z.union([z.literal(false), requestMetricsSchema], { error: 'must be false or the names of the request metrics, e.g. { durationHistogram: "request_latency_seconds" }' }).optional(),
+  }).strict().optional(),
   ingress: z.object({
     host: dnsSubdomain.optional(),
     path: httpPath.optional(),
@@ -227,16 +243,103 @@ export interface ServiceWorkloadDefaults {
   readonly autoscaleByDefault?: boolean;
   /** Whether pods are scraped when the props say nothing about metrics (false for a stdio bridge). @default true */
   readonly metricsByDefault?: boolean;
+  /** Metrics port when the props give none. @default - the service port */
+  readonly metricsPort?: number;
+  /** The request metrics of the kind, when the props say nothing. @default - none: the workload declares no request metrics */
+  readonly requestMetrics?: RequestMetrics;
 }
+
+/** The OpenTelemetry Prometheus exporter's default port: where agents and tools serve metrics unless told otherwise. */
+export const OTEL_PROMETHEUS_PORT = 9464;
 
 const HTTP_PORT_NAME = 'http';
 const METRICS_PORT_NAME = 'metrics';
 const DEFAULT_PORT = 8080;
 
+/** Where the main container serves Prometheus metrics. */
+export interface ResolvedMetrics {
+  /** Container port. */
+  readonly port: number;
+  /** Name of the container port: `http` when it is the service port, else `metrics`. */
+  readonly portName: string;
+  /** HTTP path. */
+  readonly path: string;
+}
+
+/** The Ingress, with its defaults applied. */
+export interface ResolvedIngress {
+  readonly host: string;
+  readonly path: string;
+  readonly tls: boolean;
+  /** The TLS Secret, when TLS is on. */
+  readonly tlsSecretName?: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every setting of a service workload with its default applied, resolved once in the
+ * constructor (as cdk8s-plus resolves a pod's): rendering and checks read only from it.
+ */
+export interface ResolvedServiceSettings {
+  /** Whether the main container serves HTTP on `port` (false for a worker that names no port). */
+  readonly servesHttp: boolean;
+  readonly port: number;
+  readonly servicePort: number;
+  readonly terminationGracePeriodSeconds: number;
+  readonly preStopDelaySeconds: number;
+  readonly automountServiceAccountToken: boolean;
+  readonly tmpSizeLimit: string;
+  /** Undefined when the main container is not scraped. */
+  readonly metrics: ResolvedMetrics | undefined;
+  /** The request metrics the workload declares (its kind's conventions under `metrics.requests`); undefined: none. */
+  readonly requestMetrics: RequestMetrics | undefined;
+  /** Undefined for a worker without a port or a health command (which is refused). */
+  readonly probes: ContainerProbes | undefined;
+  readonly ingress: ResolvedIngress | undefined;
+  readonly security: SecurityOptions | undefined;
+}
+
+/** Applies each documented default of the props once. */
+export function resolveServiceSettings(config: ServiceWorkloadConfig, defaults: ServiceWorkloadDefaults, environment: EnvironmentConfig, name: string): ResolvedServiceSettings {
+  const port = config.port ?? DEFAULT_PORT;
+  const servesHttp = defaults.service || config.port !== undefined;
+  // A worker without a port is scraped only where it names a metrics port.
+  const metricsEnabled = config.metrics?.enabled ?? (servesHttp ? defaults.metricsByDefault ?? true : config.metrics?.port !== undefined);
+  const metricsPort = config.metrics?.port ?? defaults.metricsPort ?? port;
+  const requests = config.metrics?.requests;
+  const ingress = config.ingress;
+  const tls = ingress?.tls ?? true;
+  return {
+    servesHttp,
+    port,
+    servicePort: config.servicePort ?? port,
+    terminationGracePeriodSeconds: config.terminationGracePeriodSeconds ?? 60,
+    preStopDelaySeconds: config.preStopDelaySeconds ?? 5,
+    automountServiceAccountToken: config.automountServiceAccountToken ?? false,
+    tmpSizeLimit: config.tmpSizeLimit ?? '512Mi',
+    metrics: metricsEnabled
+      ? { port: metricsPort, portName: metricsPort === port && servesHttp ? HTTP_PORT_NAME : METRICS_PORT_NAME, path: config.metrics?.path ?? '/metrics' }
+      : undefined,
+    requestMetrics: metricsEnabled && requests !== false && defaults.requestMetrics ? resolveRequestMetrics(defaults.requestMetrics, requests) : undefined,
+    probes: httpProbes(config.healthCheck, servesHttp ? HTTP_PORT_NAME : undefined, { startupTimeoutSeconds: defaults.startupTimeoutSeconds }),
+    ingress: ingress && {
+      host: ingress.host ?? `${name}.${environment.ingress.domain ?? PLACEHOLDER}`,
+      path: ingress.path ?? '/',
+      tls,
+      tlsSecretName: tls ? ingress.tlsSecretName ?? `${name}-tls` : undefined,
+      annotations: { ...(tls && environment.ingress.clusterIssuer ? { 'cert-manager.io/cluster-issuer': environment.ingress.clusterIssuer } : {}), ...ingress.annotations },
+    },
+    security: config.security as SecurityOptions | undefined,
+  };
+}
+
+/** A container added with `addInitContainer`: the library's options, or a spec a subclass renders itself. */
+type InitContainer = { readonly resolved: ResolvedContainer } | { readonly spec: ContainerSpec };
+
 /**
  * A Deployment of an HTTP service with its Service, ServiceAccount, HPA, PodDisruptionBudget,
  * NetworkPolicy and optional Ingress. Every object renders lazily, so wiring added after
- * construction (`addEnv`, `connections.allowFrom`, ...) still reaches the manifests.
+ * construction (`addEnv`, `connections.allowFrom`, `addSidecar`, ...) still reaches the manifests.
  */
 export abstract class ServiceWorkload extends Workload implements IHelmValuesProvider {
   /** Whether `value` is a service workload (agent, worker, tool, inference pool) of any copy of the library. */
@@ -256,6 +359,16 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly autoscaling: ResolvedAutoscaling | undefined;
   /** Replicas when there is no HPA. */
   public readonly replicas: number;
+  /** Seconds between SIGTERM and SIGKILL. */
+  public readonly terminationGracePeriodSeconds: number;
+  /** Seconds a stopping pod keeps serving (0: no preStop hook). */
+  public readonly preStopDelaySeconds: number;
+  /** Whether the ServiceAccount token is mounted into the pods. */
+  public readonly automountServiceAccountToken: boolean;
+  /** Where the main container serves metrics; undefined when it is not scraped. */
+  public readonly metrics: ResolvedMetrics | undefined;
+  /** The Ingress settings, when there is one. */
+  public readonly ingress: ResolvedIngress | undefined;
   /** The Deployment. */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service (undefined for workers). */
@@ -270,25 +383,29 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public readonly canary: CanaryRollout | undefined;
 
   protected readonly config: ServiceWorkloadConfig;
-  /** Whether the main container serves HTTP on `port` (false for a worker that names no port). */
-  private readonly servesHttp: boolean;
-  private readonly defaults: ServiceWorkloadDefaults;
-  private readonly volumes: k8s.Volume[] = [];
+  /** Every setting with its default applied; rendering reads only from here. */
+  protected readonly settings: ResolvedServiceSettings;
+  private readonly volumes = new Map<string, k8s.Volume | PodVolume>();
   private readonly volumeMounts: k8s.VolumeMount[] = [];
-  private readonly initContainers: ContainerSpec[] = [];
+  private readonly initContainers: InitContainer[] = [];
+  private readonly typedSidecars: ResolvedContainer[] = [];
   private cache?: IRedisCache;
 
   protected constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, rawName: unknown, defaults: ServiceWorkloadDefaults) {
     super(scope, id, { name: rawName, component: defaults.component });
     brand(this, BrandKind.SERVICE_WORKLOAD);
     this.issues.push(...parsed.issues);
-    this.defaults = defaults;
-    this.config = parsed.value ?? { image: 'invalid' };
-    this.image = parseImage(this.config.image) ?? { repository: 'invalid' };
-    this.port = this.config.port ?? DEFAULT_PORT;
-    this.servicePort = this.config.servicePort ?? this.port;
+    this.config = parsed.value ?? { image: PLACEHOLDER };
+    this.settings = resolveServiceSettings(this.config, defaults, this.environment, this.name);
+    this.image = parseImageOrPlaceholder(this.config.image);
+    this.port = this.settings.port;
+    this.servicePort = this.settings.servicePort;
+    this.terminationGracePeriodSeconds = this.settings.terminationGracePeriodSeconds;
+    this.preStopDelaySeconds = this.settings.preStopDelaySeconds;
+    this.automountServiceAccountToken = this.settings.automountServiceAccountToken;
+    this.metrics = this.settings.metrics;
+    this.ingress = this.settings.ingress;
     this.resources = resolveResources(this.config.resources, defaults.resourcePreset, this.environment.resourceProfile);
-    this.servesHttp = defaults.service || this.config.port !== undefined;
     const queue = this.config.queueScaling;
     const cap = this.environment.replicas.max;
     this.queueScaling = queue && (queue.enabled ?? this.environment.autoscaling.enabled) ? resolveQueueScaling(queue, this.environment.autoscaling.maxReplicas, cap) : undefined;
@@ -297,12 +414,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     this.checkConfig();
     this.reportEnvironmentChanges();
 
-    if (this.servesHttp) {
+    if (this.settings.servesHttp) {
       this.exposePorts({ port: this.port, protocol: Protocol.TCP });
     }
     this.addEnvMap(this.config.env);
     this.allowExternal(...(this.config.externalEndpoints ?? []));
-    const tmp = tmpVolume(this.config.tmpSizeLimit ?? '512Mi');
+    const tmp = tmpVolume(this.settings.tmpSizeLimit);
     this.addVolume(tmp.volume, tmp.mount);
 
     if (this.config.cache) {
@@ -311,7 +428,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     for (const mount of this.config.sharedVolumes ?? []) {
       this.mountSharedVolume(mount.volume, mount.mountPath, { readOnly: mount.readOnly });
     }
-    this.createServiceAccount(this.config.automountServiceAccountToken ?? false);
+    this.createServiceAccount(this.settings.automountServiceAccountToken);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: this.metadata(),
       spec: Lazy.any({ produce: () => this.renderDeploymentSpec() }),
@@ -328,8 +445,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.createDisruptionBudget();
     }
     this.createNetworkPolicy();
-    if (this.config.ingress && this.service) {
-      this.createIngress(this.config.ingress);
+    if (this.settings.ingress && this.service) {
+      this.createIngress(this.settings.ingress);
     }
   }
 
@@ -358,22 +475,22 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private checkConfig(): void {
-    if (!this.servesHttp && !this.config.healthCheck?.command) {
+    const servesHttp = this.settings.servesHttp;
+    if (!servesHttp && !this.config.healthCheck?.command) {
       this.issues.push({
         field: 'healthCheck',
         ...(this.config.healthCheck ? { value: this.config.healthCheck } : {}),
         message: 'a worker without a port has no HTTP endpoint to probe: give healthCheck.command (a command whose exit code 0 means healthy), or set port to the port of its health server',
       });
     }
-    if (!this.servesHttp && this.config.metrics?.enabled === true && this.config.metrics.port === undefined) {
+    if (!servesHttp && this.config.metrics?.enabled === true && this.config.metrics.port === undefined) {
       this.issues.push({ field: 'metrics.port', message: 'is required: a worker without a port serves metrics only on the port you name here' });
     }
-    if (this.config.image !== 'invalid') {
+    if (!isPlaceholder(this.config.image)) {
       this.checkImagePolicy('image', this.image, this.config.image);
     }
     this.issues.push(...resourceIssues(this.resources), ...autoscalingIssues(this.autoscaling, this.config.autoscaling));
-    const grace = this.config.terminationGracePeriodSeconds ?? 60;
-    const preStop = this.config.preStopDelaySeconds ?? 5;
+    const { terminationGracePeriodSeconds: grace, preStopDelaySeconds: preStop } = this.settings;
     if (preStop > 0 && preStop >= grace) {
       this.issues.push({
         field: 'preStopDelaySeconds',
@@ -415,11 +532,31 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return this.canary?.surgePods ?? this.rollingUpdateSurge();
   }
 
-  /** Adds a pod volume, mounted into the main container when `mount` is given. */
-  public addVolume(volume: k8s.Volume, mount?: k8s.VolumeMount): void {
-    this.volumes.push(volume);
+  /**
+   * Adds a volume to the pod, mounted into the main container when `mount` is given (a volume
+   * is added once, however many containers mount it):
+   * `addVolume(PodVolume.emptyDir('cache', { sizeLimit: '1Gi' }), { mountPath: '/cache' })`.
+   */
+  public addVolume(volume: PodVolume, mount?: VolumeMountOptions): void;
+  /** @internal A Kubernetes volume a subclass builds itself (kept for subclasses written before PodVolume). */
+  public addVolume(volume: k8s.Volume, mount?: k8s.VolumeMount): void;
+  public addVolume(volume: PodVolume | k8s.Volume, mount?: VolumeMountOptions | k8s.VolumeMount): void {
+    if (PodVolume.isPodVolume(volume)) {
+      this.addPodVolume(volume, 'volumes');
+      if (mount) {
+        const options = checkProps(volumeMountOptionsSchema, mount, `volumes.${volume.name}`);
+        this.issues.push(...options.issues);
+        if (options.value) {
+          const mounts = [{ volume, ...options.value }];
+          this.issues.push(...mountIssues(mounts, `volumes.${volume.name}`));
+          this.renderMounts(mounts).forEach((m) => this.addVolumeMount(m, `volumes.${volume.name}.mountPath`));
+        }
+      }
+      return;
+    }
+    this.claimVolumeName(volume.name, volume, 'volumes');
     if (mount) {
-      this.addVolumeMount(mount, 'volumes');
+      this.addVolumeMount(mount as k8s.VolumeMount, 'volumes');
     }
   }
 
@@ -449,12 +586,110 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       this.issues.push(crossing);
       return;
     }
-    const volumeName = `shared-${volume.name}`;
-    if (!this.volumes.some((v) => v.name === volumeName)) {
-      this.addVolume(volume.toVolume(volumeName));
-      this.node.addDependency(volume);
+    const podVolume = PodVolume.fromSharedVolume(volume);
+    this.addPodVolume(podVolume, field);
+    this.addVolumeMount({ name: podVolume.name, mountPath, readOnly: options.readOnly }, `${field}.mountPath`);
+  }
+
+  /**
+   * Adds a container beside the main one, of the library's own shape: the restricted security
+   * context, requests and limits (counted in the namespace quota), probes on its ports, its
+   * metrics scraped and its external endpoints admitted by the NetworkPolicy, its image pinned
+   * like the main one and in the chart values.
+   */
+  public addSidecar(options: SidecarOptions): void {
+    const container = this.resolveExtraContainer('sidecar', options, 'sidecars');
+    if (container) {
+      this.typedSidecars.push(container);
     }
-    this.addVolumeMount({ name: volumeName, mountPath, readOnly: options.readOnly }, `${field}.mountPath`);
+  }
+
+  /**
+   * Adds a container that runs to completion before the main container starts (in the order
+   * added), with the same security context and resource rules; the namespace quota counts the
+   * largest init container when it needs more than the running containers together.
+   */
+  public addInitContainer(options: InitContainerOptions): void;
+  /** @internal A container spec a subclass renders itself (kept for subclasses written before InitContainerOptions). */
+  public addInitContainer(spec: ContainerSpec): void;
+  public addInitContainer(container: InitContainerOptions | ContainerSpec): void {
+    if (isContainerSpec(container)) {
+      this.initContainers.push({ spec: container });
+      return;
+    }
+    const resolved = this.resolveExtraContainer('init', container, 'initContainers');
+    if (resolved) {
+      this.initContainers.push({ resolved });
+    }
+  }
+
+  private resolveExtraContainer(kind: 'sidecar' | 'init', options: unknown, field: string): ResolvedContainer | undefined {
+    const name = (options as { name?: unknown } | null)?.name;
+    const prefix = `${field}.${typeof name === 'string' && name !== '' ? name : String(kind === 'sidecar' ? this.typedSidecars.length : this.initContainers.length)}.`;
+    const { container, issues } = resolveContainer(kind, options, this.containerContext(), prefix);
+    this.issues.push(...issues);
+    if (!container) {
+      return undefined;
+    }
+    if (this.containerNames().includes(container.name)) {
+      this.issues.push({ field: `${prefix}name`, value: container.name, message: `is already the name of a container of this pod (${this.containerNames().join(', ')}); give each container its own name` });
+    }
+    for (const p of container.ports) {
+      if (p.port === this.port || p.port === this.settings.metrics?.port || this.typedSidecars.some((s) => s.ports.some((q) => q.port === p.port || q.name === p.name)) || [HTTP_PORT_NAME, METRICS_PORT_NAME].includes(p.name)) {
+        this.issues.push({ field: `${prefix}ports`, value: p, message: 'is already used by another container of this pod; the containers of a pod share its ports: use another port number and name' });
+      }
+    }
+    for (const mount of container.mounts) {
+      this.addPodVolume(mount.volume, prefix + 'mounts');
+    }
+    this.issues.push(...mountIssues(container.mounts, `${prefix}mounts`));
+    this.allowExternal(...container.externalEndpoints);
+    return container;
+  }
+
+  private containerContext(): ContainerContext {
+    return {
+      profile: this.environment.resourceProfile,
+      registry: this.environment.images.registry,
+      pullPolicy: this.environment.images.pullPolicy,
+      tagPolicy: this.environment.images.tagPolicy,
+      security: this.settings.security,
+      envIssues: (name, value, field) => {
+        const nameCheck = envVarName.safeParse(name);
+        return nameCheck.success ? this.envValueIssues(name, value, field) : [{ field, value: name, message: nameCheck.error.issues[0].message }];
+      },
+    };
+  }
+
+  private containerNames(): string[] {
+    const init = this.initContainers.map((c) => ('resolved' in c ? c.resolved.name : c.spec.name));
+    return [this.name, ...this.typedSidecars.map((c) => c.name), ...init];
+  }
+
+  /** Adds a library volume to the pod once, reporting its factory's problems and ordering it after what it reads. */
+  private addPodVolume(volume: PodVolume, field: string): void {
+    if (this.volumes.get(volume.name) === volume) {
+      return;
+    }
+    if (this.claimVolumeName(volume.name, volume, field)) {
+      this.issues.push(...volume._issues.map((i) => ({ ...i, field: `${field}.${volume.name}.${i.field}` })));
+      for (const dependency of volume._source.dependencies ?? []) {
+        this.node.addDependency(dependency);
+      }
+    }
+  }
+
+  private claimVolumeName(name: string, volume: k8s.Volume | PodVolume, field: string): boolean {
+    if (this.volumes.has(name)) {
+      this.issues.push({ field, value: name, message: 'is already the name of another volume of this pod; give each volume its own name' });
+      return false;
+    }
+    this.volumes.set(name, volume);
+    return true;
+  }
+
+  private renderMounts(mounts: readonly ContainerMount[]): k8s.VolumeMount[] {
+    return mounts.map((m) => ({ name: m.volume.name, mountPath: m.mountPath, readOnly: m.volume._source.readOnly || m.readOnly ? true : undefined, subPath: m.subPath }));
   }
 
   /** Wires this workload to a Redis: connection settings, NetworkPolicy paths, ordering. */
@@ -479,11 +714,6 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return this.config.queueScaling?.triggers ?? [];
   }
 
-  /** Adds a container that runs to completion before the main container starts. */
-  protected addInitContainer(spec: ContainerSpec): void {
-    this.initContainers.push(spec);
-  }
-
   /** The image reference a container gets, with the environment's registry. */
   public get imageName(): string {
     return formatImage(this.image, this.environment.images.registry);
@@ -495,20 +725,29 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return `http://${host}:${this.servicePort}`;
   }
 
-  private get metricsEnabled(): boolean {
-    // A worker without a port is scraped only where it names a metrics port.
-    const byDefault = this.servesHttp ? this.defaults.metricsByDefault ?? true : this.config.metrics?.port !== undefined;
-    return this.config.metrics?.enabled ?? byDefault;
+  /** On a separate port, the variables that make an OpenTelemetry SDK serve Prometheus metrics there. */
+  private metricsEnv(): k8s.EnvVar[] {
+    const metrics = this.settings.metrics;
+    if (!metrics || (this.settings.servesHttp && metrics.port === this.port)) {
+      return [];
+    }
+    return [
+      { name: 'OTEL_METRICS_EXPORTER', value: 'prometheus' },
+      { name: 'OTEL_EXPORTER_PROMETHEUS_HOST', value: '0.0.0.0' },
+      { name: 'OTEL_EXPORTER_PROMETHEUS_PORT', value: String(metrics.port) },
+    ];
   }
 
-  private get metricsPort(): number {
-    return this.config.metrics?.port ?? this.port;
+  /** The request metrics the workload declares, if any. */
+  public get requestMetrics(): RequestMetrics | undefined {
+    return this.settings.requestMetrics;
   }
 
   protected renderContainerPorts(): k8s.ContainerPort[] {
-    const ports: k8s.ContainerPort[] = this.servesHttp ? [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }] : [];
-    if (this.metricsEnabled && (this.metricsPort !== this.port || !this.servesHttp)) {
-      ports.push({ name: METRICS_PORT_NAME, containerPort: this.metricsPort, protocol: 'TCP' });
+    const ports: k8s.ContainerPort[] = this.settings.servesHttp ? [{ name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' }] : [];
+    const metrics = this.settings.metrics;
+    if (metrics && (metrics.port !== this.port || !this.settings.servesHttp)) {
+      ports.push({ name: METRICS_PORT_NAME, containerPort: metrics.port, protocol: 'TCP' });
     }
     return ports;
   }
@@ -522,13 +761,13 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       command: this.config.command,
       args: this.config.args,
       ports: this.renderContainerPorts(),
-      env: this.renderEnv(),
+      env: withDefaults(this.renderEnv(), this.metricsEnv()),
       resources: this.resources,
       extendedResources: this.extendedResources(),
-      probes: httpProbes(this.config.healthCheck, this.servesHttp ? HTTP_PORT_NAME : undefined, { startupTimeoutSeconds: this.defaults.startupTimeoutSeconds }),
-      security: this.config.security as SecurityOptions | undefined,
+      probes: this.settings.probes,
+      security: this.settings.security,
       volumeMounts: this.volumeMounts,
-      preStopDelaySeconds: this.config.preStopDelaySeconds ?? 5,
+      preStopDelaySeconds: this.settings.preStopDelaySeconds,
     };
   }
 
@@ -537,7 +776,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return {};
   }
 
-  /** Containers running beside the main one. */
+  /**
+   * Containers running beside the main one, built by a subclass as Kubernetes containers (kept
+   * for subclasses written before `addSidecar`). They get the restricted security context
+   * whatever they set, and their requests and limits count in the quota.
+   */
   protected sidecars(): k8s.Container[] {
     return [];
   }
@@ -548,33 +791,72 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   }
 
   private podAnnotations(): Record<string, string> {
-    const scrape: Record<string, string> = this.metricsEnabled
-      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.metricsPort), 'prometheus.io/path': this.metricsPath }
+    const [scraped] = this.metricsEndpoints();
+    const scrape: Record<string, string> = scraped
+      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(scraped.port), 'prometheus.io/path': scraped.path }
       : {};
-    return { ...scrape, ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
+    return { ...scrape, ...this.contentHashes(), ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
   }
 
-
-
-  private get metricsPath(): string {
-    return this.config.metrics?.path ?? '/metrics';
+  /** `checksum/<volume>` for every mounted volume whose content the app knows: a change rolls the pods. */
+  private contentHashes(): Record<string, string> {
+    const hashes: Record<string, string> = {};
+    for (const volume of this.volumes.values()) {
+      const hash = PodVolume.isPodVolume(volume) ? volume._source.contentHash?.() : undefined;
+      if (hash) {
+        hashes[`checksum/${volume.name}`] = hash;
+      }
+    }
+    return hashes;
   }
 
   public metricsEndpoints(): MetricsEndpoint[] {
-    if (!this.metricsEnabled) {
-      return [];
-    }
-    const portName = this.metricsPort === this.port && this.servesHttp ? HTTP_PORT_NAME : METRICS_PORT_NAME;
-    return [{ port: this.metricsPort, portName, path: this.metricsPath }];
+    const main = this.settings.metrics;
+    const sidecars = this.typedSidecars.flatMap((c) => (c.metrics ? [c.metrics] : []));
+    return [...(main ? [main] : []), ...sidecars];
   }
 
-  /** HTTP services follow the OpenTelemetry HTTP server conventions; subclasses say otherwise. */
+  /** The request metrics of its contract (`metrics.requests` over its kind's conventions) and the queues KEDA scales it on. */
   public signals(): WorkloadSignals {
-    return this.metricsEnabled && this.servesHttp ? HTTP_SERVER_SIGNALS : { metrics: [] };
+    const requests = this.requestMetrics;
+    const own: WorkloadSignals = requests ? requestSignals(requests) : { metrics: [] };
+    const queues = this.consumedQueues();
+    return queues.length > 0 ? { ...own, consumedQueues: queues } : own;
+  }
+
+  /** The queues KEDA scales this workload on, whose length an exporter reports; their backlog is the most replicas can hold. */
+  private consumedQueues(): ConsumedQueue[] {
+    const scaling = this.queueScaling;
+    if (!scaling) {
+      return [];
+    }
+    return scaling.triggers.flatMap((trigger) => {
+      const queue = trigger.queueLength();
+      return queue ? [{ source: queue.source, metric: queue.metric, labels: queue.labels, backlogAbove: queue.itemsPerReplica * scaling.maxReplicas }] : [];
+    });
   }
 
   public override get emitsTraces(): boolean {
     return true;
+  }
+
+  private renderSidecars(): k8s.Container[] {
+    const typed = this.typedSidecars.map((c) => renderContainer({
+      ...c.spec,
+      image: containerImage(c, this.containerContext()),
+      volumeMounts: this.renderMounts(c.mounts),
+    }));
+    const raw = this.sidecars().map((c) => ({
+      ...c,
+      securityContext: containerSecurityContext({ ...this.settings.security, readOnlyRootFilesystem: c.securityContext?.readOnlyRootFilesystem ?? true }),
+    }));
+    return [...typed, ...raw];
+  }
+
+  private renderInitContainers(): k8s.Container[] {
+    return this.initContainers.map((c) => ('spec' in c
+      ? renderContainer(c.spec)
+      : renderContainer({ ...c.resolved.spec, image: containerImage(c.resolved, this.containerContext()), volumeMounts: this.renderMounts(c.resolved.mounts) })));
   }
 
   private renderDeploymentSpec(): k8s.DeploymentSpec {
@@ -590,12 +872,12 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
         metadata: podMetadata(this.labels, this.podAnnotations()),
         spec: renderPodSpec({
           serviceAccountName: this.name,
-          automountServiceAccountToken: this.config.automountServiceAccountToken ?? false,
-          initContainers: this.initContainers.map(renderContainer),
-          containers: [renderContainer(this.mainContainerSpec()), ...this.sidecars()],
-          volumes: this.volumes,
-          security: this.config.security as SecurityOptions | undefined,
-          terminationGracePeriodSeconds: this.config.terminationGracePeriodSeconds ?? 60,
+          automountServiceAccountToken: this.settings.automountServiceAccountToken,
+          initContainers: this.renderInitContainers(),
+          containers: [renderContainer(this.mainContainerSpec()), ...this.renderSidecars()],
+          volumes: [...this.volumes.values()].map((v) => (PodVolume.isPodVolume(v) ? v._toVolume() : v)),
+          security: this.settings.security,
+          terminationGracePeriodSeconds: this.settings.terminationGracePeriodSeconds,
           topologySpreadConstraints: spread,
           ...this.podSpecExtras(),
         }),
@@ -664,23 +946,18 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     });
   }
 
-  private createIngress(options: IngressOptions): k8s.KubeIngress {
-    const host = options.host ?? `${this.name}.${this.environment.ingress.domain ?? 'invalid'}`;
-    const tls = options.tls ?? true;
-    const issuer = this.environment.ingress.clusterIssuer;
+  private createIngress(ingress: ResolvedIngress): k8s.KubeIngress {
     this.connections.allowIngress(new NamespacePeer(this.environment.ingress.controllerNamespace), [{ port: this.port, protocol: Protocol.TCP }]);
     return new k8s.KubeIngress(this, 'Ingress', {
-      metadata: this.metadata('', {
-        annotations: { ...(tls && issuer ? { 'cert-manager.io/cluster-issuer': issuer } : {}), ...options.annotations },
-      }),
+      metadata: this.metadata('', { annotations: { ...ingress.annotations } }),
       spec: {
         ingressClassName: this.environment.ingress.className,
-        tls: tls ? [{ hosts: [host], secretName: options.tlsSecretName ?? `${this.name}-tls` }] : undefined,
+        tls: ingress.tls ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
         rules: [{
-          host,
+          host: ingress.host,
           http: {
             paths: [{
-              path: options.path ?? '/',
+              path: ingress.path,
               pathType: 'Prefix',
               backend: { service: { name: this.name, port: { name: HTTP_PORT_NAME } } },
             }],
@@ -692,7 +969,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   /**
    * The chart values of this workload: image, replicas (or autoscaling bounds) and resources of
-   * the main container.
+   * the main container, and the images of its sidecars and init containers.
    */
   public helmValues(): HelmValueSection {
     const builder = new HelmSectionBuilder(toValuesKey(this.name), this.node.path);
@@ -712,13 +989,71 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return builder.build();
   }
 
-  /** Declares the images of the pod in the chart values; subclasses with more images add theirs. */
+  /** Declares the images of the pod in the chart values; subclasses with more images add theirs (and call this for the added containers). */
   protected addHelmImages(builder: HelmSectionBuilder): void {
     builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'Image of the main container');
+    this.addAddedContainerImages(builder);
   }
 
+  /** The images of the containers added with `addSidecar` and `addInitContainer(options)`. */
+  protected addAddedContainerImages(builder: HelmSectionBuilder): void {
+    for (const c of this.typedSidecars) {
+      builder.image(['sidecars', toValuesKey(c.name), 'image'], c.image, this.deployment, containerPath(c.name), `Image of the sidecar ${c.name}`);
+    }
+    for (const c of this.initContainers) {
+      if ('resolved' in c) {
+        builder.image(['initContainers', toValuesKey(c.resolved.name), 'image'], c.resolved.image, this.deployment, containerPath(c.resolved.name, true), `Image of the init container ${c.resolved.name}`);
+      }
+    }
+  }
+
+  /** Requests and limits of the first container of the pod (a subclass that puts another container first says so). */
+  protected mainContainerResources(): ResolvedResources {
+    return this.resources;
+  }
+
+  /** What the pods ask of the quota: the main container, the sidecars and the largest init container, as Kubernetes counts them. */
   public quotaDemand(): QuotaDemand {
     const extended = this.extendedResources();
-    return podDemand(this.maxPods + this.surgePods, [this.resources], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended });
+    const sidecars = [...this.typedSidecars.map((c) => c.resources), ...this.sidecars().map(rawResources)];
+    const init = this.initContainers.map((c) => ('resolved' in c ? c.resolved.resources : c.spec.resources));
+    return podDemand(this.maxPods + this.surgePods, [this.mainContainerResources(), ...sidecars], { gpus: Object.values(extended).reduce((sum, n) => sum + n, 0), extendedResources: extended }, init);
   }
+}
+
+/** `env` followed by each default whose name it does not set. */
+function withDefaults(env: readonly k8s.EnvVar[], defaults: readonly k8s.EnvVar[]): k8s.EnvVar[] {
+  const names = new Set(env.map((e) => e.name));
+  return [...env, ...defaults.filter((d) => !names.has(d.name))];
+}
+
+/** A subclass's own container spec carries its resolved pull policy; the library's options never do. */
+function isContainerSpec(container: InitContainerOptions | ContainerSpec): container is ContainerSpec {
+  return typeof container === 'object' && container !== null && 'imagePullPolicy' in container;
+}
+
+/** Requests and limits of a Kubernetes container, zero where it sets none. */
+function rawResources(container: k8s.Container): ResolvedResources {
+  const value = (q: k8s.Quantity | undefined) => (q === undefined ? '0' : String(q.value));
+  const r = container.resources;
+  return {
+    requests: { cpu: value(r?.requests?.cpu), memory: value(r?.requests?.memory) },
+    limits: { cpu: value(r?.limits?.cpu), memory: value(r?.limits?.memory) },
+  };
+}
+
+/** Mounts of a read-only source (a ConfigMap, a Secret) that ask to be writable, and two mounts at one path of one container. */
+function mountIssues(mounts: readonly ContainerMount[], field: string): PropIssue[] {
+  const issues: PropIssue[] = mounts.filter((m) => m.volume._source.readOnly && m.readOnly === false).map((m) => ({
+    field,
+    value: m.mountPath,
+    message: `volume "${m.volume.name}" is a ConfigMap or Secret, always mounted read-only; remove readOnly: false`,
+  }));
+  mounts.forEach((m, i) => {
+    const taken = mounts.slice(0, i).find((earlier) => earlier.mountPath === m.mountPath);
+    if (taken) {
+      issues.push({ field, value: m.mountPath, message: `is already the mount path of volume "${taken.volume.name}"; Kubernetes refuses two mounts at one path: choose another mountPath` });
+    }
+  });
+  return issues;
 }

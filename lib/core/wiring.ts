@@ -45,6 +45,8 @@ export interface IRedisCache extends IWireable {
   readonly tls?: boolean;
   /** `maxmemory-policy`, when known: a policy other than `noeviction` may drop a queue's keys. */
   readonly evictionPolicy?: string;
+  /** Tells the cache's exporter to report the length of a list (a queue KEDA reads); `databaseIndex` defaults to 0. */
+  watchList(listName: string, databaseIndex?: number): void;
 }
 
 /** `JD_CLASSIFIER` from `jd-classifier`: the part of an environment variable naming a peer. */

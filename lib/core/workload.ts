@@ -1,12 +1,13 @@
 import { Chart, Lazy } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig, Environments, EnvironmentTier, ObservabilityMode } from '../environment';
+import { type EnvironmentConfig, EnvironmentTier, ObservabilityMode, PRODUCTION_ENVIRONMENT } from './environment-config';
 import { brand, BrandKind, hasBrand } from './brand';
 import { checkScope, describeValue, type PropIssue, reportIssues } from './errors';
 import { type EnvMap, type EnvValue, looksLikeSecretName, toEnvValue } from './env-value';
 import { Connections, type ExternalEndpoint, NamespacePeer, type NetworkPort, networkPolicySpec, PodPeer, type PolicyRule, Protocol } from './network';
 import { type ImageReference, tagPolicyViolation } from './image';
+import { PLACEHOLDER } from './placeholder';
 import { parseQuantity } from './quantity';
 import { type ResolvedResources } from './resources';
 import { contextLabels, selectorLabels, toKubernetesName, type WorkloadComponent, workloadLabels } from './labels';
@@ -35,15 +36,23 @@ export interface QuotaDemand {
   readonly storageBytes: number;
 }
 
-/** What `pods` pods of the given containers ask of the quota (GPUs and claims in `extra`). */
-export function podDemand(pods: number, containers: readonly ResolvedResources[], extra: Partial<QuotaDemand> = {}): QuotaDemand {
-  const sum = (pick: (c: ResolvedResources) => string) => containers.reduce((total, c) => total + parseQuantity(pick(c)), 0);
+/**
+ * What `pods` pods of the given containers ask of the quota (GPUs and claims in `extra`). As
+ * Kubernetes computes a pod's effective requests and limits, init containers, which run one at a
+ * time before the others, count with the largest of them when that is more than the sum of the
+ * other containers.
+ */
+export function podDemand(pods: number, containers: readonly ResolvedResources[], extra: Partial<QuotaDemand> = {}, initContainers: readonly ResolvedResources[] = []): QuotaDemand {
+  const effective = (pick: (c: ResolvedResources) => string) => Math.max(
+    containers.reduce((total, c) => total + parseQuantity(pick(c)), 0),
+    initContainers.reduce((largest, c) => Math.max(largest, parseQuantity(pick(c))), 0),
+  );
   return {
     pods,
-    cpuRequest: sum((c) => c.requests.cpu),
-    memoryRequest: sum((c) => c.requests.memory),
-    cpuLimit: sum((c) => c.limits.cpu),
-    memoryLimit: sum((c) => c.limits.memory),
+    cpuRequest: effective((c) => c.requests.cpu),
+    memoryRequest: effective((c) => c.requests.memory),
+    cpuLimit: effective((c) => c.limits.cpu),
+    memoryLimit: effective((c) => c.limits.memory),
     gpus: 0,
     volumeClaims: 0,
     storageBytes: 0,
@@ -77,7 +86,7 @@ export function contextOf(scope: Construct): WorkloadContext {
       return context;
     }
   }
-  return { environment: Environments.DEFAULT };
+  return { environment: PRODUCTION_ENVIRONMENT };
 }
 
 /** Where a workload serves Prometheus metrics. */
@@ -122,21 +131,45 @@ function contributorsOf(scope: Construct): readonly IWorkloadContributor[] {
   return (Chart.of(scope) as unknown as Record<symbol, IWorkloadContributor[] | undefined>)[CONTRIBUTORS_SYMBOL] ?? [];
 }
 
-const NAME_INDEX = new WeakMap<Chart, Map<string, Workload>>();
+/**
+ * The workloads of each chart in creation order, and an index by name rebuilt when one is added.
+ * Kept on the chart under a registered symbol, so that every copy of the library shares it.
+ */
+const WORKLOADS_SYMBOL = Symbol.for('cdk8s-agents.ChartWorkloads');
 
-/** The first workload of the chart with that name; the index is built once, at validation time. */
+interface ChartWorkloads {
+  readonly workloads: Workload[];
+  index?: Map<string, Workload>;
+}
+
+function chartWorkloads(chart: Chart): ChartWorkloads {
+  const holder = chart as unknown as Record<symbol, ChartWorkloads | undefined>;
+  let entry = holder[WORKLOADS_SYMBOL];
+  if (!entry) {
+    entry = { workloads: [] };
+    Object.defineProperty(chart, WORKLOADS_SYMBOL, { value: entry });
+  }
+  return entry;
+}
+
+function registerWorkload(workload: Workload): void {
+  const entry = chartWorkloads(Chart.of(workload));
+  entry.workloads.push(workload);
+  entry.index = undefined;
+}
+
+/** The first workload of the chart with that name. */
 function firstWorkloadNamed(chart: Chart, name: string): Workload | undefined {
-  let index = NAME_INDEX.get(chart);
-  if (!index) {
-    index = new Map();
-    for (const construct of chart.node.findAll()) {
-      if (Workload.isWorkload(construct) && !index.has(construct.name)) {
-        index.set(construct.name, construct);
+  const entry = chartWorkloads(chart);
+  if (!entry.index) {
+    entry.index = new Map();
+    for (const workload of entry.workloads) {
+      if (!entry.index.has(workload.name)) {
+        entry.index.set(workload.name, workload);
       }
     }
-    NAME_INDEX.set(chart, index);
   }
-  return index.get(name);
+  return entry.index.get(name);
 }
 
 /** Options every workload accepts. */
@@ -191,6 +224,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     this.labels = workloadLabels(this.name, options.component, contextLabels(context.partOf, this.environment.name));
     this.connections = new Connections(new PodPeer(this.name, { ...this.selectorLabels }, this.namespace), this.servicePorts);
     reportIssues(this, this.issues);
+    registerWorkload(this);
     this.node.addValidation({ validate: () => this.nameClash() });
   }
 
@@ -199,7 +233,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     const result = resourceName(maxLength).safeParse(name);
     if (!result.success) {
       this.issues.push({ field: 'name', value: name, message: result.error.issues[0].message });
-      return typeof name === 'string' && name.length > 0 ? name : toKubernetesName(id) || 'invalid';
+      return typeof name === 'string' && name.length > 0 ? name : toKubernetesName(id) || PLACEHOLDER;
     }
     return result.data;
   }
@@ -222,15 +256,16 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   }
 
   /**
-   * In operator mode the cluster's Prometheus, in the monitoring namespace, scrapes every metrics
-   * port of every workload (with or without an ObservabilityStack writing its monitors).
+   * In operator mode the cluster's Prometheus pods (`prometheusPodLabels` in the monitoring
+   * namespace) scrape every metrics port of every workload (with or without an
+   * ObservabilityStack writing its monitors): only they, and only on those ports.
    */
   private operatorScrapeRules(): PolicyRule[] {
     const observability = this.environment.observability;
     if (observability.mode !== ObservabilityMode.OPERATOR) {
       return [];
     }
-    const scrapers = new NamespacePeer(observability.monitoringNamespace);
+    const scrapers = new NamespacePeer(observability.monitoringNamespace, { ...observability.prometheusPodLabels });
     return this.metricsEndpoints().map((e) => ({ peer: scrapers, ports: [{ port: e.port, protocol: Protocol.TCP }] }));
   }
 
@@ -270,12 +305,21 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
   }
 
   private checkEnv(name: string, value: EnvValue, field: string): void {
-    for (const problem of value._problems) {
-      this.issues.push({ field, message: problem.message, ...('value' in problem ? { value: problem.value } : {}) });
+    this.issues.push(...this.envValueIssues(name, value, field));
+    if (this.env.has(name)) {
+      this.issues.push({ field, message: `environment variable "${name}" is set twice; each name may be set once` });
     }
+  }
+
+  /**
+   * What is wrong with the value of one environment variable of any container of the pod: its
+   * own problems, a literal secret, a Secret of another platform or a key the Secret does not declare.
+   */
+  protected envValueIssues(name: string, value: EnvValue, field: string): PropIssue[] {
+    const issues: PropIssue[] = value._problems.map((problem) => ({ field, message: problem.message, ...('value' in problem ? { value: problem.value } : {}) }));
     const literal = value.literal;
     if (literal !== undefined && looksLikeSecretName(name) && !this.environment.secrets.allowLiteralValues) {
-      this.issues.push({
+      issues.push({
         field,
         message: `"${name}" looks like a secret, so a literal value is refused: it would be committed to Git in the manifests. Use EnvValue.fromSecret(secretSource, key); only a development environment with secrets.allowLiteralValues may render literals`,
       });
@@ -283,17 +327,15 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     const secretKey = value._secretKey;
     const crossing = secretKey && crossPlatformIssue(this, secretKey.secret, field, `secret "${secretKey.secret.secretName}"`);
     if (crossing) {
-      this.issues.push(crossing);
+      issues.push(crossing);
     } else if (secretKey && !secretKey.secret.keys.includes(secretKey.key)) {
-      this.issues.push({
+      issues.push({
         field,
         value: secretKey.key,
         message: `secret "${secretKey.secret.secretName}" declares no key "${secretKey.key}"; declared keys: ${secretKey.secret.keys.join(', ')}`,
       });
     }
-    if (this.env.has(name)) {
-      this.issues.push({ field, message: `environment variable "${name}" is set twice; each name may be set once` });
-    }
+    return issues;
   }
 
   /** The container's environment variables: its own in the order they were added, then the contributed ones it does not set itself. */
@@ -362,6 +404,20 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     });
   }
 
+  /**
+   * Every path this workload's pods may take besides DNS, in both directions: its wiring, what the
+   * platform-wide services add (scraping, traces) and, in operator mode, the cluster's Prometheus.
+   * Its NetworkPolicy and the topology picture are both drawn from it; complete once every
+   * construct of the app exists.
+   */
+  public allowedPaths(): { readonly ingress: readonly PolicyRule[]; readonly egress: readonly PolicyRule[] } {
+    const contributions = this.contributions();
+    return {
+      ingress: [...this.connections.ingressRules, ...this.operatorScrapeRules(), ...contributions.flatMap((c) => c.ingress ?? [])],
+      egress: [...this.connections.egressRules, ...contributions.flatMap((c) => c.egress ?? [])],
+    };
+  }
+
   /** The workload's NetworkPolicy: the recorded paths and DNS, nothing else. */
   protected createNetworkPolicy(): k8s.KubeNetworkPolicy | undefined {
     if (!this.environment.networkPolicies.enabled) {
@@ -370,16 +426,7 @@ export abstract class Workload extends Construct implements IQuotaConsumer {
     const dns = { namespace: this.environment.networkPolicies.dnsNamespace, podLabels: this.environment.networkPolicies.dnsPodLabels };
     return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: this.metadata(),
-      spec: Lazy.any({
-        produce: () => {
-          const contributions = this.contributions();
-          const extra = {
-            ingress: [...this.operatorScrapeRules(), ...contributions.flatMap((c) => c.ingress ?? [])],
-            egress: contributions.flatMap((c) => c.egress ?? []),
-          };
-          return networkPolicySpec(this.connections, { ...this.selectorLabels }, this.namespace, dns, extra);
-        },
-      }),
+      spec: Lazy.any({ produce: () => networkPolicySpec({ ...this.selectorLabels }, this.namespace, dns, this.allowedPaths()) }),
     });
   }
 

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { describeValue, formatIssue, type PropIssue } from '../core/errors';
-import { type RenderedEnvironment } from '../synth/synthesizer';
+import { type RenderedEnvironment } from '../synth/rendered';
 import { type CostEstimate, estimateCost } from './estimate';
 import { costMarkdown } from './markdown';
 import { type PriceTable, priceTableIssues } from './price-table';

@@ -1,4 +1,4 @@
-import { type KubeObject } from '../synth/synthesizer';
+import { type KubeObject } from '../synth/kube-object';
 import { wholeBytes } from './price-table';
 import { asArray, asObject, type ContainerDefaults, onePerNode, podRequests, type PodRequests } from './pod-requests';
 

@@ -1,5 +1,5 @@
 import { formatIssue, SynthesisError } from '../core/errors';
-import { type KubeObject } from '../synth/synthesizer';
+import { type KubeObject } from '../synth/kube-object';
 import { type ClaimCount, type DaemonSetCount, type Demand, readDemand, type WorkloadCount } from './demand';
 import { formatCores, formatGiB, formatMoney, formatUnitPrice, plural, roundCents } from './format';
 import { type NodeRoom, nodeRoom, pack, type Packing, type PodToPlace } from './packing';

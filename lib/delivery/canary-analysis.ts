@@ -11,7 +11,7 @@ import { type IWorkloadContributor, type Workload, type WorkloadContribution } f
 import { ObservabilityMode } from '../environment';
 import { type AlertThresholds, DEFAULT_THRESHOLDS } from '../observability/alerts';
 import { CLUSTER_METRICS } from '../observability/catalog';
-import { increase, matcher, quantile, selector, sumBy } from '../observability/promql';
+import { errorMatcher, increase, matcher, quantile, selector, sumBy } from '../observability/promql';
 import { type ObservabilityStack } from '../observability-stack';
 
 /** The canary's own series: its namespace and workload, and its pods by the pod-template hash in their names. */
@@ -61,7 +61,7 @@ export function canaryQueries(signals: WorkloadSignals, scope: CanaryScope, thre
   const requests = signals.requests;
   if (requests) {
     const all = sumBy([], increase(selector(requests.counter, own)));
-    const failed = sumBy([], increase(selector(requests.counter, [...own, requests.errorMatcher])));
+    const failed = sumBy([], increase(selector(requests.counter, [...own, errorMatcher(requests)])));
     // No failed-request series at all means no failures: `or vector(0)` keeps the ratio defined.
     queries.push({
       name: 'error-rate',

@@ -4,6 +4,7 @@ import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gate
 import { InferencePool, InferencePoolSpecEndpointPickerRefFailureMode } from '../../imports/inference.networking.k8s.io';
 import { brand, BrandKind, hasBrand } from '../core/brand';
 import { type PropIssue } from '../core/errors';
+import { PLACEHOLDER } from '../core/placeholder';
 import { imageSchema } from '../core/image';
 import { type ExternalEndpoint, NamespacePeer, type NetworkPort, Protocol } from '../core/network';
 import { safeParse, toPropIssues } from '../core/props';
@@ -92,10 +93,10 @@ export class InferenceGateway {
     }
     const value: Partial<InferenceGatewayOptions> = parsed.success ? parsed.data : {};
     this.issues = issues;
-    this.namespace = value.namespace ?? 'invalid';
-    this.url = (value.url ?? 'http://invalid').replace(/\/$/, '');
+    this.namespace = value.namespace ?? PLACEHOLDER;
+    this.url = (value.url ?? `http://${PLACEHOLDER}`).replace(/\/$/, '');
     this.sectionName = value.sectionName;
-    this.podLabels = value.podLabels ?? { 'gateway.networking.k8s.io/gateway-name': typeof name === 'string' ? name : 'invalid' };
+    this.podLabels = value.podLabels ?? { 'gateway.networking.k8s.io/gateway-name': typeof name === 'string' ? name : PLACEHOLDER };
     const url = new URL(this.url);
     this.podPort = value.podPort ?? (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
     this.peer = new NamespacePeer(this.namespace, { ...this.podLabels });

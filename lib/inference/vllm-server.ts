@@ -11,7 +11,7 @@ import { formatBytes, parseQuantity } from '../core/quantity';
 import { type SecretKeyReference } from '../core/queue-scaling';
 import { ResourcePreset } from '../core/resources';
 import { ServiceWorkload, type ServiceWorkloadConfig } from '../core/service-workload';
-import { VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
+import { gpuUtilizationSignal, VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
 import { type QuotaDemand } from '../core/workload';
 import { LOCAL_DOWNLOAD_SCRIPT, MODEL_MOUNT, WAIT_SCRIPT } from './model-weights';
 import { DOWNLOADER_ENV, VLLM_RUNTIME_ENV } from './vllm-runtime';
@@ -269,8 +269,9 @@ export class VllmServer extends ServiceWorkload {
     builder.image(['image'], this.image, this.deployment, containerPath(this.name), 'vLLM image (server and its init containers)', initContainers.map((c) => containerPath(c, true)));
   }
 
+  /** vLLM's series; on GPUs, the DCGM series that measures them (the profiling metric for MIG slices, which report no GPU_UTIL). */
   public override signals(): WorkloadSignals {
-    return VLLM_SIGNALS;
+    return this.spec.gpu ? { ...VLLM_SIGNALS, gpuUtilization: gpuUtilizationSignal(this.spec.gpu.resource) } : VLLM_SIGNALS;
   }
 
   public override quotaDemand(): QuotaDemand {

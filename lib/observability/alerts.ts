@@ -2,7 +2,7 @@ import { WorkloadComponent } from '../core/labels';
 import { CLUSTER_METRICS } from './catalog';
 import { errorRatio } from './dashboards/services';
 import { groupBy, type ObservedApp, type ObservedWorkload, ownSeriesOf, podSeries } from './model';
-import { aggregate, increase, matcher, quantile, selector, sumBy } from './promql';
+import { aggregate, anyOfExprs, errorMatcher, increase, matcher, percentOf, quantile, selector, sumBy } from './promql';
 import { REDIS } from './dashboards/redis';
 import { PICKER, VLLM } from './dashboards/llm';
 
@@ -35,7 +35,7 @@ export interface AlertThresholds {
   readonly latencyP95Seconds: number;
   /** Redis memory used / maxmemory above which it alerts. */
   readonly redisMemoryRatio: number;
-  /** GPU utilization (%) above which a model server's GPUs count as saturated. */
+  /** GPU utilization (%) above which a model server's GPUs count as saturated (MIG slices: the engine-active ratio, in percent). */
   readonly gpuUtilizationPercent: number;
   /** Restarts of one container within 15 minutes that mean a crash loop. */
   readonly restartsPer15m: number;
@@ -69,36 +69,40 @@ function rule(thresholds: AlertThresholds, alert: string, severity: AlertSeverit
   };
 }
 
-/** Error rate and p95 latency of every workload serving requests, from its signals; scrape failures of every target. */
+/**
+ * Error rate and p95 latency of every workload serving requests, from its signals; scrape
+ * failures of every target. Workloads naming their series differently are grouped by contract,
+ * and the groups joined with `or` into one rule per alert: two rules with the same name and
+ * labels would be duplicates (promtool reports them).
+ */
 function serviceRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
   const rules: AlertRule[] = [];
-  for (const group of groupBy(app.workloads.filter((w) => w.signals.requests), (w) => JSON.stringify(w.signals.requests))) {
-    const requests = group[0].signals.requests;
-    if (!requests) {
-      continue;
-    }
-    rules.push(rule(t, 'ServiceHighErrorRate', AlertSeverity.CRITICAL, '5m',
-      `${errorRatio(requests.counter, requests.errorMatcher, ownSeriesOf(app, group), BY_WORKLOAD)} > ${t.errorRatio}`, {
-        summary: '{{ $labels.workload }}: {{ $value | humanizePercentage }} of requests fail',
-        description: `More than ${percent(t.errorRatio)} of the requests to {{ $labels.workload }} in {{ $labels.namespace }} failed (${requests.errorMatcher}) for 5 minutes.`,
-        runbook: 'Open the Services dashboard and the traces of {{ $labels.workload }} in Tempo: a release (helm rollback), a failing dependency (LLM API, MCP tool, Redis) or OOMKills are the usual causes.',
-      }));
+  const errorExprs = groupBy(app.workloads.filter((w) => w.signals.requests), (w) => JSON.stringify(w.signals.requests)).map((group) => {
+    const requests = group[0].signals.requests ?? { counter: '', outcomeLabel: '', errorPattern: '' };
+    return `${errorRatio(requests.counter, errorMatcher(requests), ownSeriesOf(app, group), BY_WORKLOAD)} > ${t.errorRatio}`;
+  });
+  if (errorExprs.length > 0) {
+    rules.push(rule(t, 'ServiceHighErrorRate', AlertSeverity.CRITICAL, '5m', anyOfExprs(errorExprs), {
+      summary: '{{ $labels.workload }}: {{ $value | humanizePercentage }} of requests fail',
+      description: `More than ${percent(t.errorRatio)} of the requests to {{ $labels.workload }} in {{ $labels.namespace }} failed for 5 minutes.`,
+      runbook: 'Open the Services dashboard and the traces of {{ $labels.workload }} in Tempo: a release (helm rollback), a failing dependency (LLM API, MCP tool, Redis) or OOMKills are the usual causes.',
+    }));
   }
-  for (const group of groupBy(app.workloads, (w) => w.signals.latencyBucket)) {
-    const bucket = group[0].signals.latencyBucket ?? '';
-    rules.push(rule(t, 'ServiceHighLatency', AlertSeverity.WARNING, '10m',
-      `${quantile(0.95, selector(bucket, ownSeriesOf(app, group)), BY_WORKLOAD)} > ${t.latencyP95Seconds}`, {
-        summary: '{{ $labels.workload }}: p95 latency is {{ $value | humanizeDuration }}',
-        description: `The 95th percentile latency of {{ $labels.workload }} in {{ $labels.namespace }} stayed above ${t.latencyP95Seconds}s for 10 minutes.`,
-        runbook: 'Check CPU throttling and memory on the Services dashboard, the slow spans in Tempo, and the upstream LLM API latency; scale out if the HPA is at its maximum.',
-      }));
+  const latencyExprs = groupBy(app.workloads, (w) => w.signals.latencyBucket)
+    .map((group) => `${quantile(0.95, selector(group[0].signals.latencyBucket ?? '', ownSeriesOf(app, group)), BY_WORKLOAD)} > ${t.latencyP95Seconds}`);
+  if (latencyExprs.length > 0) {
+    rules.push(rule(t, 'ServiceHighLatency', AlertSeverity.WARNING, '10m', anyOfExprs(latencyExprs), {
+      summary: '{{ $labels.workload }}: p95 latency is {{ $value | humanizeDuration }}',
+      description: `The 95th percentile latency of {{ $labels.workload }} in {{ $labels.namespace }} stayed above ${t.latencyP95Seconds}s for 10 minutes.`,
+      runbook: 'Check CPU throttling and memory on the Services dashboard, the slow spans in Tempo, and the upstream LLM API latency; scale out if the HPA is at its maximum.',
+    }));
   }
   const scraped = app.workloads.filter((w) => w.scraped);
   if (scraped.length > 0) {
     rules.push(rule(t, 'ScrapeTargetDown', AlertSeverity.WARNING, '5m', `${selector(CLUSTER_METRICS.up.name, ownSeriesOf(app, scraped))} == 0`, {
       summary: '{{ $labels.workload }}: Prometheus cannot scrape {{ $labels.pod }}',
       description: 'The metrics endpoint of {{ $labels.pod }} ({{ $labels.workload }}) did not answer for 5 minutes: its dashboards and alerts are blind.',
-      runbook: 'kubectl describe pod {{ $labels.pod }}; check that it is Ready, that /metrics answers, and that the NetworkPolicy admits Prometheus on the metrics port.',
+      runbook: 'kubectl describe pod {{ $labels.pod }}; check that it is Ready, that /metrics answers on the metrics port, and that the NetworkPolicy admits Prometheus on it.',
     }));
   }
   return rules;
@@ -123,34 +127,76 @@ function podRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
   ];
 }
 
-/** Queued work users wait for: every workload whose signals declare a queue depth (vLLM included). */
-function queueRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
-  return groupBy(app.workloads.filter((w) => w.signals.queueDepth), (w) => JSON.stringify(w.signals.queueDepth)).map((group) => {
-    const queue = group[0].signals.queueDepth ?? { metric: '', warnAbove: 0 };
-    const llm = group[0].component === WorkloadComponent.INFERENCE;
-    return rule(t, llm ? 'LLMRequestsQueued' : 'QueueBacklog', AlertSeverity.WARNING, '10m',
-      `${aggregate('max', BY_WORKLOAD, selector(queue.metric, ownSeriesOf(app, group)))} > ${queue.warnAbove}`, {
-        summary: `{{ $labels.workload }}: {{ $value | humanize }} requests waiting (${queue.metric})`,
-        description: `More than ${queue.warnAbove} items have been waiting in {{ $labels.workload }} for 10 minutes: users wait.`,
-        runbook: llm
-          ? 'The model servers are at capacity: check GPU utilization and KV-cache use on the LLM dashboard, add replicas or GPUs, or lower max_num_seqs.'
-          : 'Consumers fall behind: check their error rate and restarts, and scale them out.',
-      });
+/** Queued work users wait for: every workload whose signals declare a queue depth (vLLM included), one rule per alert name. */
+function queueDepthRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const withDepth = app.workloads.filter((w) => w.signals.queueDepth);
+  const byKind = groupBy(withDepth, (w) => (w.component === WorkloadComponent.INFERENCE ? 'llm' : 'other'));
+  return byKind.map((kind) => {
+    const llm = kind[0].component === WorkloadComponent.INFERENCE;
+    const families = groupBy(kind, (w) => JSON.stringify(w.signals.queueDepth));
+    const exprs = families.map((group) => {
+      const queue = group[0].signals.queueDepth ?? { metric: '', warnAbove: 0 };
+      return `${aggregate('max', BY_WORKLOAD, selector(queue.metric, ownSeriesOf(app, group)))} > ${queue.warnAbove}`;
+    });
+    const single = families.length === 1 ? families[0][0].signals.queueDepth : undefined;
+    return rule(t, llm ? 'LLMRequestsQueued' : 'QueueBacklog', AlertSeverity.WARNING, '10m', anyOfExprs(exprs), {
+      summary: single ? `{{ $labels.workload }}: {{ $value | humanize }} requests waiting (${single.metric})` : '{{ $labels.workload }}: {{ $value | humanize }} requests waiting',
+      description: single
+        ? `More than ${single.warnAbove} items have been waiting in {{ $labels.workload }} for 10 minutes: users wait.`
+        : 'Items have been waiting in {{ $labels.workload }} above its threshold for 10 minutes: users wait.',
+      runbook: llm
+        ? 'The model servers are at capacity: check GPU utilization and KV-cache use on the LLM dashboard, add replicas or GPUs, or lower max_num_seqs.'
+        : 'Consumers fall behind: check their error rate and restarts, and scale them out.',
+    });
   });
 }
 
-/** Saturated GPUs and full KV caches of model servers. */
+/**
+ * Queue lag of KEDA workers on Redis lists: a list, as the Redis's exporter reports it, holds
+ * more than the worker can take at its maximum scale (KEDA's items per replica times the most
+ * replicas) for 10 minutes. One rule per worker (labelled `consumer`), its lists joined with `or`.
+ */
+function queueLagRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const names = new Set(app.workloads.map((w) => w.name));
+  return app.workloads.flatMap((consumer) => {
+    const queues = (consumer.signals.consumedQueues ?? []).filter((queue) => names.has(queue.source));
+    if (queues.length === 0) {
+      return [];
+    }
+    const exprs = queues.map((queue) => {
+      const labels = Object.entries(queue.labels).map(([name, value]) => matcher(name, '=', value));
+      const scope = [matcher('namespace', '=', app.namespace), matcher('workload', '=', queue.source), ...labels];
+      return `${aggregate('max', [...BY_WORKLOAD, ...Object.keys(queue.labels)], selector(queue.metric, scope))} > ${queue.backlogAbove}`;
+    });
+    const limits = queues.map((q) => `${Object.values(q.labels).join(' ')}: ${q.backlogAbove} items`).join('; ');
+    const base = rule(t, 'WorkerQueueLag', AlertSeverity.WARNING, '10m', anyOfExprs(exprs), {
+      summary: `{{ $labels.workload }}: {{ $value | humanize }} items wait for ${consumer.name}`,
+      description: `A queue of {{ $labels.workload }} ({{ $labels.db }}, {{ $labels.key }}) has held more items than ${consumer.name} takes at its most replicas (${limits}) for 10 minutes: it cannot keep up.`,
+      runbook: `Check the errors and restarts of ${consumer.name} on the Services dashboard and its ScaledObject (kubectl describe scaledobject ${consumer.name}); raise queueScaling.maxReplicas or make each item faster.`,
+    });
+    return [{ ...base, labels: { ...base.labels, consumer: consumer.name } }];
+  });
+}
+
+/**
+ * Saturated GPUs and full KV caches of model servers. GPU utilization comes from each server's
+ * DCGM series (GPU_UTIL in percent for whole GPUs, the engine-active ratio for MIG slices,
+ * scaled to percent), so the threshold reads the same for both.
+ */
 function llmRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
   const servers = app.workloads.filter((w) => w.component === WorkloadComponent.INFERENCE);
-  if (servers.length === 0) {
-    return [];
-  }
-  const rules = [rule(t, 'GPUSaturated', AlertSeverity.WARNING, '15m',
-    `${aggregate('avg', ['namespace', 'pod'], selector(CLUSTER_METRICS.gpuUtil.name, podSeries(app, servers)))} > ${t.gpuUtilizationPercent}`, {
+  const rules: AlertRule[] = [];
+  const gpuExprs = groupBy(servers.filter((w) => w.signals.gpuUtilization), (w) => JSON.stringify(w.signals.gpuUtilization)).map((group) => {
+    const gpu = group[0].signals.gpuUtilization ?? { metric: '', fullScale: 100 };
+    return `${percentOf(aggregate('avg', ['namespace', 'pod'], selector(gpu.metric, podSeries(app, group))), gpu.fullScale)} > ${t.gpuUtilizationPercent}`;
+  });
+  if (gpuExprs.length > 0) {
+    rules.push(rule(t, 'GPUSaturated', AlertSeverity.WARNING, '15m', anyOfExprs(gpuExprs), {
       summary: '{{ $labels.pod }}: GPUs {{ $value | humanize }}% busy for 15 minutes',
       description: 'The model server has no GPU headroom: queueing and time to first token grow with any more load.',
       runbook: 'Check the LLM dashboard (queue depth, TTFT); add inference replicas or GPUs, or shift traffic to a hosted model.',
-    })];
+    }));
+  }
   const withKv = servers.filter((w) => w.signals.metrics.includes(VLLM.kvCache));
   if (withKv.length > 0) {
     rules.push(rule(t, 'LLMKVCacheFull', AlertSeverity.WARNING, '10m', `${aggregate('max', BY_WORKLOAD, selector(VLLM.kvCache, ownSeriesOf(app, withKv)))} > 0.95`, {
@@ -229,7 +275,7 @@ export function alertGroups(app: ObservedApp, thresholds: AlertThresholds = DEFA
   const groups: AlertGroup[] = [
     { name: `${app.app}.services`, rules: serviceRules(app, thresholds) },
     { name: `${app.app}.pods`, rules: podRules(app, thresholds) },
-    { name: `${app.app}.queues`, rules: queueRules(app, thresholds) },
+    { name: `${app.app}.queues`, rules: [...queueDepthRules(app, thresholds), ...queueLagRules(app, thresholds)] },
     { name: `${app.app}.llm`, rules: [...llmRules(app, thresholds), ...routingRules(app, thresholds)] },
     { name: `${app.app}.redis`, rules: [...redisRules(app, thresholds), ...redisReplicationRules(app, thresholds)] },
   ];

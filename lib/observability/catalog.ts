@@ -1,3 +1,4 @@
+import { DCGM_GPU_UTIL, DCGM_GR_ENGINE_ACTIVE } from '../core/signals';
 import { type Workload } from '../core/workload';
 
 /** Where a cluster-level series comes from; the panels and alerts using it need that source. */
@@ -31,7 +32,8 @@ export const CLUSTER_METRICS = {
   memory: { name: 'container_memory_working_set_bytes', source: MetricSource.CADVISOR, help: 'Working set (what the OOM killer counts) per container' },
   restarts: { name: 'kube_pod_container_status_restarts_total', source: MetricSource.KUBE_STATE_METRICS, help: 'Container restarts' },
   lastTerminated: { name: 'kube_pod_container_status_last_terminated_reason', source: MetricSource.KUBE_STATE_METRICS, help: 'Why a container last terminated (reason="OOMKilled")' },
-  gpuUtil: { name: 'DCGM_FI_DEV_GPU_UTIL', source: MetricSource.DCGM_EXPORTER, help: 'GPU utilization in percent' },
+  gpuUtil: { name: DCGM_GPU_UTIL, source: MetricSource.DCGM_EXPORTER, help: 'GPU utilization in percent (whole GPUs; not reported for MIG slices)' },
+  gpuEngineActive: { name: DCGM_GR_ENGINE_ACTIVE, source: MetricSource.DCGM_EXPORTER, help: 'Share of time the graphics engine is busy, 0..1 (whole GPUs and MIG slices; Volta or newer)' },
   gpuMemory: { name: 'DCGM_FI_DEV_FB_USED', source: MetricSource.DCGM_EXPORTER, help: 'GPU framebuffer memory used, MiB' },
   up: { name: 'up', source: MetricSource.PROMETHEUS, help: '1 when the last scrape of a target succeeded' },
 } as const satisfies Record<string, ClusterMetric>;

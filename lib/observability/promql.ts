@@ -46,3 +46,18 @@ export function quantile(q: number, bucketSelector: string, labels: readonly str
 export function anyOf(names: readonly string[]): string {
   return names.map((n) => n.replace(/[.]/g, '\\.')).join('|');
 }
+
+/** The matcher selecting failed requests of a request signal, e.g. `http_response_status_code=~"5.."`. */
+export function errorMatcher(requests: { readonly outcomeLabel: string; readonly errorPattern: string }): string {
+  return matcher(requests.outcomeLabel, '=~', requests.errorPattern);
+}
+
+/** `(a) or (b)`: one expression for several families of series; a single one stays bare. */
+export function anyOfExprs(exprs: readonly string[]): string {
+  return exprs.length === 1 ? exprs[0] : exprs.map((e) => `(${e})`).join(' or ');
+}
+
+/** An expression of a utilization read on `fullScale` (100 or 1), in percent. */
+export function percentOf(expr: string, fullScale: number): string {
+  return fullScale === 100 ? expr : `${expr} * ${100 / fullScale}`;
+}

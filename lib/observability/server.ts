@@ -4,7 +4,8 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { containerPath, HelmSectionBuilder, type HelmValueSection, type IHelmValuesProvider } from '../core/helm-values';
-import { formatImage, type ImageReference, imageSchema, parseImage } from '../core/image';
+import { formatImage, type ImageReference, imageSchema } from '../core/image';
+import { parseImageOrPlaceholder } from '../core/placeholder';
 import { toValuesKey, WorkloadComponent } from '../core/labels';
 import { Protocol } from '../core/network';
 import { podMetadata, renderContainer, renderPodSpec } from '../core/pod';
@@ -76,8 +77,10 @@ export interface ServerSpec {
   readonly configs?: readonly ConfigFiles[];
   /** Volumes defined elsewhere (Secrets, shared ConfigMaps), with their mounts. */
   readonly volumes?: readonly { readonly volume: k8s.Volume; readonly mount: k8s.VolumeMount }[];
-  /** Writable emptyDirs: the root filesystem stays read-only. */
-  readonly scratch?: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string }[];
+  /** Writable emptyDirs: the root filesystem stays read-only. `memory` keeps one in RAM (never on the node's disk). */
+  readonly scratch?: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string; readonly memory?: boolean }[];
+  /** Containers that run to completion before the server starts, in the server's image and security context. */
+  readonly initContainers?: readonly { readonly name: string; readonly command: readonly string[]; readonly volumeMounts: readonly k8s.VolumeMount[] }[];
   /** A persistent volume per replica (volumeClaimTemplates): the server runs as a StatefulSet. */
   readonly persistence?: { readonly mountPath: string; readonly size: string; readonly storageClassName?: string };
   /** Whether the pod gets an API token (only servers that read the Kubernetes API). */
@@ -85,6 +88,8 @@ export interface ServerSpec {
   readonly metrics?: MetricsEndpoint;
   readonly signals?: WorkloadSignals;
 }
+
+const INIT_RESOURCES: ResolvedResources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
 
 /** Scales default resources by the environment's profile, then applies overrides. */
 export function serverResources(defaults: ResolvedResources, profile: ResourceProfile, overrides: ServerResources | undefined): ResolvedResources {
@@ -125,7 +130,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
 
   protected constructor(scope: Construct, id: string, image: string | undefined, defaultImage: string, defaults: ResolvedResources, options: ServerOptions | undefined) {
     super(scope, id, { name: id, component: WorkloadComponent.OBSERVABILITY });
-    this.image = parseImage(image ?? defaultImage) ?? { repository: 'invalid' };
+    this.image = parseImageOrPlaceholder(image ?? defaultImage);
     this.resources = serverResources(defaults, this.environment.resourceProfile, options?.resources);
     this.checkImagePolicy('image', this.image, image ?? defaultImage);
     this.issues.push(...resourceIssues(this.resources));
@@ -181,7 +186,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
     const volumes: k8s.Volume[] = [
       ...(spec.configs ?? []).map((c) => ({ name: c.suffix.slice(1), configMap: { name: `${this.name}${c.suffix}` } })),
       ...(spec.volumes ?? []).map((v) => v.volume),
-      ...(spec.scratch ?? []).map((s) => ({ name: s.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(s.sizeLimit) } })),
+      ...(spec.scratch ?? []).map((s) => ({ name: s.name, emptyDir: { ...(s.memory ? { medium: 'Memory' } : {}), sizeLimit: k8s.Quantity.fromString(s.sizeLimit) } })),
     ];
     const mounts: k8s.VolumeMount[] = [
       ...(spec.configs ?? []).map((c) => ({ name: c.suffix.slice(1), mountPath: c.mountPath, readOnly: true })),
@@ -201,6 +206,15 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
       security,
       volumeMounts: mounts,
     });
+    const initContainers = (spec.initContainers ?? []).map((init) => renderContainer({
+      name: init.name,
+      image: formatImage(this.image, this.environment.images.registry),
+      imagePullPolicy: this.environment.images.pullPolicy,
+      command: init.command,
+      resources: INIT_RESOURCES,
+      security,
+      volumeMounts: init.volumeMounts,
+    }));
     const checksum: Record<string, string> = spec.configs && spec.configs.length > 0 ? { 'checksum/config': this.configChecksum() } : {};
     return {
       metadata: podMetadata(this.labels, { ...checksum, ...this.contributedPodAnnotations() }),
@@ -208,6 +222,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
         serviceAccountName: this.name,
         automountServiceAccountToken: spec.automountToken,
         containers: [container],
+        initContainers,
         volumes,
         security,
         terminationGracePeriodSeconds: 30,
@@ -245,7 +260,7 @@ export abstract class ObservabilityServer extends Workload implements IHelmValue
 
   public helmValues(): HelmValueSection {
     return new HelmSectionBuilder(toValuesKey(this.name), this.node.path)
-      .image(['image'], this.image, this.controller, containerPath(this.name), `Image of ${this.name}`)
+      .image(['image'], this.image, this.controller, containerPath(this.name), `Image of ${this.name}`, (this.spec?.initContainers ?? []).map((c) => containerPath(c.name, true)))
       .resources(['resources'], this.resources, this.controller, containerPath(this.name), `Requests and limits of ${this.name}`)
       .build();
   }

@@ -37,10 +37,15 @@ function ownObjects(workload: Workload): ApiObject[] {
   return workload.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
 }
 
+/** The object that runs the workload's pods (undefined when it renders none). */
+function controllerOf(workload: Workload): ApiObject | undefined {
+  const controllers = ownObjects(workload).filter((o) => CONTROLLER_KINDS.includes(o.kind));
+  return controllers.find((o) => o.name === workload.name) ?? controllers[0];
+}
+
 /** The kind of the object that runs the workload's pods (undefined when it renders none). */
 export function controllerKind(workload: Workload): string | undefined {
-  const controllers = ownObjects(workload).filter((o) => CONTROLLER_KINDS.includes(o.kind));
-  return (controllers.find((o) => o.name === workload.name) ?? controllers[0])?.kind;
+  return controllerOf(workload)?.kind;
 }
 
 /**
@@ -49,18 +54,21 @@ export function controllerKind(workload: Workload): string | undefined {
  * enough that `file-system` does not match the pods of `file-system-agent`.
  */
 export function podPattern(workload: Workload): string {
-  switch (controllerKind(workload)) {
+  const controller = controllerOf(workload);
+  // Pods are named after their controller, which a workload may name differently (a Job per model revision).
+  const name = controller?.name ?? workload.name;
+  switch (controller?.kind) {
     case 'Deployment':
-      return `${workload.name}-[a-z0-9]+-[a-z0-9]+`;
+      return `${name}-[a-z0-9]+-[a-z0-9]+`;
     case 'StatefulSet':
-      return `${workload.name}-[0-9]+`;
+      return `${name}-[0-9]+`;
     case 'DaemonSet':
     case 'Job':
-      return `${workload.name}-[a-z0-9]+`;
+      return `${name}-[a-z0-9]+`;
     case 'CronJob':
-      return `${workload.name}-[0-9]+-[a-z0-9]+`;
+      return `${name}-[0-9]+-[a-z0-9]+`;
     default:
-      return `${workload.name}-[a-z0-9]+(-[a-z0-9]+)?`;
+      return `${name}-[a-z0-9]+(-[a-z0-9]+)?`;
   }
 }
 

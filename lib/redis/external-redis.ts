@@ -96,6 +96,9 @@ export class ExternalRedis extends Construct implements IRedisCache {
     });
   }
 
+  /** A managed Redis runs no exporter of this app: there is nothing to tell. */
+  public watchList(_listName: string, _databaseIndex?: number): void {}
+
   public bindingEnv(): Record<string, string | EnvValue> {
     return {
       REDIS_HOST: this.host,

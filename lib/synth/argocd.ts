@@ -5,10 +5,12 @@ import { type EnvironmentConfig, EnvironmentTier } from '../environment';
 import { SynthesisError } from '../core/errors';
 import { ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, PART_OF_LABEL } from '../core/labels';
 import { checkProps } from '../core/props';
+import { PLACEHOLDER } from '../core/placeholder';
 import { dnsSubdomain, namespaceName } from '../core/schemas';
 import { ARGOCD_HEALTH_CHECKS, healthCheckKey } from './argocd-health';
 import { renderApiObject } from './render';
-import { type IOutputWriter, type KubeObject, type RenderedEnvironment } from './synthesizer';
+import { type KubeObject } from './kube-object';
+import { type IOutputWriter, type RenderedEnvironment } from './rendered';
 import { toYaml, toYamlDocuments } from './yaml';
 
 /** What the Argo CD Applications apply. */
@@ -154,7 +156,7 @@ export class ArgoCdWriter implements IOutputWriter {
 
   constructor(options: ArgoCdWriterOptions) {
     const { value, issues } = checkProps(argoCdWriterOptionsSchema, options);
-    this.options = value ?? { repoUrl: 'invalid' };
+    this.options = value ?? { repoUrl: PLACEHOLDER };
     this.configured = Object.keys(options?.environments ?? {});
     this.problems = issues.map((i) => `[argocd] ${i.field === '' ? '(options)' : i.field}: ${i.message}${'value' in i ? ` (got ${JSON.stringify(i.value)})` : ''}`);
   }

@@ -7,7 +7,9 @@ import { failWhen, type HelmBinding, type HelmValueSection, IMAGE_HELPER, isHelm
 import { ImageTagPolicy } from '../core/image';
 import { QUOTA_VALUES_KEY } from '../agent-platform';
 import { imageRegistryPrefixSchema } from '../core/image';
-import { type IOutputWriter, type KubeObject, type RenderedEnvironment } from './synthesizer';
+import { prerequisitesOf, prerequisitesText } from './prerequisites';
+import { type KubeObject } from './kube-object';
+import { type IOutputWriter, type RenderedEnvironment } from './rendered';
 import { toYaml } from './yaml';
 
 /** How charts are written. */
@@ -172,6 +174,8 @@ export class HelmChartWriter implements IOutputWriter {
       files.set(`templates/${name}`, content);
     }
     files.set('templates/zz-value-checks.yaml', valueChecks(sections));
+    // Shown after install and upgrade; never rendered into the manifests.
+    files.set('templates/NOTES.txt', escapeTemplateText(prerequisitesText(prerequisitesOf(env))));
     files.set('README.md', this.readme(chartName, env, sections));
     return files;
   }

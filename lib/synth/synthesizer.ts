@@ -6,6 +6,9 @@ import { type EnvironmentConfig } from '../environment';
 import { z } from 'zod';
 import { collectProblems, describeValue, formatIssue, SynthesisError } from '../core/errors';
 import { toKubernetesName } from '../core/labels';
+import { type KubeObject } from './kube-object';
+import { type IOutputWriter, type ManifestFile, type RenderedEnvironment } from './rendered';
+import { type PrerequisiteReport, prerequisitesMarkdown, prerequisitesOf } from './prerequisites';
 import { costFiles, costOptionProblems, type CostOptions, estimateEnvironments } from '../cost/cost-options';
 import { type CostEstimate } from '../cost/estimate';
 import { collectNotices, type SynthesisNotice } from '../core/notices';
@@ -13,17 +16,12 @@ import { checkProps } from '../core/props';
 import { resourceName } from '../core/schemas';
 import { writeOutputFolder } from './output-folder';
 import { orderedOwners } from './owners';
-import { renderApiObject } from './render';
+import { ApiObjectRenderer } from './render';
 import { applySyncWaves } from './sync-waves';
 import { toYamlDocuments } from './yaml';
 
-/** A Kubernetes object as written to the manifests. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+export { type KubeObject } from './kube-object';
+export { type IOutputWriter, type ManifestFile, type RenderedEnvironment } from './rendered';
 
 /** An app written once, as a function of its environment. */
 export interface AgentAppDefinition {
@@ -33,33 +31,6 @@ export interface AgentAppDefinition {
   readonly environments: readonly EnvironmentConfig[];
   /** Builds the app in the platform (chart) of one environment. */
   readonly build: (platform: AgentPlatform) => void;
-}
-
-/** The objects of one construct, written to one file. */
-export interface ManifestFile {
-  /** File name, e.g. `jd-classifier.yaml`. */
-  readonly fileName: string;
-  readonly objects: readonly KubeObject[];
-  /** The construct each object was rendered from, in the same order. */
-  readonly sources: readonly ApiObject[];
-}
-
-/** One app in one environment, rendered. */
-export interface RenderedEnvironment {
-  readonly app: string;
-  readonly environment: string;
-  readonly platform: AgentPlatform;
-  /** Files in write order: a construct's dependencies come before it. */
-  readonly files: readonly ManifestFile[];
-  /** Every object, in the same order. */
-  readonly objects: readonly KubeObject[];
-  /** What the environment changed in what the constructs asked for. */
-  readonly notices: readonly SynthesisNotice[];
-}
-
-/** Something that writes more files from the rendered environments (the Helm chart writer). */
-export interface IOutputWriter {
-  files(environments: readonly RenderedEnvironment[]): Map<string, string>;
 }
 
 export interface SynthesizeOptions {
@@ -92,6 +63,8 @@ export interface SynthesisReport {
   readonly environments: readonly RenderedEnvironment[];
   readonly fileCount: number;
   readonly objectCount: number;
+  /** Per app and environment, what must exist in the cluster before it is applied (also written as PREREQUISITES.md). */
+  readonly prerequisites: readonly PrerequisiteReport[];
   /** The monthly cost estimate of every app and environment; empty unless `cost` was given. */
   readonly cost: readonly CostEstimate[];
   /** What the environments changed in what the constructs asked for (dev dropping an HPA...), one per change. */
@@ -197,21 +170,49 @@ function fileNameOf(owner: IConstruct): string {
   return `${typeof named === 'string' ? named : toKubernetesName(owner.node.id)}.yaml`;
 }
 
-/** Renders the objects of a validated chart (an `AgentPlatform` or any cdk8s Chart), one file per top-level construct. */
+/**
+ * Validates a chart (an `AgentPlatform` or any cdk8s Chart) as `App.synth()` does, then renders
+ * its objects, one file per top-level construct.
+ * @throws SynthesisError listing every problem of the chart; nothing is rendered then
+ */
 export function renderPlatform(platform: Chart): ManifestFile[] {
+  const problems = collectProblems(platform);
+  if (problems.length > 0) {
+    throw new SynthesisError(problems);
+  }
+  const { files, problems: renderProblems } = renderValidated(platform);
+  if (renderProblems.length > 0) {
+    throw new SynthesisError(renderProblems);
+  }
+  return files;
+}
+
+/**
+ * Renders the objects of a chart whose validation passed, one file per top-level construct.
+ * Render failures come back as problems, each naming the construct path.
+ */
+function renderValidated(platform: Chart): { files: ManifestFile[]; problems: string[] } {
   applySyncWaves(platform);
+  const renderer = new ApiObjectRenderer(platform);
+  const problems: string[] = [];
   const files = new Map<string, { objects: KubeObject[]; sources: ApiObject[] }>();
   for (const owner of orderedOwners(platform)) {
     const sources = owner.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
     if (sources.length > 0) {
       // Constructs sharing a name (a SecretSource and the agent it serves) share a file.
       const file = files.get(fileNameOf(owner)) ?? { objects: [], sources: [] };
-      file.objects.push(...sources.map(renderApiObject));
-      file.sources.push(...sources);
+      for (const source of sources) {
+        try {
+          file.objects.push(renderer.render(source));
+          file.sources.push(source);
+        } catch (error) {
+          problems.push(error instanceof Error ? error.message : String(error));
+        }
+      }
       files.set(fileNameOf(owner), file);
     }
   }
-  return [...files.entries()].map(([fileName, f]) => ({ fileName, objects: f.objects, sources: f.sources }));
+  return { files: [...files.entries()].map(([fileName, f]) => ({ fileName, objects: f.objects, sources: f.sources })), problems };
 }
 
 /**
@@ -233,12 +234,9 @@ export function renderApps(definitions: readonly AgentAppDefinition[]): Rendered
   }
   const rendered: RenderedEnvironment[] = [];
   for (const { definition, label, platform } of built) {
-    try {
-      const files = renderPlatform(platform);
-      rendered.push({ app: definition.name, environment: label, platform, files, objects: files.flatMap((f) => f.objects), notices: collectNotices(platform) });
-    } catch (error) {
-      problems.push(...thrownProblems(`${definition.name}/${label}`, error));
-    }
+    const result = renderValidated(platform);
+    problems.push(...result.problems.map((p) => `[${definition.name}/${label}] ${p}`));
+    rendered.push({ app: definition.name, environment: label, platform, files: result.files, objects: result.files.flatMap((f) => f.objects), notices: collectNotices(platform) });
   }
   if (problems.length > 0) {
     throw new SynthesisError(problems);
@@ -255,6 +253,11 @@ export function manifestFiles(environments: readonly RenderedEnvironment[]): Map
     }
   }
   return files;
+}
+
+/** `manifests/<app>/<env>/PREREQUISITES.md` of each rendered environment. */
+export function prerequisiteFiles(environments: readonly RenderedEnvironment[]): Map<string, string> {
+  return new Map(environments.map((env) => [path.posix.join('manifests', env.app, env.environment, 'PREREQUISITES.md'), prerequisitesMarkdown(prerequisitesOf(env))]));
 }
 
 /**
@@ -277,6 +280,9 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
   }
   const environments = renderWithCostProblems(definitions, options);
   const files = manifestFiles(environments);
+  for (const [relative, content] of prerequisiteFiles(environments)) {
+    files.set(relative, content);
+  }
   const cost = options.cost ? estimateEnvironments(environments, options.cost) : [];
   for (const [relative, content] of costFiles(cost)) {
     files.set(relative, content);
@@ -292,6 +298,7 @@ export function synthesize(definitions: readonly AgentAppDefinition[], options: 
     environments,
     fileCount: files.size,
     objectCount: environments.reduce((n, e) => n + e.objects.length, 0),
+    prerequisites: environments.map(prerequisitesOf),
     cost,
     notices: environments.flatMap((e) => e.notices),
   };

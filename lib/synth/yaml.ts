@@ -25,13 +25,15 @@
  *   not allow raw or reads as line breaks (DEL, C1 controls incl. NEL, U+2028,
  *   U+2029, U+FEFF, U+FFFE, U+FFFF). Lone surrogates are written as `\uD800`-style
  *   escapes (as JSON.stringify does); only JS readers can restore them.
- * - Multi-line strings nested in a collection are literal block scalars (`|`,
- *   `|-`, `|+` chosen by the trailing newlines, with an explicit indentation
+ * - Multi-line strings nested in a collection are literal block scalars (`|` or
+ *   `|-` chosen by the trailing newline, with an explicit indentation
  *   indicator when the text starts with a space or a newline) when every
  *   character is printable, not a tab and not a YAML 1.1 line break, and the
  *   text before its trailing newlines ends with a character other than a space
- *   (so trailing spaces are never at the mercy of a reader); otherwise they are
- *   double-quoted. Empty and space-only lines inside the text are fine.
+ *   (so trailing spaces are never at the mercy of a reader) and that has at most
+ *   one trailing newline (kept blank lines, `|+`, are lost when Helm trims a
+ *   rendered manifest that ends with them); otherwise they are double-quoted.
+ *   Empty and space-only lines inside the text are fine.
  *   A top-level string document is never written as a block scalar.
  * - Numbers use JavaScript's shortest round-trip form; an exponent form gets a
  *   `.0` mantissa (`1.0e+21`) so that it is a float under YAML 1.1 too. `-0` is
@@ -422,6 +424,9 @@ function writeBlockScalar(s: string, prefix: string, contentLevel: number): bool
   while (s.charCodeAt(end) === 0x0a) end--;
   if (end < 0 || s.charCodeAt(end) === 0x20) return false;
   const contentInd = indent(contentLevel);
+  // Kept trailing blank lines (`|+`) are whitespace at the end of the document when the scalar
+  // comes last, and Helm trims every rendered manifest: quote those strings.
+  if (end < s.length - 2) return false;
   let header = '|';
   const c0 = s.charCodeAt(0);
   if (c0 === 0x20 || c0 === 0x0a) header += '2';
@@ -430,7 +435,6 @@ function writeBlockScalar(s: string, prefix: string, contentLevel: number): bool
     header += '-';
   } else {
     body = s.slice(0, -1);
-    if (body.charCodeAt(body.length - 1) === 0x0a) header += '+';
   }
   buf += prefix + header + '\n';
   let start = 0;

@@ -4,7 +4,7 @@ import {
   AgentMicroservice, EnvValue, Environments, ExternalEndpoint, McpToolService,
   ObservabilityMode, RedisCacheStatefulSet, ResourcePreset, SecretSource, SharedVolume,
 } from '../../lib';
-import { at, problemsOf, synth, synthPlatform, type Synthesized } from '../helpers/synth';
+import { at, OTEL_METRICS_ENV, OTEL_METRICS_ENV_BY_NAME, problemsOf, synth, synthPlatform, type Synthesized } from '../helpers/synth';
 import { agentProps, dev, envByName, IMAGE, kindsAndNames, mainContainer, podSpec, prod, staging, synthAgent } from './helpers';
 
 const NAME = 'evaluation-service';
@@ -14,6 +14,7 @@ const SELECTOR = { 'app.kubernetes.io/name': NAME };
 const prodWithIngress = () => Environments.prod({ namespace: 'agents', ingress: { domain: 'agents.example.com', clusterIssuer: 'letsencrypt-prod' } });
 
 const deployment = (s: Synthesized, name = NAME) => s.get('Deployment', name);
+const ingressOf = (s: Synthesized) => at(s.get('NetworkPolicy', NAME), 'spec.ingress');
 const container = (s: Synthesized, name = NAME) => mainContainer(deployment(s, name));
 
 describe('AgentMicroservice documented defaults', () => {
@@ -21,9 +22,10 @@ describe('AgentMicroservice documented defaults', () => {
   const s = synthAgent();
   const c = container(s);
 
-  test('port 8080: container port "http", Service port and target port', () => {
-    // THEN the container listens on 8080 under the name the probes and the Service use
-    expect(at(c, 'ports')).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  test('port 8080: container port "http", Service port and target port; metrics on their own port 9464', () => {
+    // THEN the container listens on 8080 under the name the probes and the Service use, and
+    // serves metrics on the OpenTelemetry Prometheus exporter's port, which the Service leaves out
+    expect(at(c, 'ports')).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     const service = s.get('Service', NAME);
     expect(at(service, 'spec.type')).toBe('ClusterIP');
     expect(at(service, 'spec.ports')).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]);
@@ -89,12 +91,13 @@ describe('AgentMicroservice documented defaults', () => {
     });
   });
 
-  test('Prometheus scrape annotations for /metrics on the service port', () => {
+  test('Prometheus scrape annotations for /metrics on the metrics port 9464, where the OpenTelemetry SDK is told to serve them', () => {
     expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({
       'prometheus.io/scrape': 'true',
-      'prometheus.io/port': '8080',
+      'prometheus.io/port': '9464',
       'prometheus.io/path': '/metrics',
     });
+    expect(at(c, 'env')).toEqual(OTEL_METRICS_ENV);
   });
 
   test('the Deployment selector is the name label only, and the pod template carries every label', () => {
@@ -299,11 +302,18 @@ describe('AgentMicroservice props, one at a time', () => {
     expect(at(container(s), 'image')).toBe(`ghcr.io/acme/agent@${digest}`);
   });
 
-  test('port: container port, Service port, scrape port', () => {
+  test('port: container port and Service port; the scrape port stays the separate metrics port', () => {
     const s = synthAgent({ port: 5002 });
-    expect(at(container(s), 'ports')).toEqual([{ name: 'http', containerPort: 5002, protocol: 'TCP' }]);
+    expect(at(container(s), 'ports')).toEqual([{ name: 'http', containerPort: 5002, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(at(s.get('Service', NAME), 'spec.ports.0.port')).toBe(5002);
+    expect((at(deployment(s), 'spec.template.metadata.annotations') as Record<string, string>)['prometheus.io/port']).toBe('9464');
+  });
+
+  test('metrics.port equal to port: metrics on the app port, one container port, no OpenTelemetry variables', () => {
+    const s = synthAgent({ port: 5002, metrics: { port: 5002 } });
+    expect(at(container(s), 'ports')).toEqual([{ name: 'http', containerPort: 5002, protocol: 'TCP' }]);
     expect((at(deployment(s), 'spec.template.metadata.annotations') as Record<string, string>)['prometheus.io/port']).toBe('5002');
+    expect(container(s)).not.toHaveProperty('env');
   });
 
   test('servicePort: the Service listens there and targets the named container port; callers get it in their URL', () => {
@@ -324,11 +334,16 @@ describe('AgentMicroservice props, one at a time', () => {
     expect(at(container(s), 'args')).toEqual(['--workers', '2']);
   });
 
-  test('command and args are absent by default (the image entrypoint runs)', () => {
+  test('command and args are absent by default (the image entrypoint runs); the only variables are the metrics ones', () => {
     const c = container(synthAgent());
     expect(c).not.toHaveProperty('command');
     expect(c).not.toHaveProperty('args');
-    expect(c).not.toHaveProperty('env');
+    expect(at(c, 'env')).toEqual(OTEL_METRICS_ENV);
+  });
+
+  test('env: the app\'s own OTEL_METRICS_EXPORTER wins over the metrics default', () => {
+    const c = container(synthAgent({ env: { OTEL_METRICS_EXPORTER: 'otlp' } }));
+    expect(at(c, 'env')).toEqual([{ name: 'OTEL_METRICS_EXPORTER', value: 'otlp' }, ...OTEL_METRICS_ENV.slice(1)]);
   });
 
   test('env: literal strings, a ConfigMap key and a pod field, in the order given', () => {
@@ -350,12 +365,13 @@ describe('AgentMicroservice props, one at a time', () => {
       { name: 'LOG_LEVEL', valueFrom: { configMapKeyRef: { name: 'settings', key: 'LOG_LEVEL' } } },
       { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       { name: 'FEATURE', value: 'on' },
+      ...OTEL_METRICS_ENV,
     ]);
   });
 
   test('env: an optional ConfigMap key renders optional: true', () => {
     const s = synthAgent({ env: { FLAGS: EnvValue.fromConfigMap({ name: 'flags' }, 'FLAGS', { optional: true }) } });
-    expect(at(container(s), 'env')).toEqual([{ name: 'FLAGS', valueFrom: { configMapKeyRef: { name: 'flags', key: 'FLAGS', optional: true } } }]);
+    expect(at(container(s), 'env')).toEqual([{ name: 'FLAGS', valueFrom: { configMapKeyRef: { name: 'flags', key: 'FLAGS', optional: true } } }, ...OTEL_METRICS_ENV]);
   });
 
   test.each([
@@ -379,7 +395,7 @@ describe('AgentMicroservice props, one at a time', () => {
     };
     expect(problemsOf(build, dev())).toEqual([expect.stringContaining('env.OPENAI_API_KEY: "OPENAI_API_KEY" looks like a secret')]);
     const s = synth(build, Environments.dev({ namespace: 'agents', secrets: { allowLiteralValues: true } }));
-    expect(at(container(s), 'env')).toEqual([{ name: 'OPENAI_API_KEY', value: 'sk-dev' }]);
+    expect(at(container(s), 'env')).toEqual([{ name: 'OPENAI_API_KEY', value: 'sk-dev' }, ...OTEL_METRICS_ENV]);
   });
 
   test('env: a Secret key is referenced, never inlined', () => {
@@ -387,7 +403,7 @@ describe('AgentMicroservice props, one at a time', () => {
       const openai = SecretSource.fromSecretName(p, 'openai', 'openai-credentials', ['api-key']);
       new AgentMicroservice(p, NAME, agentProps({ env: { OPENAI_API_KEY: EnvValue.fromSecret(openai, 'api-key') } }));
     });
-    expect(at(container(s), 'env')).toEqual([{ name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'openai-credentials', key: 'api-key' } } }]);
+    expect(at(container(s), 'env')).toEqual([{ name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'openai-credentials', key: 'api-key' } } }, ...OTEL_METRICS_ENV]);
     expect(s.all('Secret')).toEqual([]);
   });
 
@@ -506,12 +522,20 @@ describe('AgentMicroservice props, one at a time', () => {
     expect(at(deployment(s), 'spec.template.metadata.annotations') ?? {}).toEqual({});
   });
 
-  test('metrics: in operator observability mode the monitoring namespace is admitted to the metrics port', () => {
+  test('metrics: in operator observability mode only the Prometheus pods of the monitoring namespace are admitted, to the metrics port only', () => {
     const s = synthAgent({ metrics: { port: 9090 } }, Environments.prod({ namespace: 'agents', observability: { mode: ObservabilityMode.OPERATOR } }));
     expect(at(s.get('NetworkPolicy', NAME), 'spec.ingress')).toEqual([{
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
       ports: [{ port: 9090, protocol: 'TCP' }],
     }]);
+  });
+
+  test('metrics: the Prometheus pods come from the environment\'s observability.prometheusPodLabels', () => {
+    const env = Environments.prod({ namespace: 'agents', observability: { mode: ObservabilityMode.OPERATOR, monitoringNamespace: 'obs', prometheusPodLabels: { prometheus: 'k8s' } } });
+    expect(at(ingressOf(synthAgent({}, env)), '0')).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'obs' } }, podSelector: { matchLabels: { prometheus: 'k8s' } } }],
+      ports: [{ port: 9464, protocol: 'TCP' }],
+    });
   });
 
   test('ingress: host, path, no TLS, extra annotations', () => {
@@ -553,7 +577,7 @@ describe('AgentMicroservice props, one at a time', () => {
   test('podAnnotations: added to the scrape annotations, and may override them', () => {
     const s = synthAgent({ podAnnotations: { 'example.com/team': 'ml', 'prometheus.io/path': '/custom' } });
     expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({
-      'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/custom', 'example.com/team': 'ml',
+      'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/custom', 'example.com/team': 'ml',
     });
   });
 
@@ -570,6 +594,7 @@ describe('AgentMicroservice props, one at a time', () => {
       REDIS_PORT: { value: '6379' },
       REDIS_PASSWORD: { valueFrom: { secretKeyRef: { name: 'redis-cache-auth', key: 'password' } } },
       REDIS_URL: { value: `redis://:$(REDIS_PASSWORD)@${host}:6379/0` },
+      ...OTEL_METRICS_ENV_BY_NAME,
     });
     // AND egress to the Redis pods on 6379
     expect(at(s.get('NetworkPolicy', NAME), 'spec.egress.1')).toEqual({
@@ -599,6 +624,7 @@ describe('AgentMicroservice props, one at a time', () => {
     expect(envByName(deployment(s))).toEqual({
       MCP_JD_CLASSIFIER_URL: { value: 'http://jd-classifier.agents.svc.cluster.local:8080/mcp' },
       MCP_JD_CLASSIFIER_TRANSPORT: { value: 'streamable-http' },
+      ...OTEL_METRICS_ENV_BY_NAME,
     });
     expect(at(s.get('NetworkPolicy', NAME), 'spec.egress.1')).toEqual({
       to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jd-classifier' } } }],
@@ -615,7 +641,7 @@ describe('AgentMicroservice props, one at a time', () => {
       const executor = new AgentMicroservice(p, 'executor', agentProps({ port: 9000 }));
       new AgentMicroservice(p, 'planner', agentProps({ calls: [executor] }));
     });
-    expect(envByName(deployment(s, 'planner'))).toEqual({ AGENT_EXECUTOR_URL: { value: 'http://executor.agents.svc.cluster.local:9000' } });
+    expect(envByName(deployment(s, 'planner'))).toEqual({ AGENT_EXECUTOR_URL: { value: 'http://executor.agents.svc.cluster.local:9000' }, ...OTEL_METRICS_ENV_BY_NAME });
     expect(at(s.get('NetworkPolicy', 'executor'), 'spec.ingress')).toEqual([{
       from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'planner' } } }],
       ports: [{ port: 9000, protocol: 'TCP' }],

@@ -1,7 +1,9 @@
-import { type KubeObject, manifestFiles, type RenderedEnvironment, renderApps } from '../../lib';
+import { type KubeObject, type RenderedEnvironment, renderApps } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { apps } from '../../apps';
 import { at, Synthesized } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
+import { nonEmpty } from '../helpers/lists';
 
 // GIVEN every example app in every environment, rendered once
 const rendered = renderApps(apps);
@@ -109,7 +111,7 @@ describe('emm', () => {
   test.each(envNames)('%s: every Deployment of the app has a readiness probe on /health over port http', (env) => {
     // The observability servers probe their own health endpoints (test/observability), the Redis
     // primary proxy its /ready endpoint (test/redis).
-    for (const deployment of objectsOf('emm', env).all('Deployment').filter((d) => !['observability', 'cache'].includes(labelOf(d, 'app.kubernetes.io/component') ?? ''))) {
+    for (const deployment of nonEmpty(objectsOf('emm', env).all('Deployment').filter((d) => !['observability', 'cache'].includes(labelOf(d, 'app.kubernetes.io/component') ?? '')))) {
       expect({ name: deployment.metadata.name, probe: at(container(deployment), 'readinessProbe.httpGet') })
         .toEqual({ name: deployment.metadata.name, probe: { path: '/health', port: 'http', scheme: 'HTTP' } });
     }

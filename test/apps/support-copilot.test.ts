@@ -33,8 +33,12 @@ const LLM_URL: Record<string, string> = {
   prod: 'http://inference-gateway-istio.gateway-system.svc.cluster.local/v1',
 };
 
-/** Prod runs the observability stack in operator mode: the cluster's Prometheus and collector live in `monitoring`. */
-const scrapedBy = (env: string, port: number): string[] => (env === 'prod' ? [namespacePath('monitoring', port)] : []);
+/**
+ * Prod runs the observability stack in operator mode: the cluster's Prometheus and collector live
+ * in `monitoring`. Only the Prometheus pods (`app.kubernetes.io/name: prometheus`) are admitted, and
+ * only to the metrics port.
+ */
+const scrapedBy = (env: string, port: number): string[] => (env === 'prod' ? [`pods prometheus in namespace monitoring TCP/${port}`] : []);
 const tracesTo = (env: string): string[] => (env === 'prod' ? [namespacePath('monitoring', 4317), namespacePath('monitoring', 4318)] : []);
 
 /** Most replicas a Deployment or StatefulSet can run: its ScaledObject's or HPA's maximum, else its replicas. */
@@ -85,7 +89,7 @@ describe.each(ENVIRONMENTS)('support-copilot in %s', (name) => {
     expect(at(ingress, 'spec.tls')).toEqual([{ hosts: [host], secretName: 'copilot-api-tls' }]);
     expect(at(ingress, 'spec.rules.0.host')).toBe(host);
     expect(at(ingress, 'spec.rules.0.http.paths.0.backend')).toEqual({ service: { name: 'copilot-api', port: { name: 'http' } } });
-    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-api'))).toEqual([namespacePath('ingress-nginx', 8080), ...scrapedBy(name, 8080)].sort());
+    expect(ingressPaths(s.get('NetworkPolicy', 'copilot-api'))).toEqual([namespacePath('ingress-nginx', 8080), ...scrapedBy(name, 9464)].sort());
   });
 
   test('the worker has no Service and no Ingress, and nobody may connect to it, not even scrapers (it names no port) (prod)', () => {

@@ -8,9 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import {
-  AgentMicroservice, type AnalysisMetric, CLUSTER_METRICS, type KubeObject, McpToolService, MCP_TOOL_SIGNALS, HTTP_SERVER_SIGNALS, VLLM_SIGNALS, canaryQueries,
-  DEFAULT_THRESHOLDS, GpuInferencePool, ObservabilityStack, renderApps, revisionPodPattern, toYamlDocuments, type WorkloadSignals,
+  AgentMicroservice, type AnalysisMetric, type KubeObject, McpToolService, MCP_TOOL_SIGNALS, HTTP_SERVER_SIGNALS, VLLM_SIGNALS, canaryQueries, GpuInferencePool, ObservabilityStack, renderApps, revisionPodPattern, type WorkloadSignals,
 } from '../../lib';
+import { CLUSTER_METRICS } from '../../lib/observability/catalog';
+import { DEFAULT_THRESHOLDS } from '../../lib/observability/alerts';
+import { toYamlDocuments } from '../../lib/synth/yaml';
 import { emm } from '../../apps/emm';
 import { describeWithPrograms, makeTempDir, removeTempDir, runProgram } from '../helpers/programs';
 import { at, synth } from '../helpers/synth';

@@ -3,7 +3,7 @@
  * or generated Rollout can make is reported once, with its object and path.
  */
 import { validateManifests } from '../validation';
-import { type JsonObject } from '../validation/util';
+import { type JsonObject } from '../../lib/validation/util';
 import { NAME, NS, synthCanary } from './helpers';
 
 const ROLLOUT = `argoproj.io/v1alpha1 Rollout ${NS}/${NAME}`;

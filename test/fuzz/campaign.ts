@@ -11,10 +11,12 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
-  AgentBatchJob, AgentMicroservice, AgentPlatform, collectProblems, describeValue, EnvValue, type EnvironmentConfig, Environments, ExternalEndpoint,
-  GpuInferencePool, HelmChartWriter, InferenceFallback, InferenceGateway, InferenceRouting, McpToolService, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage, renderPlatform,
+  AgentBatchJob, AgentMicroservice, AgentPlatform, collectProblems, EnvValue, type EnvironmentConfig, Environments, ExternalEndpoint,
+  GpuInferencePool, HelmChartWriter, InferenceFallback, InferenceGateway, InferenceRouting, McpToolService, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage,
   type RenderedEnvironment, ScalingMetric, SecretSource, SharedVolume, SynthesisError,
 } from '../../lib';
+import { describeValue } from '../../lib/core/errors';
+import { renderPlatform } from '../../lib/synth/synthesizer';
 import { HELM_BINARIES, runHelm } from '../helpers/helm';
 import { formatProblems, validateManifests } from '../validation';
 import * as r from './recipes';

@@ -10,7 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { apps } from '../../apps';
 import { HelmChartWriter } from '../../lib';
 import { HELM_BINARIES, runHelm } from '../helpers/helm';
-import { byKey, type ChartSet, parseManifests, render, valueAt, valueLeaves, writeCharts } from './support';
+import { byKey, type ChartSet, parseManifests, render, SCHEMA_ERROR, valueAt, valueLeaves, writeCharts } from './support';
+import { nonEmpty } from '../helpers/lists';
 
 let set: ChartSet;
 beforeAll(() => {
@@ -91,7 +92,7 @@ describe.each(CHART_NAMES)('%s', (name) => {
     expect(ajv.errors ?? null).toBeNull();
     const properties = schema.properties as Record<string, Record<string, unknown>>;
     expect(Object.keys(properties).sort()).toEqual(Object.keys(set.chart(name).values).sort());
-    for (const [key, sub] of Object.entries(properties)) {
+    for (const [key, sub] of nonEmpty(Object.entries(properties))) {
       expect({ key, additionalProperties: sub.additionalProperties }).toEqual({ key, additionalProperties: false });
     }
     // The walk reaches nested objects (image, resources and their sides, inline or as definitions).
@@ -126,12 +127,13 @@ describe.each(CHART_NAMES)('%s', (name) => {
     expect(readme).toContain(`--namespace ${set.chart(name).namespace}`);
   });
 
-  test('templates/_helpers.tpl defines the image helper; every file is in the chart layout', () => {
+  test('templates/_helpers.tpl defines the image helper, NOTES.txt lists the prerequisites; every file is in the chart layout', () => {
     const chart = set.chart(name);
     expect(readText(name, 'templates/_helpers.tpl')).toContain('{{- define "cdk8s-agents.image" -}}');
     const files = [...set.files.keys()].filter((f) => f.startsWith(`helm/${name}/`)).map((f) => f.slice(`helm/${name}/`.length)).sort();
     const templates = chart.env.files.map((f) => `templates/${f.fileName}`);
-    expect(files).toEqual(['.helmignore', 'Chart.yaml', 'README.md', 'templates/_helpers.tpl', ...templates, 'templates/zz-value-checks.yaml', 'values.schema.json', 'values.yaml'].sort());
+    expect(files).toEqual(['.helmignore', 'Chart.yaml', 'README.md', 'templates/NOTES.txt', 'templates/_helpers.tpl', ...templates, 'templates/zz-value-checks.yaml', 'values.schema.json', 'values.yaml'].sort());
+    expect(readText(name, 'templates/NOTES.txt')).toContain(`needs, in the cluster:`);
     // On disk too: nothing else was written.
     const onDisk = fs.readdirSync(chart.dir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())
@@ -174,6 +176,8 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     // The schema travels in the package.
     const rejected = runHelm(helm, ['template', chart.name, archive, '--set', 'bogus=1']);
     expect(rejected.status).not.toBe(0);
+    expect(rejected.stderr).toContain(`Error: ${SCHEMA_ERROR} in the following chart(s):\n${chart.name}:\n`);
+    expect(rejected.stderr).toContain('bogus');
   });
 
   test('helm show values prints values.yaml', () => {

@@ -7,9 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { manifestFiles } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { HELM_BINARIES, runHelm } from '../helpers/helm';
 import { type ChartSet, findObject, parseManifests, render, writeCharts } from './support';
+import { nonEmpty } from '../helpers/lists';
 
 const WORKFLOW_PATH = path.resolve(__dirname, '..', '..', 'docs', 'github-actions-deploy.yml');
 
@@ -96,7 +97,7 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     const rendered = render(helm, chart, sets.flatMap((s) => ['--set', s]));
     expect(rendered.some((o) => o.kind === 'Namespace')).toBe(false);
     const images = JSON.stringify(rendered);
-    for (const tagged of sets.filter((s) => s.includes('.image.tag='))) {
+    for (const tagged of nonEmpty(sets.filter((s) => s.includes('.image.tag=')))) {
       const repository = String((chart.values[tagged.split('.')[0]] as { image: { repository: string } }).image.repository);
       expect(images).toContain(`"${workflow.env.IMAGE_REGISTRY}/${repository}:${SHA}"`);
     }

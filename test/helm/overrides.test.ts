@@ -251,11 +251,9 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
       expect(following.length).toBeGreaterThan(0);
       const { changes, rendered } = changesOf(helm, chart, ['--set', `global.imageRegistry=${MIRROR}`]);
       expect(changes).toEqual(sortChanges(following.map((f) => ({ ...f, after: `${MIRROR}/${String(f.before).slice(String(registry).length + 1)}` }))));
-      // Images naming their own registry (docker.io, public.ecr.aws) stay.
-      const after = imageFields(rendered);
-      for (const field of own) {
-        expect(after).toContainEqual(field);
-      }
+      // Images naming their own registry (docker.io, public.ecr.aws) stay (some charts have none:
+      // the equality above already refuses any change but the expected ones).
+      expect(imageFields(rendered)).toEqual(expect.arrayContaining(own));
       expectValidManifests(rendered);
     });
 

@@ -8,6 +8,7 @@ import { type AgentAppDefinition, AgentMicroservice, Environments, type KubeObje
 import { expectValidManifests } from '../validation';
 import { HELM_BINARIES, runHelm } from '../helpers/helm';
 import { type ChartSet, diffRenders, objectKey, render, writeCharts } from './support';
+import { nonEmpty } from '../helpers/lists';
 
 const HELM_LABELS = ['helm.sh/chart', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by'] as const;
 const CHART_NAMES = apps.flatMap((app) => app.environments.map((env) => `${app.name}-${env.name}`));
@@ -32,7 +33,7 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     const release = `rel-${helm.major}`;
     const rendered = render(helm, chart, [], release);
     expect(rendered).toHaveLength(chart.plain.length);
-    for (const object of rendered) {
+    for (const object of nonEmpty(rendered)) {
       expect({ object: objectKey(object), labels: labelsOf(object) }).toMatchObject({
         object: objectKey(object),
         labels: { 'helm.sh/chart': `${name}-0.1.0`, 'app.kubernetes.io/instance': release, 'app.kubernetes.io/managed-by': 'Helm' },
@@ -44,7 +45,7 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     const changes = diffRenders(chart.plain, rendered);
     expect(changes.filter((c) => !allowed.has(c.path))).toEqual([]);
     expect(changes).toHaveLength(3 * chart.plain.length);
-    for (const change of changes.filter((c) => c.path === 'metadata.labels.app.kubernetes.io/managed-by')) {
+    for (const change of nonEmpty(changes.filter((c) => c.path === 'metadata.labels.app.kubernetes.io/managed-by'))) {
       expect(change.before).toBe('cdk8s-agents');
     }
     expectValidManifests(rendered);
@@ -91,7 +92,7 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     const long = writeCharts([app], { version: '1.0.0-alpha.1+build.20240501.0123456789', standardLabels: true });
     try {
       const rendered = render(helm, long.chart('support-copilot-assistant-staging'), [], 'rel');
-      for (const object of rendered) {
+      for (const object of nonEmpty(rendered)) {
         const value = labelsOf(object)['helm.sh/chart'];
         expect(value.length).toBeLessThanOrEqual(63);
         expect(value).toMatch(LABEL_VALUE);

@@ -8,9 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { apps } from '../../apps';
-import {
-  type AgentAppDefinition, HelmChartWriter, type HelmChartOptions, type KubeObject, manifestFiles, renderApps, type RenderedEnvironment,
-} from '../../lib';
+import { type AgentAppDefinition, HelmChartWriter, type HelmChartOptions, type KubeObject, renderApps, type RenderedEnvironment } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { type HelmBinary, type HelmRun, runHelm } from '../helpers/helm';
 
 /** The message both Helm majors print first when values break values.schema.json. */

@@ -18,6 +18,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   busybox: 'busybox-static',
   python3: 'python3',
   promtool: 'prometheus',
+  prometheus: 'prometheus',
   amtool: 'prometheus-alertmanager',
   alertmanager: 'prometheus-alertmanager',
   'prometheus-alertmanager': 'prometheus-alertmanager',

@@ -1,6 +1,8 @@
-import { App, type Chart } from 'cdk8s';
-import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, renderPlatform, SynthesisError } from '../../lib';
+import { ApiObject, App, type Chart } from 'cdk8s';
+import { AgentPlatform, collectProblems, type EnvironmentConfig, Environments, type KubeObject, SynthesisError } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
 import { expectValidManifests } from '../validation';
+import { ApiObjectRenderer } from '../../lib/synth/render';
 
 /** The objects of one synthesized platform, with finders. */
 export class Synthesized {
@@ -83,3 +85,25 @@ export function synthesisErrorOf(fn: () => unknown): SynthesisError {
   }
   throw new Error('expected a SynthesisError, nothing was thrown');
 }
+
+/**
+ * Every object of a chart as it would render, without validating it first: for tests that look
+ * into what an app with problems contains (renderPlatform refuses such an app).
+ */
+export function renderUnvalidated(platform: Chart): KubeObject[] {
+  const renderer = new ApiObjectRenderer(platform);
+  return platform.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => renderer.render(o));
+}
+
+/**
+ * The variables an agent or tool gets with its metrics on the separate default port 9464: they
+ * make an OpenTelemetry SDK serve Prometheus metrics there (the metrics contract, README).
+ */
+export const OTEL_METRICS_ENV = [
+  { name: 'OTEL_METRICS_EXPORTER', value: 'prometheus' },
+  { name: 'OTEL_EXPORTER_PROMETHEUS_HOST', value: '0.0.0.0' },
+  { name: 'OTEL_EXPORTER_PROMETHEUS_PORT', value: '9464' },
+] as const;
+
+/** `OTEL_METRICS_ENV` by name, as `envByName`-style helpers return variables. */
+export const OTEL_METRICS_ENV_BY_NAME: Readonly<Record<string, { value: string }>> = Object.fromEntries(OTEL_METRICS_ENV.map((e) => [e.name, { value: e.value }]));

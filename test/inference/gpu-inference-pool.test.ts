@@ -1,7 +1,7 @@
 import {
   AgentBatchJob, AgentMicroservice, Environments, ExternalEndpoint, GpuInferencePool, InferenceFallback, ScalingMetric, SecretSource,
 } from '../../lib';
-import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
+import { at, OTEL_METRICS_ENV_BY_NAME, problemsOf, synth, type Synthesized } from '../helpers/synth';
 import {
   AGENT_IMAGE, dev, expectOneProblem, MODEL_DIR, poolProps, problemsOfPool, prod, REPOSITORY, synthPool, synthPoolAndAgent,
 } from './helpers';
@@ -295,6 +295,7 @@ describe('GpuInferencePool: API key', () => {
       OPENAI_BASE_URL: { value: POOL_URL },
       OPENAI_MODEL: { value: REPOSITORY },
       OPENAI_API_KEY: ref,
+      ...OTEL_METRICS_ENV_BY_NAME,
     });
   });
 
@@ -366,7 +367,7 @@ describe('GpuInferencePool: the development fallback', () => {
     expect(s.all('PersistentVolumeClaim')).toEqual([]);
     expect(s.all('Job')).toEqual([]);
     // AND the agent asks for the fallback model at the pool's Service
-    expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: 'Qwen/Qwen2.5-0.5B-Instruct' } });
+    expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: 'Qwen/Qwen2.5-0.5B-Instruct' }, ...OTEL_METRICS_ENV_BY_NAME });
   });
 
   test('cpuModel with its own image, context length and resources', () => {
@@ -404,6 +405,7 @@ describe('GpuInferencePool: the development fallback', () => {
       OPENAI_BASE_URL: { value: 'https://api.openai.com/v1' },
       OPENAI_MODEL: { value: 'gpt-4o-mini' },
       OPENAI_API_KEY: { valueFrom: { secretKeyRef: { name: 'openai', key: 'api-key' } } },
+      ...OTEL_METRICS_ENV_BY_NAME,
     });
     expect(egressPaths(s.get('NetworkPolicy', 'support-agent'))).toEqual(withDns(INTERNET_HTTPS));
   });
@@ -449,6 +451,7 @@ describe('GpuInferencePool: wiring', () => {
     expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({
       OPENAI_BASE_URL: { value: POOL_URL },
       OPENAI_MODEL: { value: 'llama-3.1-8b-instruct' },
+      ...OTEL_METRICS_ENV_BY_NAME,
     });
     expect(egressPaths(s.get('NetworkPolicy', 'support-agent'))).toEqual(withDns(podPath(NAME, 8000)));
     expect(ingressPaths(s.get('NetworkPolicy', NAME))).toEqual([podPath('support-agent', 8000)]);
@@ -461,7 +464,7 @@ describe('GpuInferencePool: wiring', () => {
       agent.useInference(new GpuInferencePool(p, NAME, poolProps()));
     }, prod());
     // THEN
-    expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: REPOSITORY } });
+    expect(envOf(mainContainer(s.get('Deployment', 'support-agent')))).toEqual({ OPENAI_BASE_URL: { value: POOL_URL }, OPENAI_MODEL: { value: REPOSITORY }, ...OTEL_METRICS_ENV_BY_NAME });
     expect(ingressPaths(s.get('NetworkPolicy', NAME))).toEqual([podPath('support-agent', 8000)]);
     expect(indexOf(s.objects, 'Deployment', NAME)).toBeLessThan(indexOf(s.objects, 'Deployment', 'support-agent'));
     expect(indexOf(s.objects, 'Service', NAME)).toBeLessThan(indexOf(s.objects, 'Deployment', 'support-agent'));

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { renderApps, toYaml } from '../../lib';
+import { renderApps } from '../../lib';
+import { toYaml } from '../../lib/synth/yaml';
 import { supportCopilot } from '../../apps/support-copilot';
 import { ObservabilityStack } from '../../lib';
 import { ruleFile } from '../../lib/observability/configs/prometheus';

@@ -5,7 +5,7 @@ import {
   InferenceRouting, type KubeObject,
 } from '../../lib';
 import { ENDPOINT_PICKER_FLAGS, ENDPOINT_PICKER_VERSION, endpointPickerArgumentProblems } from '../../lib/inference/endpoint-picker-flags';
-import { at, synth, type Synthesized } from '../helpers/synth';
+import { at, OTEL_METRICS_ENV_BY_NAME, synth, type Synthesized } from '../helpers/synth';
 import { formatProblems, validateManifests } from '../validation';
 import { AGENT_IMAGE, dev, poolProps, prod, REPOSITORY } from './helpers';
 import { egressPaths, envOf, ingressPaths, mainContainer, podPath, podSpec, withDns } from './pods';
@@ -171,6 +171,8 @@ describe('wiring and NetworkPolicies', () => {
       expect(envOf(mainContainer(s.get(kind, name)))).toEqual({
         OPENAI_BASE_URL: { value: 'http://inference-gateway-istio.gateway-system.svc.cluster.local/v1' },
         OPENAI_MODEL: { value: REPOSITORY },
+        // A service exposes its OpenTelemetry metrics on their own port; a batch job is not scraped.
+        ...(kind === 'Deployment' ? OTEL_METRICS_ENV_BY_NAME : {}),
       });
     }
   });

@@ -1,10 +1,10 @@
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  AgentMicroservice, AgentPlatform, Environments, ExternalEndpoint, McpToolService, McpTransport, renderPlatform, SecretSource,
-  type StdioBridgeOptions,
+  AgentMicroservice, AgentPlatform, Environments, ExternalEndpoint, McpToolService, McpTransport, SecretSource, type StdioBridgeOptions,
 } from '../../lib';
-import { at, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
+import { renderPlatform } from '../../lib/synth/synthesizer';
+import { at, OTEL_METRICS_ENV, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
 
 const NS = 'agents';
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'];
@@ -75,7 +75,8 @@ describe('defaults', () => {
     expect(t?.mcpPath).toBe('/mcp');
     expect(t?.transport).toBe(McpTransport.STREAMABLE_HTTP);
     expect(t?.transport).toBe('streamable-http');
-    expect(mainContainer(s, 'jd-classifier').ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    // AND metrics on their own port, which the Service leaves out
+    expect(mainContainer(s, 'jd-classifier').ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(serviceSpec(s, 'jd-classifier').ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]);
     expect(serviceSpec(s, 'jd-classifier').type).toBe('ClusterIP');
   });
@@ -429,6 +430,7 @@ describe('credentials and egress', () => {
       { name: 'CONFLUENCE_URL', valueFrom: { secretKeyRef: { name: 'confluence-credentials', key: 'base_url' } } },
       { name: 'CONFLUENCE_USERNAME', valueFrom: { secretKeyRef: { name: 'confluence-credentials', key: 'username' } } },
       { name: 'CONFLUENCE_PASSWORD', valueFrom: { secretKeyRef: { name: 'confluence-credentials', key: 'password' } } },
+      ...OTEL_METRICS_ENV,
     ]);
     expect(s.all('Secret')).toEqual([]);
   });
@@ -473,6 +475,7 @@ describe('McpToolService.fromServiceName()', () => {
     expect(mainContainer(s, 'planner').env).toEqual([
       { name: 'MCP_WEB_SEARCH_URL', value: 'http://web-search.shared-tools.svc.cluster.local:8080/mcp' },
       { name: 'MCP_WEB_SEARCH_TRANSPORT', value: 'streamable-http' },
+      ...OTEL_METRICS_ENV,
     ]);
     expect(at(s.get('NetworkPolicy', 'planner'), 'spec.egress.1')).toEqual({
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shared-tools' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web-search' } } }],

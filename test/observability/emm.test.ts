@@ -1,4 +1,4 @@
-import { ObservabilityMode, ObservabilityStack, renderApps, ScrapeMethod, type Workload } from '../../lib';
+import { collectNotices, formatNotice, ObservabilityMode, ObservabilityStack, renderApps, ScrapeMethod, type Workload } from '../../lib';
 import { emm } from '../../apps/emm';
 import { at, Synthesized } from '../helpers/synth';
 import { envMap } from './helpers';
@@ -25,6 +25,11 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     expect(stack.servers.map((w) => w.name).sort()).toEqual(['alertmanager', 'grafana', 'kube-state-metrics', 'otel-collector', 'prometheus', 'tempo']);
   });
 
+  test('the scrape ports, written out: 9464 for every agent and tool, 9121 for the Redis exporter', () => {
+    const ports = Object.fromEntries(APP_WORKLOADS.map((w) => [w, (at(controller(w), 'spec.template.metadata.annotations') as Record<string, string>)['prometheus.io/port']]));
+    expect(ports).toEqual(Object.fromEntries(APP_WORKLOADS.map((w) => [w, w === 'redis-cache' ? '9121' : '9464'])));
+  });
+
   test('every workload of emm is scraped, through its prometheus.io annotations', () => {
     const targets = stack.scrapeTargets().filter((t) => !(stack.servers as Workload[]).includes(t.workload));
     // staging and prod run the Redis replicated, with HAProxy in front of it
@@ -45,13 +50,25 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     }
   });
 
-  test('alerts go to Slack, the webhook URL read from a Secret file', () => {
+  test(name === 'dev'
+    ? 'dev: no Secret nothing creates: alerts stay in Alertmanager (no Slack), Grafana generates its admin password'
+    : 'alerts go to Slack, the webhook URL read from a Secret file; both Secrets come from External Secrets', () => {
     const volumes = at(s.get('StatefulSet', 'alertmanager'), 'spec.template.spec.volumes') as { name: string; secret?: { secretName: string } }[];
-    expect(volumes.find((v) => v.name === 'slack')?.secret?.secretName).toBe('alertmanager-slack');
+    const grafanaEnv = envMap(s.get('Deployment', 'grafana'));
     expect(JSON.stringify(env.objects)).not.toContain('hooks.slack.com/services');
-    if (name !== 'dev') {
+    if (name === 'dev') {
+      expect(volumes.filter((v) => v.secret)).toEqual([]);
+      // AND the generated password is said, not silent
+      expect(collectNotices(env.platform).filter((n) => n.field === 'grafana.adminPassword').map(formatNotice)).toEqual([
+        '[emm-dev/observability] grafana.adminPassword: asked for the default admin password, from the Secret "grafana-admin" (key "admin-password"); rendered a random password generated when the Grafana pod starts (kubectl exec deploy/grafana -- cat /etc/grafana/admin/password), because environment "dev" is a development one whose secrets backend is "existing": nothing would create that Secret and the pod would wait for it',
+      ]);
+      expect(grafanaEnv.GF_SECURITY_ADMIN_PASSWORD__FILE.value).toBe('/etc/grafana/admin/password');
+      expect(grafanaEnv).not.toHaveProperty('GF_SECURITY_ADMIN_PASSWORD');
+    } else {
+      expect(volumes.find((v) => v.name === 'slack')?.secret?.secretName).toBe('alertmanager-slack');
       expect(at(s.get('ExternalSecret', 'alertmanager-slack'), 'spec.data')).toEqual([{ secretKey: 'webhook-url', remoteRef: { key: `${name}/slack/alerts-webhook-url` } }]);
       expect(at(s.get('ExternalSecret', 'grafana-admin'), 'spec.data.0.secretKey')).toBe('admin-password');
+      expect(grafanaEnv.GF_SECURITY_ADMIN_PASSWORD.valueFrom).toEqual({ secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } });
     }
   });
 

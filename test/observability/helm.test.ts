@@ -94,3 +94,22 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     expect(at(container('Deployment', 'grafana'), 'resources.limits.memory')).toBe('1Gi');
   });
 });
+
+test('emm dev: one image value moves Grafana and the init container that generates its password', () => {
+  const dev = renderApps([emm]).find((e) => e.environment === 'dev');
+  const helm = HELM_BINARIES[1];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-agents-observability-dev-'));
+  try {
+    for (const [file, content] of new HelmChartWriter({ version: '0.1.0' }).chartFiles(dev ?? prod)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    const run = runHelm(helm, ['template', 'emm', dir, '--set', 'grafana.image.tag=11.5.0']);
+    expect(run.status).toBe(0);
+    const grafana = yaml.parseAllDocuments(run.stdout).map((d) => d.toJSON() as KubeObject).find((o) => o?.kind === 'Deployment' && o.metadata.name === 'grafana');
+    expect([at(grafana, 'spec.template.spec.containers.0.image'), at(grafana, 'spec.template.spec.initContainers.0.name'), at(grafana, 'spec.template.spec.initContainers.0.image')])
+      .toEqual(['docker.io/grafana/grafana:11.5.0', 'admin-password', 'docker.io/grafana/grafana:11.5.0']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -19,10 +19,10 @@ test('no server: the stack renders only monitors, the rule and the dashboards', 
   expect(s.all('StatefulSet').map((o) => o.metadata.name).sort()).toEqual(['cache', 'queue']);
 });
 
-test('a ServiceMonitor for each workload whose Service exposes its metrics, a PodMonitor for the others', () => {
+test('a ServiceMonitor for each workload whose Service exposes its metrics (vLLM), a PodMonitor for the others (metrics on their own port)', () => {
   const byMethod = (method: ScrapeMethod) => app.stack.scrapeTargets().filter((t) => t.method === method).map((t) => t.workload.name).sort();
-  expect(byMethod(ScrapeMethod.SERVICE_MONITOR)).toEqual(['llm', 'search-tool', 'support-agent']);
-  expect(byMethod(ScrapeMethod.POD_MONITOR)).toEqual(['cache', 'cache-proxy', 'queue', 'queue-proxy', 'worker']);
+  expect(byMethod(ScrapeMethod.SERVICE_MONITOR)).toEqual(['llm']);
+  expect(byMethod(ScrapeMethod.POD_MONITOR)).toEqual(['cache', 'cache-proxy', 'queue', 'queue-proxy', 'search-tool', 'support-agent', 'worker']);
   expect(s.all('ServiceMonitor').map((o) => o.metadata.name).sort()).toEqual(byMethod(ScrapeMethod.SERVICE_MONITOR));
   expect(s.all('PodMonitor').map((o) => o.metadata.name).sort()).toEqual(byMethod(ScrapeMethod.POD_MONITOR));
   // the batch job serves no metrics: no monitor
@@ -30,19 +30,28 @@ test('a ServiceMonitor for each workload whose Service exposes its metrics, a Po
 });
 
 test('monitors carry the Prometheus selector labels and give series the workload label', () => {
-  const agent = s.get('ServiceMonitor', 'support-agent');
+  const agent = s.get('PodMonitor', 'support-agent');
   expect(agent.metadata.labels).toEqual(expect.objectContaining(RELEASE));
   expect(at(agent, 'spec.selector')).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'support-agent' } });
   expect(at(agent, 'spec.namespaceSelector')).toEqual({ matchNames: ['agents'] });
-  expect(at(agent, 'spec.endpoints.0')).toEqual({
-    port: 'http',
+  expect(at(agent, 'spec.podMetricsEndpoints')).toEqual([{
+    port: 'metrics',
     path: '/metrics',
     relabelings: [
-      { sourceLabels: ['__meta_kubernetes_service_name'], action: 'keep', regex: 'support-agent' },
       { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'workload', action: 'replace' },
       { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'], targetLabel: 'component', action: 'replace' },
     ],
-  });
+  }]);
+  const llm = s.get('ServiceMonitor', 'llm');
+  expect(at(llm, 'spec.endpoints')).toEqual([{
+    port: 'http',
+    path: '/metrics',
+    relabelings: [
+      { sourceLabels: ['__meta_kubernetes_service_name'], action: 'keep', regex: 'llm' },
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'workload', action: 'replace' },
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'], targetLabel: 'component', action: 'replace' },
+    ],
+  }]);
   const redis = s.get('PodMonitor', 'cache');
   expect(redis.metadata.labels).toEqual(expect.objectContaining(RELEASE));
   expect(at(redis, 'spec.podMetricsEndpoints.0')).toEqual(expect.objectContaining({ port: 'metrics', path: '/metrics' }));
@@ -62,7 +71,7 @@ test('workloads that emit traces send to the given collector; HTTP on 4318 switc
 
 test('without otlpEndpoint, no telemetry variable and no egress to the monitoring namespace', () => {
   const none = synthSample(operator()).s;
-  expect(Object.keys(envMap(none.get('Deployment', 'support-agent'))).filter((n) => n.startsWith('OTEL_'))).toEqual([]);
+  expect(Object.keys(envMap(none.get('Deployment', 'support-agent'))).filter((n) => n.startsWith('OTEL_') && !n.startsWith('OTEL_METRICS_') && !n.startsWith('OTEL_EXPORTER_PROMETHEUS_'))).toEqual([]);
   expect(JSON.stringify(at(none.get('NetworkPolicy', 'support-agent'), 'spec.egress'))).not.toContain('"monitoring"');
 });
 
@@ -90,7 +99,7 @@ test('support-copilot runs on kube-prometheus-stack in prod: monitors, rules and
     expectValidManifests(env.objects);
     const monitoring = env.objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect([env.environment, monitoring]).toEqual([env.environment, env.environment === 'prod'
-      ? ['PodMonitor/task-queue', 'PodMonitor/task-queue-proxy', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/copilot-api', 'ServiceMonitor/llm', 'ServiceMonitor/llm-epp']
+      ? ['PodMonitor/copilot-api', 'PodMonitor/task-queue', 'PodMonitor/task-queue-proxy', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/llm', 'ServiceMonitor/llm-epp']
       : []]);
   }
   const prod = new Synthesized(rendered[2].objects);

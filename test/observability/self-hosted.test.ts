@@ -264,6 +264,8 @@ test('mode none renders nothing and adds nothing to the workloads', () => {
   // THEN no server, no monitor, no dashboard, no OTEL variable, no annotation beyond the workload's own
   expect(none.app.stack.servers).toEqual([]);
   expect(none.s.objects.filter((o) => o.metadata.name === 'test-dashboards' || o.apiVersion.startsWith('monitoring.coreos.com'))).toEqual([]);
-  expect(Object.keys(envMap(none.s.get('Deployment', 'support-agent'))).filter((n) => n.startsWith('OTEL_') || n.startsWith('LANGFUSE_'))).toEqual([]);
+  // (the agent's own metrics variables stay: they belong to its metrics port, not to the stack)
+  expect(Object.keys(envMap(none.s.get('Deployment', 'support-agent'))).filter((n) => n.startsWith('OTEL_') || n.startsWith('LANGFUSE_')))
+    .toEqual(['OTEL_METRICS_EXPORTER', 'OTEL_EXPORTER_PROMETHEUS_HOST', 'OTEL_EXPORTER_PROMETHEUS_PORT']);
   expect(none.app.stack.scrapeTargets()).toEqual([]);
 });

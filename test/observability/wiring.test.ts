@@ -72,6 +72,22 @@ describe('self-hosted', () => {
     ]);
   });
 
+  test('the scrape annotations, written out: metrics ports of their own for agents, tools and Redis', () => {
+    const annotations = (name: string) => {
+      const kind = s.find('StatefulSet', name) ? 'StatefulSet' : 'Deployment';
+      const all = at(s.get(kind, name), 'spec.template.metadata.annotations') as Record<string, string>;
+      return [all['prometheus.io/scrape'], all['prometheus.io/port'], all['prometheus.io/path']];
+    };
+    expect(Object.fromEntries(['support-agent', 'worker', 'search-tool', 'cache', 'queue', 'llm'].map((n) => [n, annotations(n)]))).toEqual({
+      'support-agent': ['true', '9464', '/metrics'],
+      worker: ['true', '9464', '/metrics'],
+      'search-tool': ['true', '9464', '/metrics'],
+      cache: ['true', '9121', '/metrics'],
+      queue: ['true', '9121', '/metrics'],
+      llm: ['true', '8000', '/metrics'],
+    });
+  });
+
   test('every annotated target carries prometheus.io/scrape, port and path on its pods', () => {
     for (const target of app.stack.scrapeTargets().filter((t) => t.method === ScrapeMethod.ANNOTATIONS)) {
       const kind = s.find('StatefulSet', target.workload.name) ? 'StatefulSet' : 'Deployment';
@@ -116,7 +132,9 @@ describe('self-hosted', () => {
   });
 
   test('exactly the derived edges, between every pod of the app: nothing more, nothing less', () => {
-    // GIVEN the declared wiring of the app (written here) and the observability edges (from the stack's API)
+    // GIVEN the declared wiring of the app and the observability paths, written here: Prometheus to
+    // every metrics port (agents and tools on 9464, Redis exporters on 9121, vLLM on its API port
+    // 8000, the servers on theirs), every tracing workload to the collector, the servers' own paths
     const app1: readonly string[] = [
       'support-agent -> cache:6379', 'search-tool -> cache:6379', 'worker -> queue:6379',
       'support-agent -> search-tool:8080', 'support-agent -> llm:8000',
@@ -125,13 +143,20 @@ describe('self-hosted', () => {
       'support-agent -> cache-proxy:6379', 'search-tool -> cache-proxy:6379', 'worker -> queue-proxy:6379',
       'cache -> cache:6379', 'cache -> cache:26379', 'queue -> queue:6379', 'queue -> queue:26379', 'cache-proxy -> cache:6379', 'queue-proxy -> queue:6379',
     ];
+    const scraped = [
+      'cache:9121', 'cache-proxy:8404', 'queue:9121', 'queue-proxy:8404', 'search-tool:9464', 'support-agent:9464', 'worker:9464', 'llm:8000',
+      'alertmanager:9093', 'grafana:3000', 'tempo:3200', 'otel-collector:8889', 'kube-state-metrics:8080',
+    ];
+    const tracing = ['llm', 'search-tool', 'support-agent', 'worker'];
     const observability = [
-      ...app.stack.scrapeTargets().filter((t) => t.method !== ScrapeMethod.SELF).map((t) => `prometheus -> ${t.workload.name}:${t.endpoint.port}`),
-      ...app.stack.telemetryClients().flatMap((c) => [`${c.name} -> otel-collector:4317`, `${c.name} -> otel-collector:4318`]),
+      ...scraped.map((target) => `prometheus -> ${target}`),
+      ...tracing.flatMap((c) => [`${c} -> otel-collector:4317`, `${c} -> otel-collector:4318`]),
       'otel-collector -> tempo:4317', 'grafana -> prometheus:9090', 'grafana -> tempo:3200', 'prometheus -> alertmanager:9093',
     ];
-    // THEN the policies allow exactly them
-    expect([...allowedEdges(model, pods)].sort()).toEqual([...new Set([...app1, ...observability])].sort());
+    // THEN the policies allow exactly them (the CronJob's pods send traces too; the model has none of its pods here)
+    expect([...allowedEdges(model, pods)].filter((e) => !e.startsWith('reindex ')).sort()).toEqual([...new Set([...app1, ...observability])].sort());
+    // AND the stack's API says the same
+    expect(app.stack.scrapeTargets().filter((t) => t.method !== ScrapeMethod.SELF).map((t) => `${t.workload.name}:${t.endpoint.port}`).sort()).toEqual([...scraped].sort());
   });
 
   test('to the internet: Slack from Alertmanager, Langfuse from the collector and the traced agent, the API server from Prometheus and kube-state-metrics', () => {
@@ -256,7 +281,9 @@ test('self-hosted, a workload created after the stack is still scraped and trace
   const { model, pod } = clusterOf(out);
   // THEN Prometheus scrapes it and it sends to the collector
   expect(stack.scrapeTargets().map((t) => t.workload.name)).toContain('late-agent');
-  expect(model.allows(pod('prometheus'), pod('late-agent'), 8080)).toBe(true);
+  expect(model.allows(pod('prometheus'), pod('late-agent'), 9464)).toBe(true);
+  // AND only on the metrics port: the app port stays closed to the scraper
+  expect(model.allows(pod('prometheus'), pod('late-agent'), 8080)).toBe(false);
   expect(model.allows(pod('late-agent'), pod('otel-collector'), 4317)).toBe(true);
   expect(envMap(out.get('Deployment', 'late-agent')).OTEL_SERVICE_NAME.value).toBe('late-agent');
 });

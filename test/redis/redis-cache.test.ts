@@ -3,7 +3,7 @@ import {
   RedisUsage, SecretBackend, SecretSource,
 } from '../../lib';
 import { at, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
-import { envOf, ingressPaths, namespacePath, podPath } from '../inference/pods';
+import { envOf, ingressPaths, podPath } from '../inference/pods';
 
 const NS = 'agents';
 const GiB = 2 ** 30;
@@ -459,9 +459,14 @@ describe('exporter', () => {
     expect(JSON.stringify(s.get('StatefulSet', 'redis'))).not.toContain('9121');
   });
 
-  test('with the Prometheus operator, the monitoring namespace is admitted on 9121 only', () => {
+  test('with the Prometheus operator, only the Prometheus pods of the monitoring namespace are admitted, on 9121 only', () => {
+    // GIVEN
     const s = synth(single(), Environments.prod({ namespace: NS, observability: { mode: ObservabilityMode.OPERATOR } }));
-    expect(ingressPaths(s.get('NetworkPolicy', 'redis'))).toEqual([namespacePath('monitoring', 9121)]);
+    // THEN
+    expect(at(s.get('NetworkPolicy', 'redis'), 'spec.ingress')).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ port: 9121, protocol: 'TCP' }],
+    }]);
   });
 });
 

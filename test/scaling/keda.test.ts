@@ -7,6 +7,7 @@ import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
 import { validateManifests } from '../validation';
 import { expectOneProblem } from '../inference/helpers';
 import { ingressPaths, namespacePath, podPath, podSpec } from '../inference/pods';
+import { nonEmpty } from '../helpers/lists';
 
 const WORKER = 'task-worker';
 const CACHE = 'task-queue';
@@ -337,7 +338,7 @@ describe('KEDA objects against the CRD schemas and the autoscaler rules', () => 
     expect(validateManifests(s.objects)).toEqual([]);
     expect(s.all('TriggerAuthentication')).toHaveLength(3);
     const authNames = new Set(s.all('TriggerAuthentication').map((o) => o.metadata.name));
-    for (const trigger of triggersOf(s)) {
+    for (const trigger of nonEmpty(triggersOf(s))) {
       if (trigger.authenticationRef) {
         expect(authNames.has(trigger.authenticationRef.name)).toBe(true);
       }

@@ -5,6 +5,7 @@ import {
 import { at, platformFor, problemsOf, synth, type Synthesized } from '../helpers/synth';
 import { expectOneProblem } from '../inference/helpers';
 import { egressPaths, envOf, ingressPaths, mainContainer, nameLabel, podPath, podSpec, withDns } from '../inference/pods';
+import { nonEmpty } from '../helpers/lists';
 
 const WORKER = 'task-worker';
 const CACHE = 'task-queue';
@@ -51,7 +52,7 @@ describe('AgentMode.WORKER', () => {
   });
 
   test('the component label is `worker`, on every object of the worker and on its pods', () => {
-    for (const object of ownObjects(s)) {
+    for (const object of nonEmpty(ownObjects(s))) {
       expect((object.metadata.labels as Record<string, string>)['app.kubernetes.io/component']).toBe('worker');
     }
     expect((at(deployment(s), 'spec.template.metadata.labels') as Record<string, string>)['app.kubernetes.io/component']).toBe('worker');
@@ -90,7 +91,11 @@ describe('AgentMode.WORKER', () => {
     expect(at(deployment(s), 'spec.template.metadata.annotations')).toBeUndefined();
     const worker = buildWorker(platformFor(prod()));
     expect(worker.metricsEndpoints()).toEqual([]);
-    expect(worker.signals()).toEqual({ metrics: [] });
+    expect(worker.signals()).toEqual({
+      metrics: [],
+      // its queue's length, which the Redis's exporter reports: the lag alert fires above 5 items x 10 replicas
+      consumedQueues: [{ source: 'task-queue', metric: 'redis_key_size', labels: { db: 'db0', key: 'support-tasks' }, backlogAbove: 50 }],
+    });
   });
 });
 
@@ -110,7 +115,11 @@ describe('AgentMode.WORKER without a port', () => {
     expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9102', 'prometheus.io/path': '/metrics' });
     const worker = buildWorker(platformFor(prod()), { metrics: { port: 9102 } });
     expect(worker.metricsEndpoints()).toEqual([{ port: 9102, portName: 'metrics', path: '/metrics' }]);
-    expect(worker.signals()).toEqual({ metrics: [] });
+    expect(worker.signals()).toEqual({
+      metrics: [],
+      // its queue's length, which the Redis's exporter reports: the lag alert fires above 5 items x 10 replicas
+      consumedQueues: [{ source: 'task-queue', metric: 'redis_key_size', labels: { db: 'db0', key: 'support-tasks' }, backlogAbove: 50 }],
+    });
   });
 
   test('metrics.enabled without a metrics port is refused', () => {
@@ -119,12 +128,12 @@ describe('AgentMode.WORKER without a port', () => {
     })).toEqual([`[test/${WORKER}] metrics.port: is required: a worker without a port serves metrics only on the port you name here`]);
   });
 
-  test('with a port: the HTTP port, probes on /health there, scraped there', () => {
+  test('with a port: the HTTP port, probes on /health there, scraped on the separate metrics port', () => {
     const s = synthWorker({ port: 8080, healthCheck: undefined });
     const c = mainContainer(deployment(s));
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(c.readinessProbe?.httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
-    expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+    expect(at(deployment(s), 'spec.template.metadata.annotations')).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464', 'prometheus.io/path': '/metrics' });
     expect(s.find('Service', WORKER)).toBeUndefined();
   });
 });

@@ -1,9 +1,12 @@
 import * as fc from 'fast-check';
 import {
-  AgentMicroservice, collectProblems, type EnvironmentConfig, Environments, type KubeObject, RedisCacheStatefulSet, renderPlatform, SecretBackend,
-  SecretSource, toYamlDocuments,
+  AgentMicroservice, collectProblems, type EnvironmentConfig, Environments, type KubeObject, RedisCacheStatefulSet, SecretBackend, SecretSource,
+  SynthesisError,
 } from '../../lib';
-import { platformFor } from '../helpers/synth';
+import { renderPlatform } from '../../lib/synth/synthesizer';
+import { toYamlDocuments } from '../../lib/synth/yaml';
+import { platformFor, renderUnvalidated } from '../helpers/synth';
+import { nonEmpty } from '../helpers/lists';
 
 // Property: whatever the keys, the environment (dev, staging, prod), the environment's backend,
 // the per-secret backend and whether literals are allowed, no rendered object other than the
@@ -75,8 +78,10 @@ function render(s: Scenario): { objects: KubeObject[]; problems: string[]; secre
     env: Object.fromEntries(s.keys.map((k, i) => [`VALUE_${i}`, source.envValue(k)])),
   });
   const problems = collectProblems(platform);
-  const objects = renderPlatform(platform).flatMap((f) => [...f.objects]);
-  return { objects, problems, secretName: source.secretName, literals };
+  if (problems.length > 0) {
+    expect(() => renderPlatform(platform)).toThrow(SynthesisError);
+  }
+  return { objects: renderUnvalidated(platform), problems, secretName: source.secretName, literals };
 }
 
 describe('SecretSource literal values (property)', () => {
@@ -89,7 +94,7 @@ describe('SecretSource literal values (property)', () => {
 
       // THEN no other object holds any marker, in its fields or in its YAML
       const markers = s.markers.slice(0, s.keys.length);
-      for (const object of objects.filter((o) => !isOptInSecret(o))) {
+      for (const object of nonEmpty(objects.filter((o) => !isOptInSecret(o)))) {
         const found = strings(object).filter((text) => markers.some((m) => text.includes(m)));
         expect([`${object.kind}/${object.metadata.name}`, found]).toEqual([`${object.kind}/${object.metadata.name}`, []]);
         const yaml = toYamlDocuments([object]);
@@ -119,10 +124,10 @@ describe('SecretSource literal values (property)', () => {
         ...(s.secretBackend ? { backend: s.secretBackend } : {}),
         encryptedData: Object.fromEntries(s.keys.map((k, i) => [k, `Ag${s.markers[i]}`])),
       });
-      const objects = renderPlatform(platform).flatMap((f) => [...f.objects]);
+      const objects = renderUnvalidated(platform);
       // THEN no plain Secret exists, and encrypted data only appears in a SealedSecret
       expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-      for (const object of objects.filter((o) => o.kind !== 'SealedSecret')) {
+      for (const object of nonEmpty(objects.filter((o) => o.kind !== 'SealedSecret'))) {
         expect(strings(object).filter((text) => s.markers.some((m) => text.includes(m)))).toEqual([]);
       }
     }), { numRuns: 100 });

@@ -1,7 +1,7 @@
 import {
   AgentMicroservice, type AgentPlatform, type EnvironmentConfig, Environments, EnvValue, SecretBackend, SecretSource, type SecretSourceProps,
 } from '../../lib';
-import { at, problemsOf, synth } from '../helpers/synth';
+import { at, OTEL_METRICS_ENV, problemsOf, synth } from '../helpers/synth';
 
 const NS = 'agents';
 
@@ -42,6 +42,7 @@ describe('existing backend', () => {
     // THEN
     expect(at(s.get('Deployment', 'planner'), 'spec.template.spec.containers.0.env')).toEqual([
       { name: 'CONFLUENCE_PASSWORD', valueFrom: { secretKeyRef: { name: 'confluence-credentials', key: 'password' } } },
+      ...OTEL_METRICS_ENV,
     ]);
   });
 });

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { OUTPUT_MARKER, SynthesisError, writeAtomically } from '../../lib';
+import { OUTPUT_MARKER, SynthesisError } from '../../lib';
+import { writeAtomically } from '../../lib/synth/synthesizer';
 
 let root: string;
 beforeEach(() => {

@@ -4,11 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
-  AgentMicroservice, type AgentAppDefinition, Environments, type IOutputWriter, manifestFiles, McpToolService,
-  OUTPUT_MARKER, renderApps, synthesize,
+  AgentMicroservice, type AgentAppDefinition, Environments, type IOutputWriter, McpToolService,
+  OUTPUT_MARKER, prerequisiteFiles, renderApps, synthesize,
 } from '../../lib';
+import { manifestFiles } from '../../lib/synth/synthesizer';
 import { synthesisErrorOf } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
+import { nonEmpty } from '../helpers/lists';
 
 const IMAGE = 'ghcr.io/acme/agent:1.0.0';
 
@@ -62,28 +64,31 @@ function hashTree(dir: string): Record<string, string> {
 }
 
 describe('synthesize() output', () => {
-  test('writes manifests/<app>/<env>/*.yaml, exactly the files manifestFiles() lists, with valid objects', () => {
+  test('writes manifests/<app>/<env>/*.yaml, exactly the files manifestFiles() lists, with valid objects, and PREREQUISITES.md next to them', () => {
     // WHEN
     const outdir = path.join(root, 'out');
     const report = synthesize([agents, evaluation], { outdir });
-    // THEN the files on disk are the rendered ones
-    const expected = manifestFiles(report.environments);
+    // THEN the files on disk are the rendered ones and the prerequisites of each environment
+    const expected = new Map([...manifestFiles(report.environments), ...prerequisiteFiles(report.environments)]);
     expect(listFiles(outdir)).toEqual([...expected.keys()].sort());
     expect(listFiles(outdir)).toEqual([
       'manifests/agents/dev/00-namespace.yaml',
+      'manifests/agents/dev/PREREQUISITES.md',
       'manifests/agents/dev/planner.yaml',
       'manifests/agents/dev/search.yaml',
       'manifests/agents/prod/00-namespace.yaml',
+      'manifests/agents/prod/PREREQUISITES.md',
       'manifests/agents/prod/planner.yaml',
       'manifests/agents/prod/search.yaml',
       'manifests/evaluation/prod/00-namespace.yaml',
+      'manifests/evaluation/prod/PREREQUISITES.md',
       'manifests/evaluation/prod/evaluation-service.yaml',
     ]);
     for (const [relative, content] of expected) {
       expect(fs.readFileSync(path.join(outdir, relative), 'utf8')).toBe(content);
     }
     // AND every rendered object passes the strict validation
-    for (const env of report.environments) {
+    for (const env of nonEmpty(report.environments)) {
       expectValidManifests(env.objects);
     }
   });
@@ -91,8 +96,8 @@ describe('synthesize() output', () => {
   test('each file parses to exactly the rendered objects of its construct', () => {
     const outdir = path.join(root, 'out');
     const report = synthesize([agents], { outdir });
-    for (const env of report.environments) {
-      for (const file of env.files) {
+    for (const env of nonEmpty(report.environments)) {
+      for (const file of nonEmpty(env.files)) {
         // WHEN the file is read back as YAML
         const text = fs.readFileSync(path.join(outdir, 'manifests', env.app, env.environment, file.fileName), 'utf8');
         const documents = parseAllDocuments(text);
@@ -109,7 +114,8 @@ describe('synthesize() output', () => {
     const report = synthesize([agents, evaluation], { outdir: path.join(root, 'out') });
     expect(report.outdir).toBe(path.join(root, 'out'));
     expect(report.environments.map((e) => `${e.app}/${e.environment}`)).toEqual(['agents/dev', 'agents/prod', 'evaluation/prod']);
-    expect(report.fileCount).toBe(8);
+    expect(report.fileCount).toBe(11);
+    expect(report.prerequisites.map((p) => `${p.app}/${p.environment}`)).toEqual(['agents/dev', 'agents/prod', 'evaluation/prod']);
     expect(report.objectCount).toBe(report.environments.reduce((n, e) => n + e.files.reduce((m, f) => m + f.objects.length, 0), 0));
     for (const env of report.environments) {
       expect(env.objects).toEqual(env.files.flatMap((f) => f.objects));
@@ -125,7 +131,7 @@ describe('synthesize() output', () => {
   });
 
   test('dependencies first: a tool wired to an agent is written before the agent, though created after it', () => {
-    for (const env of renderApps([agents])) {
+    for (const env of nonEmpty(renderApps([agents]))) {
       expect(env.files.map((f) => f.fileName)).toEqual(['00-namespace.yaml', 'search.yaml', 'planner.yaml']);
     }
   });
@@ -150,7 +156,7 @@ describe('synthesize() output', () => {
     const outdir = path.join(root, 'out');
     const report = synthesize([evaluation], { outdir, writers: [writer] });
     expect(fs.readFileSync(path.join(outdir, 'index.txt'), 'utf8')).toBe('evaluation/prod');
-    expect(report.fileCount).toBe(3);
+    expect(report.fileCount).toBe(4);
   });
 
   test('a second synthesis replaces the folder: files of a removed app are gone, no staging folder is left', () => {
@@ -171,7 +177,7 @@ describe('synthesize() failures', () => {
     const outdir = path.join(root, 'out');
     synthesize([agents, evaluation], { outdir });
     const before = hashTree(outdir);
-    expect(Object.keys(before)).toHaveLength(8);
+    expect(Object.keys(before)).toHaveLength(11);
     // WHEN the next one has a bad app
     const error = synthesisErrorOf(() => synthesize([agents, badInProd, evaluation], { outdir }));
     // THEN it names the problem and writes nothing

@@ -300,10 +300,11 @@ describe('multi-line strings', () => {
   const cases: Array<[string, string, string]> = [
     ['clip: one trailing newline', 'line1\nline2\n', 'v: |\n  line1\n  line2\n'],
     ['strip: no trailing newline', 'line1\nline2', 'v: |-\n  line1\n  line2\n'],
-    ['keep: several trailing newlines', 'line1\nline2\n\n\n', 'v: |+\n  line1\n  line2\n\n\n'],
+    // Helm trims every rendered manifest, so kept trailing blank lines (`|+`) at a document's end would be lost: quoted
+    ['several trailing newlines are quoted', 'line1\nline2\n\n\n', 'v: "line1\\nline2\\n\\n\\n"\n'],
     ['leading space on the first line', '  indented\nnext\n', 'v: |2\n    indented\n  next\n'],
     ['leading space, strip', ' a\nb', 'v: |2-\n   a\n  b\n'],
-    ['leading space, keep', ' a\n\n', 'v: |2+\n   a\n\n'],
+    ['leading space, several trailing newlines: quoted', ' a\n\n', 'v: " a\\n\\n"\n'],
     ['leading empty line', '\nfoo', 'v: |2-\n\n  foo\n'],
     ['empty lines inside', 'a\n\n\nb\n', 'v: |\n  a\n\n\n  b\n'],
     ['space-only lines inside', 'a\n   \nb', 'v: |-\n  a\n     \n  b\n'],

@@ -1,9 +1,9 @@
-import { catalog } from './catalog';
-import { compilePattern, validateCustomResource } from './crd';
+import { catalog } from '../../lib/validation/catalog';
+import { compilePattern, validateCustomResource } from '../../lib/validation/crd';
 import { kedaSet, NS } from './fixtures';
-import { validateManifests } from './index';
+import { validateManifests } from '../validation';
 import { mutated, deletePath, expectOnlyProblem, setPath } from './test-helpers';
-import { type Issue, type JsonObject } from './util';
+import { type Issue, type JsonObject } from '../../lib/validation/util';
 
 const SCALED_OBJECT = `keda.sh/v1alpha1 ScaledObject ${NS}/queue-worker`;
 

@@ -2,7 +2,7 @@
  * Valid manifest sets used by the validation harness's own tests. Every builder returns fresh
  * objects, so a test can mutate them freely.
  */
-import { type JsonObject } from './util';
+import { type JsonObject } from '../../lib/validation/util';
 
 export const NS = 'agentic-ai';
 const APP = 'jd-classifier';
@@ -222,6 +222,8 @@ export function statefulSet(): JsonObject[] {
               ports: [{ name: 'redis', containerPort: 6379 }],
               volumeMounts: [{ name: 'data', mountPath: '/data' }],
               resources: { requests: { cpu: '100m', memory: '128Mi', 'nvidia.com/gpu': 1 }, limits: { memory: '128Mi', 'nvidia.com/gpu': '1' } },
+              // A GPU container needs a startup probe (a domain rule of lib/validation/domain.ts).
+              startupProbe: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 5, failureThreshold: 60 },
             }],
           },
         },

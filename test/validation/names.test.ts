@@ -1,6 +1,6 @@
 import {
   configKey, dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, labelValue, objectNameRule, pathSegmentName, qualifiedName,
-} from './names';
+} from '../../lib/validation/names';
 
 const ok = undefined;
 

@@ -1,4 +1,4 @@
-import { isQuantityString, parseQuantity, tryParseQuantity } from './index';
+import { isQuantityString, parseQuantity, tryParseQuantity } from '../validation';
 
 describe('parseQuantity', () => {
   it.each<[string | number, number]>([

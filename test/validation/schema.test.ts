@@ -1,6 +1,6 @@
 import { deployment, hpa, NS, service, validSet } from './fixtures';
-import { validateManifests } from './index';
-import { validateAgainstSchema } from './schema';
+import { validateManifests } from '../validation';
+import { validateAgainstSchema } from '../../lib/validation/schema';
 import { byKind, mutated, deletePath, expectOnlyProblem, setPath } from './test-helpers';
 
 const DEPLOYMENT = `apps/v1 Deployment ${NS}/jd-classifier`;

@@ -1,5 +1,5 @@
 import { configMap, NS, serviceAccount, statefulSet, validSet, kedaSet } from './fixtures';
-import { validateManifests } from './index';
+import { validateManifests } from '../validation';
 import { mutated, deletePath, expectOnlyProblem, setPath } from './test-helpers';
 
 const TEMPLATE = 'spec.template';

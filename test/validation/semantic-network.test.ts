@@ -1,5 +1,5 @@
 import { NS, statefulSet, validSet } from './fixtures';
-import { validateManifests } from './index';
+import { validateManifests } from '../validation';
 import { byKind, mutated, deletePath, expectOnlyProblem, setPath } from './test-helpers';
 
 const SERVICE = `v1 Service ${NS}/jd-classifier`;

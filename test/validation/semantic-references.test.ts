@@ -1,4 +1,4 @@
-import { validateManifests } from './index';
+import { validateManifests } from '../validation';
 import { mutated, expectOnlyProblem, setPath } from './test-helpers';
 
 const POD = 'spec.template.spec';

@@ -1,7 +1,7 @@
 import { hpa, kedaSet, NS, validSet } from './fixtures';
-import { validateManifests } from './index';
+import { validateManifests } from '../validation';
 import { byKind, mutated, deletePath, expectOnlyProblem, setPath } from './test-helpers';
-import { type JsonObject } from './util';
+import { type JsonObject } from '../../lib/validation/util';
 
 const HPA = `autoscaling/v2 HorizontalPodAutoscaler ${NS}/jd-classifier`;
 const SCALED_OBJECT = `keda.sh/v1alpha1 ScaledObject ${NS}/queue-worker`;

@@ -1,7 +1,7 @@
 import { statefulSet } from './fixtures';
-import { validateManifests } from './index';
+import { validateManifests } from '../validation';
 import { mutated, getPath, expectOnlyProblem, setPath } from './test-helpers';
-import { type JsonObject } from './util';
+import { type JsonObject } from '../../lib/validation/util';
 
 const POD = 'spec.template.spec';
 const C0 = `${POD}.containers[0]`;

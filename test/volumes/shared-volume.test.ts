@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import {
-  AgentMicroservice, AgentPlatform, collectProblems, type EnvironmentConfig, Environments, McpToolService, PodSecurityLevel, renderPlatform,
-  SharedVolume, type SharedVolumeProps,
+  AgentMicroservice, AgentPlatform, collectProblems, type EnvironmentConfig, Environments, McpToolService, PodSecurityLevel, SharedVolume, type SharedVolumeProps,
 } from '../../lib';
+import { renderPlatform } from '../../lib/synth/synthesizer';
 import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
 
 const NS = 'agents';

@@ -1,9 +1,9 @@
 import { App } from 'cdk8s';
 import {
-  AgentMicroservice, AgentPlatform, collectProblems, Environments, type IMcpTool, type IRedisCache, type KubeObject, McpToolService,
-  McpTransport, RedisCacheStatefulSet, renderPlatform,
+  AgentMicroservice, AgentPlatform, collectProblems, Environments, type IMcpTool, type IRedisCache, type KubeObject, McpToolService, McpTransport, RedisCacheStatefulSet,
 } from '../../lib';
-import { at, problemsOf, synth, type Synthesized } from '../helpers/synth';
+import { renderPlatform } from '../../lib/synth/synthesizer';
+import { at, OTEL_METRICS_ENV, problemsOf, renderUnvalidated, synth, type Synthesized } from '../helpers/synth';
 
 // Wiring: one call on the consumer gives it the connection settings (env vars), opens the path in
 // both NetworkPolicies (egress on the client, ingress on the server, on the server's container
@@ -29,8 +29,12 @@ interface Rule {
   readonly ports?: { readonly port?: number | string; readonly protocol?: string }[];
 }
 
+/** The metrics variables every agent and tool gets (agent-microservice.test.ts pins them); wiring adds the others. */
+const METRICS_VARIABLES = new Set<string>(OTEL_METRICS_ENV.map((e) => e.name));
+const wired = (env: readonly EnvVar[]): EnvVar[] => env.filter((e) => !METRICS_VARIABLES.has(e.name));
+
 function envOf(s: Synthesized, kind: 'Deployment' | 'StatefulSet', name: string): EnvVar[] {
-  return (at(s.get(kind, name), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[];
+  return wired((at(s.get(kind, name), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[]);
 }
 
 function envValue(s: Synthesized, name: string, variable: string): EnvVar | undefined {
@@ -250,12 +254,14 @@ describe('agent -> agent', () => {
     expect(loop.callAgent(loop)).toBe(loop);
     // THEN one problem names the mistake
     expect(collectProblems(platform)).toEqual(['[test/loop] calls: an agent cannot be wired to itself']);
-    // AND nothing was wired
-    const objects = renderPlatform(platform).flatMap((f) => f.objects);
+    // AND rendering refuses the app
+    expect(() => renderPlatform(platform)).toThrow('calls: an agent cannot be wired to itself');
+    // AND nothing was wired (the objects as they would render, read without validation)
+    const objects = renderUnvalidated(platform);
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'loop');
     expect(at(policy, 'spec.egress')).toEqual([DNS_RULE]);
     expect(at(policy, 'spec.ingress')).toEqual([]);
-    expect(at(objects.find((o) => o.kind === 'Deployment'), 'spec.template.spec.containers.0.env')).toBeUndefined();
+    expect(at(objects.find((o) => o.kind === 'Deployment'), 'spec.template.spec.containers.0.env')).toEqual(OTEL_METRICS_ENV);
   });
 
   test('calling the same agent twice is reported', () => {
@@ -405,7 +411,7 @@ describe('lazy rendering', () => {
     const before = renderPlatform(platform).flatMap((f) => f.objects);
     planner.addTool(tool(platform, 'late'));
     const after = renderPlatform(platform).flatMap((f) => f.objects);
-    const envNames = (objects: readonly KubeObject[]) => ((at(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'planner'), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[]).map((e) => e.name);
+    const envNames = (objects: readonly KubeObject[]) => wired((at(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'planner'), 'spec.template.spec.containers.0.env') ?? []) as EnvVar[]).map((e) => e.name);
     // THEN
     expect(envNames(before)).toEqual([]);
     expect(envNames(after)).toEqual(['MCP_LATE_URL', 'MCP_LATE_TRANSPORT']);

@@ -1,8 +1,8 @@
 import { WorkloadComponent } from '../../core/labels';
 import { CLUSTER_METRICS } from '../catalog';
 import { DashboardBuilder, type GrafanaDashboard, type Query } from '../grafana';
-import { dashboardUid, type ObservedApp, type ObservedWorkload, ownSeriesOf, podSeries } from '../model';
-import { aggregate, quantile, rate, selector, sumBy } from '../promql';
+import { dashboardUid, groupBy, type ObservedApp, type ObservedWorkload, ownSeriesOf, podSeries } from '../model';
+import { aggregate, percentOf, quantile, rate, selector, sumBy } from '../promql';
 
 /** The vLLM series the LLM panels read, when a model server's signals list them. */
 export const VLLM = {
@@ -67,10 +67,20 @@ export function llmDashboard(app: ObservedApp): GrafanaDashboard | undefined {
   if (kv.length > 0) {
     builder.panel({ title: 'KV-cache use', unit: 'percentunit', min: 0, max: 1, queries: kv });
   }
-  const gpus = podSeries(app, servers);
-  builder
-    .panel({ title: 'GPU utilization', unit: 'percent', min: 0, max: 100, description: 'DCGM exporter: DCGM_FI_DEV_GPU_UTIL', queries: [{ expr: aggregate('avg', ['pod'], selector(CLUSTER_METRICS.gpuUtil.name, gpus)), legend: '{{pod}}' }] })
-    .panel({ title: 'GPU memory used', unit: 'decmbytes', description: 'DCGM exporter: DCGM_FI_DEV_FB_USED', queries: [{ expr: sumBy(['pod'], selector(CLUSTER_METRICS.gpuMemory.name, gpus)), legend: '{{pod}}' }] });
+  const onGpus = servers.filter((w) => w.signals.gpuUtilization);
+  if (onGpus.length > 0) {
+    const families = groupBy(onGpus, (w) => w.signals.gpuUtilization?.metric);
+    builder
+      .panel({
+        title: 'GPU utilization', unit: 'percent', min: 0, max: 100,
+        description: `DCGM exporter: ${families.map((f) => f[0].signals.gpuUtilization?.metric).join(', ')} (MIG slices report only the engine-active ratio)`,
+        queries: families.map((group) => {
+          const gpu = group[0].signals.gpuUtilization ?? { metric: '', fullScale: 100 };
+          return { expr: percentOf(aggregate('avg', ['pod'], selector(gpu.metric, podSeries(app, group))), gpu.fullScale), legend: '{{pod}}' };
+        }),
+      })
+      .panel({ title: 'GPU memory used', unit: 'decmbytes', description: 'DCGM exporter: DCGM_FI_DEV_FB_USED', queries: [{ expr: sumBy(['pod'], selector(CLUSTER_METRICS.gpuMemory.name, podSeries(app, onGpus))), legend: '{{pod}}' }] });
+  }
   addRoutingRow(app, builder);
   return builder.build();
 }

@@ -1,3 +1,4 @@
+import { REDIS_KEY_SIZE } from '../../core/signals';
 import { DashboardBuilder, type GrafanaDashboard } from '../grafana';
 import { dashboardUid, type ObservedApp, ownSeriesOf } from '../model';
 import { aggregate, matcher, rate, selector, sumBy } from '../promql';
@@ -53,6 +54,14 @@ export function redisDashboard(app: ObservedApp): GrafanaDashboard | undefined {
   }
   if (has(REDIS.commands)) {
     builder.panel({ title: 'Commands per second', unit: 'ops', queries: [{ expr: ratePerCache(REDIS.commands), legend: '{{workload}}' }] });
+  }
+  const queues = caches.filter((c) => (c.signals.watchedKeys ?? []).length > 0);
+  if (queues.length > 0) {
+    builder.row('Queues');
+    builder.panel({
+      title: 'Queue length (items)', unit: 'short', width: 12, description: 'redis_exporter: the length of the lists KEDA scales workers on (REDIS_EXPORTER_CHECK_SINGLE_KEYS)',
+      queries: [{ expr: aggregate('max', ['workload', 'db', 'key'], selector(REDIS_KEY_SIZE, ownSeriesOf(app, queues))), legend: '{{workload}} {{key}}' }],
+    });
   }
   const replicated = caches.filter((c) => c.signals.metrics.includes(REDIS.role) && c.signals.metrics.includes(REDIS.replicaLag));
   if (replicated.length > 0) {

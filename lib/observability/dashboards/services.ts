@@ -1,15 +1,19 @@
 import { CLUSTER_METRICS } from '../catalog';
 import { DashboardBuilder, type GrafanaDashboard } from '../grafana';
 import { dashboardUid, groupBy, type ObservedApp } from '../model';
-import { increase, matcher, quantile, rate, selector, sumBy } from '../promql';
+import { errorMatcher, increase, matcher, quantile, rate, selector, sumBy } from '../promql';
 
 const QUANTILES = [0.5, 0.95, 0.99];
 
-/** `errors / all` of a request counter, for one workload or per workload. */
-export function errorRatio(counter: string, errorMatcher: string, scope: readonly string[], by: readonly string[]): string {
+/**
+ * `errors / all` of a request counter, for one workload or per workload. With `zeroWithoutErrors`
+ * (panels), a workload that never failed reads 0 rather than no data: its error series does not
+ * exist yet.
+ */
+export function errorRatio(counter: string, errorMatcher: string, scope: readonly string[], by: readonly string[], zeroWithoutErrors = false): string {
   const all = sumBy(by, rate(selector(counter, scope)));
   const failed = sumBy(by, rate(selector(counter, [...scope, errorMatcher])));
-  return `${failed} / ${all}`;
+  return zeroWithoutErrors ? `(${failed} or ${all} * 0) / ${all}` : `${failed} / ${all}`;
 }
 
 /** CPU, memory, restarts and OOMKills of the pods `pods` selects, from cAdvisor and kube-state-metrics. */
@@ -58,7 +62,7 @@ export function servicesDashboard(app: ObservedApp): GrafanaDashboard | undefine
     if (requests) {
       builder
         .panel({ title: 'Request rate', unit: 'reqps', queries: [{ expr: sumBy(['workload'], rate(selector(requests.counter, own))), legend: '{{workload}}' }] })
-        .panel({ title: 'Error rate', unit: 'percentunit', min: 0, description: `Requests matching ${requests.errorMatcher}, as a share of all`, queries: [{ expr: errorRatio(requests.counter, requests.errorMatcher, own, ['workload']), legend: '{{workload}} errors' }] });
+        .panel({ title: 'Error rate', unit: 'percentunit', min: 0, description: `Requests matching ${errorMatcher(requests)}, as a share of all`, queries: [{ expr: errorRatio(requests.counter, errorMatcher(requests), own, ['workload'], true), legend: '{{workload}} errors' }] });
     }
     if (latencyBucket) {
       builder.panel({
@@ -69,7 +73,8 @@ export function servicesDashboard(app: ObservedApp): GrafanaDashboard | undefine
   });
   builder.variable('workload', 'Workload (pods)', app.workloads.map((w) => ({ text: w.name, value: w.podPattern })));
   builder.row('${workload:text}: CPU, memory, restarts', { repeat: 'workload' });
-  // `:raw`: Grafana would escape the regular expression of a multi-value variable.
-  resourcePanels(builder, [matcher('namespace', '=', app.namespace), matcher('pod', '=~', '${workload:raw}')]);
+  // The values are regular expressions of pod names: `:pipe` joins several with "|" and escapes
+  // nothing (the default format would escape them, `:raw` would join them with commas).
+  resourcePanels(builder, [matcher('namespace', '=', app.namespace), matcher('pod', '=~', '${workload:pipe}')]);
   return builder.build();
 }

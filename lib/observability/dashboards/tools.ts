@@ -1,7 +1,7 @@
 import { WorkloadComponent } from '../../core/labels';
 import { DashboardBuilder, type GrafanaDashboard } from '../grafana';
 import { dashboardUid, groupBy, type ObservedApp, ownSeriesOf } from '../model';
-import { quantile, rate, selector, sumBy } from '../promql';
+import { errorMatcher, quantile, rate, selector, sumBy } from '../promql';
 import { errorRatio } from './services';
 
 /** MCP tool servers: call rate, error rate and p95 latency per tool, from each tool's request signals. */
@@ -24,7 +24,8 @@ export function toolsDashboard(app: ObservedApp): GrafanaDashboard | undefined {
     title: 'Error rate per tool', unit: 'percentunit', min: 0,
     queries: bySignals.map((group) => {
       const requests = group[0].signals.requests;
-      return { expr: errorRatio(requests?.counter ?? '', requests?.errorMatcher ?? '', ownSeriesOf(app, group), ['workload']), legend: '{{workload}}' };
+      const signal = requests ?? { counter: '', outcomeLabel: '', errorPattern: '' };
+      return { expr: errorRatio(signal.counter, errorMatcher(signal), ownSeriesOf(app, group), ['workload'], true), legend: '{{workload}}' };
     }),
   });
   const byLatency = groupBy(tools, (w) => w.signals.latencyBucket);

@@ -10,7 +10,7 @@ import { toYaml } from '../../synth/yaml';
 export interface GrafanaOptions extends ServerOptions {
   /**
    * Secret holding the admin password; its value is never rendered.
-   * @default - a `SecretSource` named `grafana-admin` with key `admin-password`, provided by the environment's backend
+   * @default - a `SecretSource` named `grafana-admin` with key `admin-password`, provided by the environment's backend; in a development environment whose secrets backend is `existing` (nothing would create that Secret), a random password generated when the pod starts (read it with `kubectl exec deploy/grafana -- cat /etc/grafana/admin/password`)
    */
   readonly adminPassword?: ISecretSource;
   /**
@@ -34,6 +34,9 @@ export const grafanaOptionsSchema = z.object({
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
+const ADMIN_DIR = '/etc/grafana/admin';
+/** Where the generated admin password is (development without a Secret). */
+export const GENERATED_PASSWORD_FILE = `${ADMIN_DIR}/password`;
 
 export interface GrafanaWiring {
   readonly prometheusUrl: string;
@@ -41,7 +44,8 @@ export interface GrafanaWiring {
   readonly folder: string;
   /** Name of the ConfigMap holding the generated dashboards. */
   readonly dashboardsConfigMap: string;
-  readonly adminPassword: ISecretSource;
+  /** The Secret holding the admin password; undefined: a random one is generated when the pod starts. */
+  readonly adminPassword?: ISecretSource;
 }
 
 /**
@@ -53,13 +57,18 @@ export interface GrafanaWiring {
 export class GrafanaServer extends ObservabilityServer {
   public static readonly DEFAULT_IMAGE = 'docker.io/grafana/grafana:11.4.0';
   public readonly port = GRAFANA_PORT;
+  /** The file holding a generated admin password, when no Secret provides one. */
+  public readonly generatedPasswordFile?: string;
 
   constructor(scope: Construct, id: string, options: GrafanaOptions, wiring: GrafanaWiring) {
     super(scope, id, options.image, GrafanaServer.DEFAULT_IMAGE, { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } }, options);
     const provisioning = { prometheusUrl: wiring.prometheusUrl, tempoUrl: wiring.tempoUrl, folder: wiring.folder, dashboardsPath: DASHBOARDS_DIR };
+    const secret = wiring.adminPassword;
+    this.generatedPasswordFile = secret ? undefined : GENERATED_PASSWORD_FILE;
     const env: Record<string, string | EnvValue> = {
       GF_SECURITY_ADMIN_USER: options.adminUser ?? 'admin',
-      GF_SECURITY_ADMIN_PASSWORD: EnvValue.fromSecret(wiring.adminPassword, options.adminPasswordKey ?? 'admin-password'),
+      // The image's entrypoint reads a setting from the file a `__FILE` variable names.
+      ...(secret ? { GF_SECURITY_ADMIN_PASSWORD: EnvValue.fromSecret(secret, options.adminPasswordKey ?? 'admin-password') } : { GF_SECURITY_ADMIN_PASSWORD__FILE: GENERATED_PASSWORD_FILE }),
       GF_AUTH_ANONYMOUS_ENABLED: 'false',
       GF_AUTH_BASIC_ENABLED: 'true',
       GF_USERS_ALLOW_SIGN_UP: 'false',
@@ -91,7 +100,14 @@ export class GrafanaServer extends ObservabilityServer {
       scratch: [
         { name: 'data', mountPath: '/var/lib/grafana', sizeLimit: '1Gi' },
         { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' },
+        ...(secret ? [] : [{ name: 'admin', mountPath: ADMIN_DIR, sizeLimit: '1Mi', memory: true }]),
       ],
+      // Without a Secret, a random password for this pod's life (its database is an emptyDir too): never in the manifests.
+      initContainers: secret ? [] : [{
+        name: 'admin-password',
+        command: ['sh', '-c', `umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\\n/+=' > ${GENERATED_PASSWORD_FILE}`],
+        volumeMounts: [{ name: 'admin', mountPath: ADMIN_DIR }],
+      }],
       automountToken: false,
       metrics: { port: GRAFANA_PORT, portName: 'http', path: '/metrics' },
       signals: { metrics: ['grafana_http_request_duration_seconds_bucket', 'grafana_http_request_duration_seconds_count'] },
