@@ -35,6 +35,8 @@ function buildEmm(platform: AgentPlatform, jdStructureFile: string): void {
   const jdStructure = new ConfigFiles(platform, 'jd-structure', { files: [ConfigFile.fromFile(jdStructureFile)] });
   const jdFile = { files: jdStructure, mountPath: '/etc/emm/jd.yaml', file: 'jd.yaml' };
 
+  // One pod in dev; in staging and prod 3 pods with Sentinels, failing over in about 11 s, and
+  // HAProxy keeping REDIS_HOST on the primary (docs/redis.md).
   const cache = new RedisCacheStatefulSet(platform, 'redis-cache', { usage: RedisUsage.CACHE, storageSize: '10Gi' });
 
   // Obsidian vault and the UNSORTED inbox: hostPath on a single-node dev cluster, EFS elsewhere.

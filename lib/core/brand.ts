@@ -10,6 +10,7 @@
 /** The kinds of object the library recognises by brand. */
 export enum BrandKind {
   WORKLOAD = 'Workload',
+  SERVICE_WORKLOAD = 'ServiceWorkload',
   AGENT_PLATFORM = 'AgentPlatform',
   ENV_VALUE = 'EnvValue',
   SECRET_SOURCE = 'SecretSource',

@@ -4,7 +4,8 @@ import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
-import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
+import { type QueueScalingOptions, type QueueTrigger, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
+import { brand, BrandKind, hasBrand } from './brand';
 import { allowedWording, type ParsedProps, toPropIssues } from './props';
 import { formatImage, type ImageReference } from './image';
 import { isPlaceholder, parseImageOrPlaceholder, PLACEHOLDER } from './placeholder';
@@ -342,6 +343,11 @@ type InitContainer = { readonly resolved: ResolvedContainer } | { readonly spec:
  * construction (`addEnv`, `connections.allowFrom`, `addSidecar`, ...) still reaches the manifests.
  */
 export abstract class ServiceWorkload extends Workload implements IHelmValuesProvider {
+  /** Whether `value` is a service workload (agent, worker, tool, inference pool) of any copy of the library. */
+  public static isServiceWorkload(value: unknown): value is ServiceWorkload {
+    return hasBrand(value, BrandKind.SERVICE_WORKLOAD);
+  }
+
   /** The container image, split into the parts Helm values can override. */
   public readonly image: ImageReference;
   /** Port the container listens on. */
@@ -387,6 +393,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
 
   protected constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, rawName: unknown, defaults: ServiceWorkloadDefaults) {
     super(scope, id, { name: rawName, component: defaults.component });
+    brand(this, BrandKind.SERVICE_WORKLOAD);
     this.issues.push(...parsed.issues);
     this.config = parsed.value ?? { image: PLACEHOLDER };
     this.settings = resolveServiceSettings(this.config, defaults, this.environment, this.name);
@@ -670,6 +677,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   /** The Redis this workload is wired to, if any. */
   public get wiredCache(): IRedisCache | undefined {
     return this.cache;
+  }
+
+  /** The queues the props scale it on, also in an environment that renders no KEDA objects. */
+  public get queueTriggers(): readonly QueueTrigger[] {
+    return this.config.queueScaling?.triggers ?? [];
   }
 
   /** The image reference a container gets, with the environment's registry. */

@@ -273,8 +273,8 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
       name: () => expect(redisSet().metadata.name).toBe('context-cache'),
       image: () => expect(redisContainer('redis')?.image).toBe('docker.io/library/redis:7.2.5-alpine'),
       usage: () => expect(redisConf()).toContain('maxmemory-policy allkeys-lru'),
-      // 75% of the 2Gi limit, rounded down to whole MiB: 1536Mi
-      maxMemory: () => expect(redisConf()).toContain(`maxmemory ${1536 * 2 ** 20}`),
+      // 75% of the 2Gi limit (1536Mi), less the output buffers of the 2 replicas on the primary (2 x 64Mi): 1408Mi
+      maxMemory: () => expect(redisConf()).toContain(`maxmemory ${1408 * 2 ** 20}`),
       evictionPolicy: () => {
         expect(redisConf()).toContain('maxmemory-policy allkeys-lru');
         expect(configText(queue(), 'jobs-config', 'redis.conf').split('\n')).toContain('maxmemory-policy noeviction');
@@ -291,6 +291,18 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
       appendOnly: () => expect(redisConf()).toContain('appendonly yes'),
       exporter: () => expect(redisContainer('exporter')?.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]),
       exporterImage: () => expect(redisContainer('exporter')?.image).toBe('docker.io/oliver006/redis_exporter:v1.62.0'),
+      // on in production: 3 pods with a Sentinel each (quorum 2), HAProxy in front, the documented failover settings
+      replication: () => {
+        expect(at(redisSet(), 'spec.replicas')).toBe(3);
+        expect(redisContainer('sentinel')).toBeDefined();
+        expect(cache().find('Deployment', 'context-cache-proxy')).toBeDefined();
+        const sentinel = configText(cache(), 'context-cache-config', 'sentinel.conf').split('\n');
+        expect(sentinel).toEqual(expect.arrayContaining([
+          'sentinel monitor context-cache context-cache-0.context-cache-headless.agents.svc.cluster.local 6379 2',
+          'sentinel down-after-milliseconds context-cache 10000', 'sentinel failover-timeout context-cache 60000',
+        ]));
+        expect(redisConf()).toEqual(expect.arrayContaining(['min-replicas-to-write 1', 'min-replicas-max-lag 10']));
+      },
     },
   },
   GpuInferencePool: {
