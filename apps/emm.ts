@@ -1,8 +1,12 @@
+import * as path from 'path';
 import {
-  AgentMicroservice, type AgentAppDefinition, type AgentPlatform, EnvironmentTier, ExternalEndpoint, McpToolService,
+  AgentMicroservice, type AgentAppDefinition, type AgentPlatform, ConfigFile, ConfigFiles, EnvironmentTier, ExternalEndpoint, McpToolService,
   ObservabilityMode, ObservabilityStack, RedisCacheStatefulSet, RedisUsage, ResourcePreset, SecretSource, SharedVolume,
 } from '../lib';
 import { standardEnvironments } from './environments';
+
+/** apps/ of the source tree, whether this runs as TypeScript (jest) or compiled (build/apps). */
+const APPS_SOURCE = __filename.endsWith('.ts') ? __dirname : path.resolve(__dirname, '..', '..', 'apps');
 
 /** An LLM provider's API: NetworkPolicies match addresses, so this is public HTTPS egress. */
 const LLM_API = ExternalEndpoint.https('api.openai.com');
@@ -13,13 +17,26 @@ const LLM_API = ExternalEndpoint.https('api.openai.com');
  * Prometheus, Tempo and Grafana in every environment (alerts to Slack; Langfuse traces of the
  * LangGraph API in prod).
  */
-export const emm: AgentAppDefinition = {
-  name: 'emm',
-  environments: standardEnvironments('agentic-ai', { all: { observability: { mode: ObservabilityMode.SELF_HOSTED } } }),
-  build: buildEmm,
-};
+export const emm: AgentAppDefinition = emmApp();
 
-function buildEmm(platform: AgentPlatform): void {
+/** The emm app with its Johnny.Decimal structure read from `jdStructureFile` (apps/jd.yaml by default; tests pass an edited copy). */
+export function emmApp(jdStructureFile = path.join(APPS_SOURCE, 'jd.yaml')): AgentAppDefinition {
+  return {
+    name: 'emm',
+    environments: standardEnvironments('agentic-ai', { all: { observability: { mode: ObservabilityMode.SELF_HOSTED } } }),
+    build: (platform) => buildEmm(platform, jdStructureFile),
+  };
+}
+
+function buildEmm(platform: AgentPlatform, jdStructureFile: string): void {
+  // The Johnny.Decimal structure (apps/jd.yaml) as the ConfigMap jd-structure, which the seed's
+  // setup-from-env.sh made with `kubectl create configmap --from-file`. The classifier and the
+  // agents that classify mount it; a change of jd.yaml rolls exactly their pods.
+  const jdStructure = new ConfigFiles(platform, 'jd-structure', { files: [ConfigFile.fromFile(jdStructureFile)] });
+  const jdFile = { files: jdStructure, mountPath: '/etc/emm/jd.yaml', file: 'jd.yaml' };
+
+  // One pod in dev; in staging and prod 3 pods with Sentinels, failing over in about 11 s, and
+  // HAProxy keeping REDIS_HOST on the primary (docs/redis.md).
   const cache = new RedisCacheStatefulSet(platform, 'redis-cache', { usage: RedisUsage.CACHE, storageSize: '10Gi' });
 
   // Obsidian vault and the UNSORTED inbox: hostPath on a single-node dev cluster, EFS elsewhere.
@@ -36,6 +53,7 @@ function buildEmm(platform: AgentPlatform): void {
 
   const jdClassifier = tool('jd-classifier', {
     resources: { requests: { memory: '128Mi', cpu: '100m' }, limits: { memory: '256Mi', cpu: '500m' } },
+    configFiles: [{ files: jdStructure, mountPath: '/etc/emm/jd' }],
   });
   const contentClassifier = tool('content-classifier', {
     resources: { requests: { memory: '2Gi', cpu: '1' }, limits: { memory: '4Gi', cpu: '2' } },
@@ -71,11 +89,13 @@ function buildEmm(platform: AgentPlatform): void {
       ...props,
     });
 
-  const confluenceAgent = agent('confluence-agent', { tools: [confluence, contentClassifier, jdClassifier, notifications] });
-  const bookmarkScraper = agent('bookmark-scraper', { tools: [webScraper, bookmarkClassifier, contentClassifier, jdClassifier] });
+  // The three agents classify (through jd-classifier) and check the IDs against the structure.
+  const confluenceAgent = agent('confluence-agent', { tools: [confluence, contentClassifier, jdClassifier, notifications], configFiles: [jdFile] });
+  const bookmarkScraper = agent('bookmark-scraper', { tools: [webScraper, bookmarkClassifier, contentClassifier, jdClassifier], configFiles: [jdFile] });
   const fileSystemAgent = agent('file-system-agent', {
     tools: [fileSystem, contentClassifier, jdClassifier, notifications],
     sharedVolumes: [{ volume: unsorted, mountPath: '/unsorted', readOnly: true }],
+    configFiles: [jdFile],
   });
 
   // The LangGraph API runs the graphs: it plans and calls the three agents.

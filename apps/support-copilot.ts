@@ -72,6 +72,8 @@ function buildSupportCopilot(platform: AgentPlatform): void {
       : { replicas: 2 }),
   });
 
+  // The job queue must not evict (RedisUsage.QUEUE) and, in staging and prod, survives losing a
+  // node: 3 pods with Sentinels; KEDA reads the list through them (docs/redis.md).
   const queue = new RedisCacheStatefulSet(platform, 'task-queue', { usage: RedisUsage.QUEUE, storageSize: '5Gi' });
 
   // The knowledge-base search is a stdio-only MCP server written in Python. It runs in its own

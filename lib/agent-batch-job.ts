@@ -17,6 +17,9 @@ import { type WorkloadSignals } from './core/signals';
 import { type IRedisCache, type IWireable, wire } from './core/wiring';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from './core/workload';
 import { type ContainerWorkloadProps, containerWorkloadShape } from './core/container-workload';
+import { type ConfigFilesMountOptions, mountConfigFiles } from './core/config-mounts';
+import { PodVolumeSet } from './core/pod-volume-set';
+import { type IConfigFiles, PodVolume, type VolumeMountOptions } from './core/volumes';
 import { type IInferenceEndpoint } from './gpu-inference-pool';
 import { type IMcpTool } from './mcp-tool-service';
 
@@ -117,6 +120,7 @@ export const agentBatchJobSchema = z.object({
   security: containerWorkloadShape.security,
   tmpSizeLimit: containerWorkloadShape.tmpSizeLimit,
   podAnnotations: containerWorkloadShape.podAnnotations,
+  configFiles: containerWorkloadShape.configFiles,
 }).strict();
 
 type BatchConfig = z.output<typeof agentBatchJobSchema>;
@@ -134,6 +138,7 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
   /** The CronJob or the Job. */
   public readonly resource: k8s.KubeCronJob | k8s.KubeJob;
   private readonly config: BatchConfig;
+  private readonly podVolumes = new PodVolumeSet(this, (issue) => this.issues.push(issue));
 
   constructor(scope: Construct, id: string, props: AgentBatchJobProps) {
     const parsed = checkProps(agentBatchJobSchema, props);
@@ -149,6 +154,10 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
     this.addEnvMap(this.config.env);
     this.allowExternal(...(this.config.externalEndpoints ?? []));
     this.wireAll();
+    const tmp = tmpVolume(this.config.tmpSizeLimit ?? '1Gi');
+    this.podVolumes.add(tmp.volume, 'tmpSizeLimit');
+    this.podVolumes.mountMain(tmp.mount, 'tmpSizeLimit');
+    (this.config.configFiles ?? []).forEach((mount, i) => mountConfigFiles(this, this.podVolumes, mount, `configFiles[${i}]`, (issue) => this.issues.push(issue)));
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata(), automountServiceAccountToken: false });
     const spec = Lazy.any({ produce: () => (this.config.schedule ? this.cronJobSpec(this.config.schedule) : this.jobSpec()) });
@@ -183,10 +192,30 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
     }
   }
 
+  /**
+   * Adds a volume to the job's pod, mounted into its container when `mount` is given:
+   * `addVolume(PodVolume.emptyDir('scratch', { sizeLimit: '5Gi' }), { mountPath: '/scratch' })`.
+   */
+  public addVolume(volume: PodVolume, mount?: VolumeMountOptions): void {
+    if (!PodVolume.isPodVolume(volume)) {
+      this.issues.push({ field: 'volumes', value: volume, message: 'must be a PodVolume (PodVolume.emptyDir(), .fromConfigMap(), .fromSecret(), .fromSharedVolume())' });
+      return;
+    }
+    this.podVolumes.addAndMount(volume, mount, 'volumes');
+  }
+
+  /**
+   * Mounts configuration files (a `ConfigFiles` map) read-only into the job's container: the
+   * whole map as a folder at `mountPath`, or one file (`file`) at `mountPath` with `subPath`.
+   * The map's content hash goes on the pod template, so the next run sees a change.
+   */
+  public mountConfigFiles(files: IConfigFiles, mountPath: string, options: ConfigFilesMountOptions = {}): void {
+    mountConfigFiles(this, this.podVolumes, { files, mountPath, ...options }, 'configFiles', (issue) => this.issues.push(issue));
+  }
+
   private podTemplate(): k8s.PodTemplateSpec {
-    const tmp = tmpVolume(this.config.tmpSizeLimit ?? '1Gi');
     return {
-      metadata: podMetadata(this.labels, { ...this.contributedPodAnnotations(), ...this.config.podAnnotations }),
+      metadata: podMetadata(this.labels, { ...this.podVolumes.contentHashes(), ...this.contributedPodAnnotations(), ...this.config.podAnnotations }),
       spec: renderPodSpec({
         serviceAccountName: this.name,
         automountServiceAccountToken: false,
@@ -200,9 +229,9 @@ export class AgentBatchJob extends Workload implements IHelmValuesProvider {
           env: this.renderEnv(),
           resources: this.resources,
           security: this.config.security,
-          volumeMounts: [tmp.mount],
+          volumeMounts: this.podVolumes.mainMounts,
         })],
-        volumes: [tmp.volume],
+        volumes: this.podVolumes.render(),
         security: this.config.security,
         terminationGracePeriodSeconds: 30,
       }),

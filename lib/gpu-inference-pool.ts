@@ -19,6 +19,8 @@ import { type ResourceOptions, resourceOptionsSchema, ResourcePreset, resolveRes
 import { configKey, dnsSubdomain, labels as labelsSchema, nonNegativeInt, positiveInt, storageQuantity, URL_PORT_MESSAGE, urlPort, urlPortCheck } from './core/schemas';
 import { addNotice } from './core/notices';
 import { type ServiceWorkloadConfig } from './core/service-workload';
+import { type ConfigFilesMount } from './core/config-mounts';
+import { containerWorkloadShape } from './core/container-workload';
 import { contextOf } from './core/workload';
 import { type IWireable } from './core/wiring';
 import { type EnvironmentConfig } from './environment';
@@ -328,6 +330,14 @@ export interface GpuInferencePoolProps {
    * @default - none: the Deployment's rolling update
    */
   readonly rollout?: RolloutOptions;
+  /**
+   * Configuration files (`ConfigFiles` maps) mounted read-only into the vLLM container (the
+   * leader's, in a multi-node group), e.g. a chat template that `extraEngineArgs` names with
+   * `--chat-template`; a change of their content rolls the pods. Where the environment serves
+   * through an external API there is no pod to mount them (a notice says so).
+   * @default - none
+   */
+  readonly configFiles?: ConfigFilesMount[];
 }
 
 const secretRefSchema = z.object({
@@ -385,6 +395,7 @@ export const gpuInferencePoolSchema = z.object({
   startupTimeoutSeconds: positiveInt.max(14400, { error: 'must be at most 14400 seconds' }).optional(),
   rollout: rolloutOptionsSchema.optional(),
   fallback: z.custom<InferenceFallback>((v) => InferenceFallback.isInferenceFallback(v), { error: 'must be an InferenceFallback (InferenceFallback.cpuModel() or .external())' }).optional(),
+  configFiles: containerWorkloadShape.configFiles,
 }).strict();
 
 type PoolConfig = z.output<typeof gpuInferencePoolSchema>;
@@ -487,6 +498,14 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       const endpoint = fallback.options.endpoint ?? ExternalEndpoint.internet({ ports: [urlPort(url.href) ?? 443], hosts: [url.hostname.replace(/^\[|\]$/g, '')] });
       this.connections = new Connections(endpoint, endpoint.ports, false);
       this.server = undefined;
+      if (config.configFiles && config.configFiles.length > 0) {
+        addNotice(this, {
+          field: 'configFiles',
+          asked: `${config.configFiles.map((m) => `ConfigFiles "${m.files.name}" at ${m.mountPath}`).join(', ')} in the model server`,
+          rendered: 'nothing: there is no model server pod',
+          why: `environment "${environment.name}" has no GPUs and the fallback is the external API ${fallback.options.baseUrl ?? ''}`,
+        });
+      }
       return;
     }
     const cpu = fallback !== undefined;
@@ -538,12 +557,16 @@ export class GpuInferencePool extends Construct implements IInferenceEndpoint {
       const image = parseImageOrPlaceholder(imageText);
       const resources = resolveResources(config.resources, ResourcePreset.GPU_INFERENCE, environment.resourceProfile);
       const replicas = Math.min(config.replicas ?? environment.replicas.default, environment.replicas.max ?? Number.MAX_SAFE_INTEGER);
-      const multiNode = new VllmMultiNodeServer(this, 'Server', String(serverName), { image, imageText, resources, replicas, startupTimeoutSeconds: startupBudget },
+      const multiNode = new VllmMultiNodeServer(this, 'Server', String(serverName), { image, imageText, resources, replicas, startupTimeoutSeconds: startupBudget, configFiles: config.configFiles },
         { ...spec, nodes, pipelineParallelSize: config.pipelineParallelSize ?? nodes });
       this.servingLabels = multiNode.leaderLabels;
       this.server = multiNode;
     } else {
       const server = new VllmServer(this, 'Server', serverProps(config, fallback, queueScaling, startupBudget), serverName, spec, cpu);
+      // After the server's own volumes (/dev/shm, the model cache), so that a clash names the files.
+      for (const mount of config.configFiles ?? []) {
+        server.mountConfigFiles(mount.files, mount.mountPath, mount.file === undefined ? {} : { file: mount.file });
+      }
       if (config.scaling?.scaleToZero) {
         server.scaledObject?.metadata.addAnnotation('agents.cdk8s.io/cold-start-budget-seconds', String(config.scaling.scaleToZero.coldStartBudgetSeconds));
       }

@@ -10,6 +10,7 @@
 /** The kinds of object the library recognises by brand. */
 export enum BrandKind {
   WORKLOAD = 'Workload',
+  SERVICE_WORKLOAD = 'ServiceWorkload',
   AGENT_PLATFORM = 'AgentPlatform',
   ENV_VALUE = 'EnvValue',
   SECRET_SOURCE = 'SecretSource',
@@ -28,6 +29,8 @@ export enum BrandKind {
   INFERENCE_ROUTING = 'InferenceRouting',
   PREREQUISITE_PROVIDER = 'PrerequisiteProvider',
   POD_VOLUME = 'PodVolume',
+  CONFIG_FILE = 'ConfigFile',
+  CONFIG_FILES = 'ConfigFiles',
 }
 
 const symbols = new Map<BrandKind, symbol>();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ConfigFilesMount, configFilesMountSchema } from './config-mounts';
 import { type EnvMap, EnvValue } from './env-value';
 import { imageSchema } from './image';
 import { type ExternalEndpoint } from './network';
@@ -55,6 +56,13 @@ export interface ContainerWorkloadProps extends WorkloadOptions {
    * @default - none
    */
   readonly podAnnotations?: Record<string, string>;
+  /**
+   * Configuration files (`ConfigFiles` maps) mounted read-only into the main container, as a
+   * folder or one file each; a change of their content rolls the pods. Same as calling
+   * `mountConfigFiles()`.
+   * @default - none
+   */
+  readonly configFiles?: ConfigFilesMount[];
 }
 
 export const externalEndpointSchema = brandedReference<ExternalEndpoint>(REFERENCES.EXTERNAL_ENDPOINT);
@@ -75,4 +83,5 @@ export const containerWorkloadShape = {
   externalEndpoints: z.array(externalEndpointSchema).optional(),
   tmpSizeLimit: memoryQuantity.optional(),
   podAnnotations: annotationsSchema.optional(),
+  configFiles: z.array(configFilesMountSchema).optional(),
 };

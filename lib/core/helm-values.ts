@@ -201,6 +201,17 @@ export class HelmSectionBuilder {
     return this;
   }
 
+  /** The Go template reference of one of this section's values, e.g. `.Values.redisCache.replication.nodes`. */
+  public valueRef(path: readonly string[]): string {
+    return this.ref(path);
+  }
+
+  /** The most pods the workload runs: the integer value at `path` (a StatefulSet has no surge pod). */
+  public podsFromValue(path: readonly string[]): this {
+    this.pods = `(int ${this.ref(path)})`;
+    return this;
+  }
+
   /** The most pods the workload runs when that does not depend on the values. */
   public fixedPods(count: number): this {
     this.pods = String(count);

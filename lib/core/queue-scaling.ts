@@ -5,7 +5,7 @@ import { type ISecretSource } from './env-value';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type PropIssue } from './errors';
 import { PLACEHOLDER } from './placeholder';
-import { NamespacePeer, Protocol } from './network';
+import { NamespacePeer } from './network';
 import { checkProps } from './props';
 import { brandedReference, referenceMessage, REFERENCES } from './references';
 import { configKey, isPort, nonNegativeInt, positiveInt, URL_PORT_MESSAGE, urlPortCheck } from './schemas';
@@ -111,6 +111,9 @@ export abstract class QueueTrigger {
    * password Secret through a TriggerAuthentication, and the cache admits the KEDA namespace.
    * The cache's exporter is told to report the list's length (`watchList()`), which the queue
    * lag alert reads.
+   * A replicated Redis is read through its Sentinels (KEDA's `redis-sentinel` scaler, the same
+   * Secret for the Sentinels and the master), so the trigger follows a failover. The Redis must
+   * not evict keys (`usage: RedisUsage.QUEUE`): queued jobs would vanish under memory pressure.
    */
   public static redisList(cache: IRedisCache, options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number }): QueueTrigger {
     const checked = checkOptions(redisListOptions, options, { listName: PLACEHOLDER });
@@ -171,6 +174,16 @@ export abstract class QueueTrigger {
   /** Opens the network paths KEDA needs to read the queue (the namespace of the KEDA operator). */
   public admitKeda(_kedaNamespace: string): void {}
 
+  /** The Redis whose list this trigger reads, for a Redis list. */
+  public get redisCache(): IRedisCache | undefined {
+    return undefined;
+  }
+
+  /** The name of the list, for a Redis list. */
+  public get redisListName(): string | undefined {
+    return undefined;
+  }
+
   /** The series reporting the queue's length, when an exporter of the app reports it. */
   public queueLength(): QueueLengthSeries | undefined {
     return undefined;
@@ -221,8 +234,6 @@ class GenericTrigger extends QueueTrigger {
 }
 
 class RedisListTrigger extends QueueTrigger {
-  public readonly type = 'redis';
-
   constructor(
     private readonly cache: IRedisCache | undefined,
     private readonly options: { listName: string; listLength?: number; activationListLength?: number; databaseIndex?: number },
@@ -246,24 +257,51 @@ class RedisListTrigger extends QueueTrigger {
     return { source: cache.name, metric: REDIS_KEY_SIZE, labels: { db: `db${this.options.databaseIndex ?? 0}`, key: this.options.listName }, itemsPerReplica: this.listLength };
   }
 
+  /** `redis-sentinel` for a Redis under Sentinel: KEDA asks the Sentinels for the master on every poll. */
+  public get type(): string {
+    return this.cache?.sentinel ? 'redis-sentinel' : 'redis';
+  }
+
+  public override get redisCache(): IRedisCache | undefined {
+    return this.cache;
+  }
+
+  public override get redisListName(): string {
+    return this.options.listName;
+  }
+
   private get listLength(): number {
     return this.options.listLength ?? 5;
   }
 
+  /** Where KEDA finds the list: the Sentinels and the master name, or the Redis itself. */
+  private get location(): Record<string, string> {
+    const cache = this.cache;
+    if (!cache) {
+      return { address: `${PLACEHOLDER}:6379` };
+    }
+    return cache.sentinel
+      ? { addresses: `${cache.sentinel.host}:${cache.sentinel.port}`, sentinelMaster: cache.sentinel.masterName }
+      : { address: `${cache.host}:${cache.port}`, ...(cache.tls ? { enableTLS: 'true' } : {}) };
+  }
+
   public render(): RenderedTrigger {
     const cache = this.cache;
+    const password = cache && { secret: cache.passwordSecret, key: cache.passwordKey };
     return {
       trigger: {
         type: this.type,
         metadata: {
-          address: cache ? `${cache.host}:${cache.port}` : `${PLACEHOLDER}:6379`,
+          ...this.location,
           listName: this.options.listName,
           listLength: String(this.listLength),
           ...(this.options.activationListLength !== undefined ? { activationListLength: String(this.options.activationListLength) } : {}),
           ...(this.options.databaseIndex !== undefined ? { databaseIndex: String(this.options.databaseIndex) } : {}),
         },
       },
-      authentication: cache ? { secretTargetRef: [secretTarget('password', { secret: cache.passwordSecret, key: cache.passwordKey })] } : undefined,
+      authentication: password ? {
+        secretTargetRef: [secretTarget('password', password), ...(cache.sentinel ? [secretTarget('sentinelPassword', password)] : [])],
+      } : undefined,
     };
   }
 
@@ -273,8 +311,9 @@ class RedisListTrigger extends QueueTrigger {
     return [...problems, ...(lengthChecked ? [] : thresholdIssue(`${field}.listLength`, this.listLength))];
   }
 
+  /** KEDA reaches every port of the Redis pods: the Sentinels, then the master they name. */
   public override admitKeda(kedaNamespace: string): void {
-    this.cache?.connections.allowIngress(new NamespacePeer(kedaNamespace), [{ port: this.cache.port, protocol: Protocol.TCP }]);
+    this.cache?.connections.allowIngress(new NamespacePeer(kedaNamespace), this.cache.connections.ports);
   }
 
   public override _references(): readonly IConstruct[] {

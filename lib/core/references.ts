@@ -14,6 +14,7 @@ export const REFERENCES = {
   INFERENCE: { kind: 'a GpuInferencePool', brand: BrandKind.INFERENCE_ENDPOINT },
   AGENT: { kind: 'an AgentMicroservice', brand: BrandKind.AGENT },
   SHARED_VOLUME: { kind: 'a SharedVolume', brand: BrandKind.SHARED_VOLUME },
+  CONFIG_FILES: { kind: 'a ConfigFiles (the ConfigMap of your configuration files)', brand: BrandKind.CONFIG_FILES },
   EXTERNAL_ENDPOINT: { kind: 'an ExternalEndpoint, e.g. ExternalEndpoint.https("api.openai.com")', brand: BrandKind.EXTERNAL_ENDPOINT },
   SECRET_SOURCE: { kind: 'a SecretSource (or SecretSource.fromSecretName())', brand: BrandKind.SECRET_SOURCE },
   WORKLOAD: { kind: 'a workload of the app (an AgentMicroservice, McpToolService, ...)', brand: BrandKind.WORKLOAD },

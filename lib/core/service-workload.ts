@@ -4,7 +4,8 @@ import { type Construct } from 'constructs';
 import { z } from 'zod';
 import { type AutoscalingOptions, autoscalingIssues, autoscalingSchema, horizontalPodAutoscalerSpec, resolveAutoscaling, type ResolvedAutoscaling } from './autoscaling';
 import { ScaledObject, TriggerAuthentication } from '../../imports/keda.sh';
-import { type QueueScalingOptions, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
+import { type QueueScalingOptions, type QueueTrigger, queueScalingIssues, queueScalingSchema, type ResolvedQueueScaling, resolveQueueScaling } from './queue-scaling';
+import { brand, BrandKind, hasBrand } from './brand';
 import { allowedWording, type ParsedProps, toPropIssues } from './props';
 import { formatImage, type ImageReference } from './image';
 import { isPlaceholder, parseImageOrPlaceholder, PLACEHOLDER } from './placeholder';
@@ -23,10 +24,10 @@ import { crossPlatformIssue, type IRedisCache, wire } from './wiring';
 import { brandedReference, REFERENCES } from './references';
 import { CanaryRollout, type RolloutOptions, resolveRollout, rolloutOptionsSchema } from './canary-rollout';
 import { type ContainerContext, containerImage, type InitContainerOptions, resolveContainer, type ResolvedContainer, type SidecarOptions } from './containers';
-import { type ContainerMount, type ISharedVolume, PodVolume, type VolumeMountOptions, volumeMountOptionsSchema } from './volumes';
+import { type ContainerMount, type IConfigFiles, type ISharedVolume, PodVolume, type VolumeMountOptions } from './volumes';
+import { mountIssues, PodVolumeSet } from './pod-volume-set';
+import { type ConfigFilesMountOptions, mountConfigFiles } from './config-mounts';
 import { type EnvironmentConfig } from './environment-config';
-import { checkProps } from './props';
-import { type PropIssue } from './errors';
 
 export { type ISharedVolume } from './volumes';
 
@@ -221,6 +222,7 @@ export const serviceWorkloadSchema = z.object({
   externalEndpoints: shared.externalEndpoints,
   tmpSizeLimit: shared.tmpSizeLimit,
   podAnnotations: shared.podAnnotations,
+  configFiles: shared.configFiles,
   cache: brandedReference<IRedisCache>(REFERENCES.REDIS_CACHE).optional(),
   sharedVolumes: z.array(z.lazy(() => sharedVolumeMountSchema)).optional(),
   rollout: rolloutOptionsSchema.optional(),
@@ -341,6 +343,11 @@ type InitContainer = { readonly resolved: ResolvedContainer } | { readonly spec:
  * construction (`addEnv`, `connections.allowFrom`, `addSidecar`, ...) still reaches the manifests.
  */
 export abstract class ServiceWorkload extends Workload implements IHelmValuesProvider {
+  /** Whether `value` is a service workload (agent, worker, tool, inference pool) of any copy of the library. */
+  public static isServiceWorkload(value: unknown): value is ServiceWorkload {
+    return hasBrand(value, BrandKind.SERVICE_WORKLOAD);
+  }
+
   /** The container image, split into the parts Helm values can override. */
   public readonly image: ImageReference;
   /** Port the container listens on. */
@@ -379,14 +386,14 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   protected readonly config: ServiceWorkloadConfig;
   /** Every setting with its default applied; rendering reads only from here. */
   protected readonly settings: ResolvedServiceSettings;
-  private readonly volumes = new Map<string, k8s.Volume | PodVolume>();
-  private readonly volumeMounts: k8s.VolumeMount[] = [];
+  private readonly podVolumes = new PodVolumeSet(this, (issue) => this.issues.push(issue));
   private readonly initContainers: InitContainer[] = [];
   private readonly typedSidecars: ResolvedContainer[] = [];
   private cache?: IRedisCache;
 
   protected constructor(scope: Construct, id: string, parsed: ParsedProps<ServiceWorkloadConfig>, rawName: unknown, defaults: ServiceWorkloadDefaults) {
     super(scope, id, { name: rawName, component: defaults.component });
+    brand(this, BrandKind.SERVICE_WORKLOAD);
     this.issues.push(...parsed.issues);
     this.config = parsed.value ?? { image: PLACEHOLDER };
     this.settings = resolveServiceSettings(this.config, defaults, this.environment, this.name);
@@ -421,6 +428,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     for (const mount of this.config.sharedVolumes ?? []) {
       this.mountSharedVolume(mount.volume, mount.mountPath, { readOnly: mount.readOnly });
     }
+    (this.config.configFiles ?? []).forEach((mount, i) => mountConfigFiles(this, this.podVolumes, mount, `configFiles[${i}]`, (issue) => this.issues.push(issue)));
     this.createServiceAccount(this.settings.automountServiceAccountToken);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: this.metadata(),
@@ -535,32 +543,23 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   public addVolume(volume: k8s.Volume, mount?: k8s.VolumeMount): void;
   public addVolume(volume: PodVolume | k8s.Volume, mount?: VolumeMountOptions | k8s.VolumeMount): void {
     if (PodVolume.isPodVolume(volume)) {
-      this.addPodVolume(volume, 'volumes');
-      if (mount) {
-        const options = checkProps(volumeMountOptionsSchema, mount, `volumes.${volume.name}`);
-        this.issues.push(...options.issues);
-        if (options.value) {
-          const mounts = [{ volume, ...options.value }];
-          this.issues.push(...mountIssues(mounts, `volumes.${volume.name}`));
-          this.renderMounts(mounts).forEach((m) => this.addVolumeMount(m, `volumes.${volume.name}.mountPath`));
-        }
-      }
+      this.podVolumes.addAndMount(volume, mount as VolumeMountOptions | undefined, 'volumes');
       return;
     }
-    this.claimVolumeName(volume.name, volume, 'volumes');
+    this.podVolumes.add(volume, 'volumes');
     if (mount) {
-      this.addVolumeMount(mount as k8s.VolumeMount, 'volumes');
+      this.podVolumes.mountMain(mount as k8s.VolumeMount, 'volumes');
     }
   }
 
-  /** Kubernetes refuses a container that mounts two volumes at one path. */
-  private addVolumeMount(mount: k8s.VolumeMount, field: string): void {
-    const taken = this.volumeMounts.find((m) => m.mountPath === mount.mountPath);
-    if (taken) {
-      this.issues.push({ field, value: mount.mountPath, message: `is already the mount path of volume "${taken.name}"; Kubernetes refuses two mounts at one path: choose another mountPath` });
-      return;
-    }
-    this.volumeMounts.push(mount);
+  /**
+   * Mounts configuration files (a `ConfigFiles` map) read-only into the main container: the
+   * whole map as a folder at `mountPath`, or one file (`file`, its key) at `mountPath` with
+   * `subPath`. The map's content hash goes on the pod template, so a change rolls the pods
+   * (files mounted with `subPath` are never updated in place), and the map is applied first.
+   */
+  public mountConfigFiles(files: IConfigFiles, mountPath: string, options: ConfigFilesMountOptions = {}): void {
+    mountConfigFiles(this, this.podVolumes, { files, mountPath, ...options }, 'configFiles', (issue) => this.issues.push(issue));
   }
 
   /**
@@ -580,8 +579,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       return;
     }
     const podVolume = PodVolume.fromSharedVolume(volume);
-    this.addPodVolume(podVolume, field);
-    this.addVolumeMount({ name: podVolume.name, mountPath, readOnly: options.readOnly }, `${field}.mountPath`);
+    this.podVolumes.add(podVolume, field);
+    this.podVolumes.mountMain({ name: podVolume.name, mountPath, readOnly: options.readOnly }, `${field}.mountPath`);
   }
 
   /**
@@ -633,7 +632,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       }
     }
     for (const mount of container.mounts) {
-      this.addPodVolume(mount.volume, prefix + 'mounts');
+      this.podVolumes.add(mount.volume, prefix + 'mounts');
     }
     this.issues.push(...mountIssues(container.mounts, `${prefix}mounts`));
     this.allowExternal(...container.externalEndpoints);
@@ -659,30 +658,8 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     return [this.name, ...this.typedSidecars.map((c) => c.name), ...init];
   }
 
-  /** Adds a library volume to the pod once, reporting its factory's problems and ordering it after what it reads. */
-  private addPodVolume(volume: PodVolume, field: string): void {
-    if (this.volumes.get(volume.name) === volume) {
-      return;
-    }
-    if (this.claimVolumeName(volume.name, volume, field)) {
-      this.issues.push(...volume._issues.map((i) => ({ ...i, field: `${field}.${volume.name}.${i.field}` })));
-      for (const dependency of volume._source.dependencies ?? []) {
-        this.node.addDependency(dependency);
-      }
-    }
-  }
-
-  private claimVolumeName(name: string, volume: k8s.Volume | PodVolume, field: string): boolean {
-    if (this.volumes.has(name)) {
-      this.issues.push({ field, value: name, message: 'is already the name of another volume of this pod; give each volume its own name' });
-      return false;
-    }
-    this.volumes.set(name, volume);
-    return true;
-  }
-
   private renderMounts(mounts: readonly ContainerMount[]): k8s.VolumeMount[] {
-    return mounts.map((m) => ({ name: m.volume.name, mountPath: m.mountPath, readOnly: m.volume._source.readOnly || m.readOnly ? true : undefined, subPath: m.subPath }));
+    return this.podVolumes.renderMounts(mounts);
   }
 
   /** Wires this workload to a Redis: connection settings, NetworkPolicy paths, ordering. */
@@ -700,6 +677,11 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
   /** The Redis this workload is wired to, if any. */
   public get wiredCache(): IRedisCache | undefined {
     return this.cache;
+  }
+
+  /** The queues the props scale it on, also in an environment that renders no KEDA objects. */
+  public get queueTriggers(): readonly QueueTrigger[] {
+    return this.config.queueScaling?.triggers ?? [];
   }
 
   /** The image reference a container gets, with the environment's registry. */
@@ -754,7 +736,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
       extendedResources: this.extendedResources(),
       probes: this.settings.probes,
       security: this.settings.security,
-      volumeMounts: this.volumeMounts,
+      volumeMounts: this.podVolumes.mainMounts,
       preStopDelaySeconds: this.settings.preStopDelaySeconds,
     };
   }
@@ -783,19 +765,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
     const scrape: Record<string, string> = scraped
       ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(scraped.port), 'prometheus.io/path': scraped.path }
       : {};
-    return { ...scrape, ...this.contentHashes(), ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
-  }
-
-  /** `checksum/<volume>` for every mounted volume whose content the app knows: a change rolls the pods. */
-  private contentHashes(): Record<string, string> {
-    const hashes: Record<string, string> = {};
-    for (const volume of this.volumes.values()) {
-      const hash = PodVolume.isPodVolume(volume) ? volume._source.contentHash?.() : undefined;
-      if (hash) {
-        hashes[`checksum/${volume.name}`] = hash;
-      }
-    }
-    return hashes;
+    return { ...scrape, ...this.podVolumes.contentHashes(), ...this.contributedPodAnnotations(), ...this.config.podAnnotations };
   }
 
   public metricsEndpoints(): MetricsEndpoint[] {
@@ -863,7 +833,7 @@ export abstract class ServiceWorkload extends Workload implements IHelmValuesPro
           automountServiceAccountToken: this.settings.automountServiceAccountToken,
           initContainers: this.renderInitContainers(),
           containers: [renderContainer(this.mainContainerSpec()), ...this.renderSidecars()],
-          volumes: [...this.volumes.values()].map((v) => (PodVolume.isPodVolume(v) ? v._toVolume() : v)),
+          volumes: this.podVolumes.render(),
           security: this.settings.security,
           terminationGracePeriodSeconds: this.settings.terminationGracePeriodSeconds,
           topologySpreadConstraints: spread,
@@ -1028,20 +998,4 @@ function rawResources(container: k8s.Container): ResolvedResources {
     requests: { cpu: value(r?.requests?.cpu), memory: value(r?.requests?.memory) },
     limits: { cpu: value(r?.limits?.cpu), memory: value(r?.limits?.memory) },
   };
-}
-
-/** Mounts of a read-only source (a ConfigMap, a Secret) that ask to be writable, and two mounts at one path of one container. */
-function mountIssues(mounts: readonly ContainerMount[], field: string): PropIssue[] {
-  const issues: PropIssue[] = mounts.filter((m) => m.volume._source.readOnly && m.readOnly === false).map((m) => ({
-    field,
-    value: m.mountPath,
-    message: `volume "${m.volume.name}" is a ConfigMap or Secret, always mounted read-only; remove readOnly: false`,
-  }));
-  mounts.forEach((m, i) => {
-    const taken = mounts.slice(0, i).find((earlier) => earlier.mountPath === m.mountPath);
-    if (taken) {
-      issues.push({ field, value: m.mountPath, message: `is already the mount path of volume "${taken.volume.name}"; Kubernetes refuses two mounts at one path: choose another mountPath` });
-    }
-  });
-  return issues;
 }

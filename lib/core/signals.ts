@@ -142,9 +142,29 @@ export const REDIS_SIGNALS: WorkloadSignals = {
   ],
 };
 
-/** redis_exporter reading the length of `keys` as well. */
-export function redisSignals(keys: readonly WatchedKey[]): WorkloadSignals {
-  return keys.length === 0 ? REDIS_SIGNALS : { metrics: [...REDIS_SIGNALS.metrics, REDIS_KEY_SIZE], watchedKeys: keys };
+/**
+ * What redis_exporter reports of a replicated Redis: the role of each pod
+ * (`redis_instance_info{role}`), the replication stream (offsets, link state) and what the primary
+ * sees of its replicas.
+ */
+export const REDIS_REPLICATION_METRICS: readonly string[] = [
+  'redis_instance_info',
+  'redis_connected_slaves',
+  'redis_master_repl_offset',
+  'redis_connected_slave_offset_bytes',
+  'redis_connected_slave_lag_seconds',
+  'redis_master_link_up',
+];
+
+/** redis_exporter reading the length of `keys` as well, and the replication series when the Redis is replicated. */
+export function redisSignals(keys: readonly WatchedKey[], options: { readonly replicated?: boolean } = {}): WorkloadSignals {
+  if (keys.length === 0 && !options.replicated) {
+    return REDIS_SIGNALS;
+  }
+  return {
+    metrics: [...REDIS_SIGNALS.metrics, ...(options.replicated ? REDIS_REPLICATION_METRICS : []), ...(keys.length > 0 ? [REDIS_KEY_SIZE] : [])],
+    ...(keys.length > 0 ? { watchedKeys: keys } : {}),
+  };
 }
 
 /** vLLM's OpenAI-compatible server. */

@@ -8,16 +8,21 @@ export interface PersistentStatefulSetOptions {
   readonly template: k8s.PodTemplateSpec;
   /** The `data` volume of each replica; none when undefined. */
   readonly storage?: { readonly size: string; readonly storageClassName?: string };
+  /**
+   * Pods, each with its own volume.
+   * @default 1
+   */
+  readonly replicas?: number;
 }
 
 /**
- * One replica with a stable identity and its own ReadWriteOnce `data` volume, kept when the
+ * One replica (or `replicas`) with a stable identity and its own ReadWriteOnce `data` volume, kept when the
  * StatefulSet is deleted or scaled down (Redis, Prometheus, Tempo, Alertmanager).
  */
 export function persistentStatefulSetSpec(options: PersistentStatefulSetOptions): k8s.StatefulSetSpec {
   const storage = options.storage;
   return {
-    replicas: 1,
+    replicas: options.replicas ?? 1,
     serviceName: `${options.name}-headless`,
     podManagementPolicy: 'OrderedReady',
     updateStrategy: { type: 'RollingUpdate' },

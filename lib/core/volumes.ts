@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { type IConstruct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
 import { brand, BrandKind, hasBrand } from './brand';
 import { type IConfigMapReference, type ISecretSource } from './env-value';
@@ -24,6 +24,20 @@ export interface IConfigMapVolumeSource extends IConfigMapReference {
    * @default - unknown: pods are not rolled when the ConfigMap changes
    */
   readonly data?: Readonly<Record<string, string>>;
+  /**
+   * The ConfigMap's binary files (base64), when it is built in this app; hashed with `data`.
+   * @default - none
+   */
+  readonly binaryData?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Configuration files in a ConfigMap of this app (implemented by `ConfigFiles`), mounted into
+ * workloads with their `configFiles` prop or `mountConfigFiles()`.
+ */
+export interface IConfigFiles extends IConfigMapVolumeSource, IConstruct {
+  /** The files' keys: their names in a mounted folder. */
+  readonly keys: readonly string[];
 }
 
 /** Options of `PodVolume.emptyDir()`. */
@@ -153,7 +167,9 @@ export class PodVolume {
     const items = parsed.success ? parsed.data.items : undefined;
     return new PodVolume(name, [...nameIssues(name), ...optionIssues(configMapSchema, options)], {
       render: () => ({ configMap: { name: configMap.name, ...(items ? { items: Object.entries(items).map(([key, path]) => ({ key, path })) } : {}) } }),
-      contentHash: () => (configMap.data === undefined ? undefined : hashOf(configMap.data)),
+      contentHash: () => (configMap.data === undefined && configMap.binaryData === undefined ? undefined : hashOf(configMap.data ?? {}, configMap.binaryData)),
+      // A ConfigMap built in this app is applied before the pods that mount it.
+      dependencies: Construct.isConstruct(configMap) ? [configMap] : [],
       readOnly: true,
     });
   }
@@ -226,7 +242,9 @@ function optionIssues(schema: z.ZodType, options: unknown): PropIssue[] {
   return result.success ? [] : toPropIssues(schema, result.error.issues, options);
 }
 
-function hashOf(data: Readonly<Record<string, string>>): string {
-  const sorted = Object.keys(data).sort().map((key) => [key, data[key]]);
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+/** SHA-256 of the entries sorted by key; binary entries, when there are any, are hashed after the text ones. */
+function hashOf(data: Readonly<Record<string, string>>, binaryData?: Readonly<Record<string, string>>): string {
+  const sorted = (entries: Readonly<Record<string, string>>) => Object.keys(entries).sort().map((key) => [key, entries[key]]);
+  const binary = binaryData && Object.keys(binaryData).length > 0 ? [sorted(binaryData)] : [];
+  return createHash('sha256').update(JSON.stringify([...sorted(data), ...binary])).digest('hex');
 }

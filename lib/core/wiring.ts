@@ -13,6 +13,20 @@ export interface IWireable extends IConnectable, IConstruct {
   readonly wireName: string;
   /** The environment variables a consumer gets to reach it. */
   bindingEnv(): Readonly<Record<string, string | EnvValue>>;
+  /**
+   * Called by `wire()` once a consumer is wired, for providers that run more than one set of pods
+   * (a replicated Redis and its primary proxy) and must open the consumer's path to each.
+   */
+  onWired?(consumer: Workload): void;
+}
+
+/** The Sentinels of a replicated Redis: where Sentinel-aware clients and KEDA ask for the master. */
+export interface RedisSentinelEndpoint {
+  /** Host name of the Sentinel Service. */
+  readonly host: string;
+  readonly port: number;
+  /** The master name the Sentinels monitor. */
+  readonly masterName: string;
 }
 
 /** A Redis consumers can be wired to. */
@@ -25,6 +39,12 @@ export interface IRedisCache extends IWireable {
   readonly passwordSecret: ISecretSource;
   /** Key of the password in the Secret. */
   readonly passwordKey: string;
+  /** The Sentinels, when the Redis is replicated under Sentinel. */
+  readonly sentinel?: RedisSentinelEndpoint;
+  /** Whether clients must connect with TLS. */
+  readonly tls?: boolean;
+  /** `maxmemory-policy`, when known: a policy other than `noeviction` may drop a queue's keys. */
+  readonly evictionPolicy?: string;
   /** Tells the cache's exporter to report the length of a list (a queue KEDA reads); `databaseIndex` defaults to 0. */
   watchList(listName: string, databaseIndex?: number): void;
 }
@@ -81,5 +101,6 @@ export function wire(consumer: Workload, provider: IWireable, field: string, exp
   }
   consumer.connections.allowTo(provider);
   consumer.node.addDependency(provider);
+  provider.onWired?.(consumer);
   return true;
 }

@@ -12,6 +12,8 @@ import { parseQuantity } from '../core/quantity';
 import { type ResolvedResources, resourceIssues } from '../core/resources';
 import { VLLM_SIGNALS, type WorkloadSignals } from '../core/signals';
 import { type MetricsEndpoint, podDemand, type QuotaDemand, Workload } from '../core/workload';
+import { type ConfigFilesMount, mountConfigFiles } from '../core/config-mounts';
+import { PodVolumeSet } from '../core/pod-volume-set';
 import { MODEL_MOUNT } from './model-weights';
 import { VLLM_RUNTIME_ENV } from './vllm-runtime';
 import { createModelCacheClaim, defaultShmSize, MODEL_VOLUME, otlpTracing, VLLM_PORT, type VllmServerSpec, waitForWeightsContainer } from './vllm-server';
@@ -48,6 +50,8 @@ export interface MultiNodeConfig {
   readonly resources: ResolvedResources;
   readonly replicas: number;
   readonly startupTimeoutSeconds: number;
+  /** Configuration files mounted into the leader's vLLM container. */
+  readonly configFiles?: readonly ConfigFilesMount[];
 }
 
 /**
@@ -67,6 +71,8 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
   /** Labels of the leader pods (the InferencePool and the Service select them). */
   public readonly leaderLabels: Readonly<Record<string, string>>;
   private readonly shmSize: string;
+  /** The configuration files of the leader (vLLM reads them; Ray workers do not). */
+  private readonly leaderVolumes = new PodVolumeSet(this, (issue) => this.issues.push(issue));
 
   constructor(scope: Construct, id: string, name: string, private readonly config: MultiNodeConfig, private readonly spec: MultiNodeSpec) {
     super(scope, id, { name, component: WorkloadComponent.INFERENCE });
@@ -80,6 +86,9 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
     this.connections.allowIngress(this.connections.peer, []);
     this.connections.allowEgress(this.connections.peer, []);
     this.createServiceAccount(false);
+    // The leader's fixed mounts first, so that a configuration file cannot take their paths.
+    this.mounts().forEach((m) => this.leaderVolumes.mountMain(m, 'configFiles'));
+    (config.configFiles ?? []).forEach((mount, i) => mountConfigFiles(this, this.leaderVolumes, mount, `configFiles[${i}]`, (issue) => this.issues.push(issue)));
     if (spec.cacheClaim) {
       createModelCacheClaim(this, spec.cacheClaim, this.metadata('-models'), this.environment.storage.sharedStorageClassName);
     }
@@ -151,7 +160,7 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
     const tmp = tmpVolume('2Gi');
     const labels = { ...this.labels, [ROLE_LABEL]: role };
     const annotations = role === 'leader'
-      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(VLLM_PORT), 'prometheus.io/path': '/metrics', ...this.contributedPodAnnotations() }
+      ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(VLLM_PORT), 'prometheus.io/path': '/metrics', ...this.leaderVolumes.contentHashes(), ...this.contributedPodAnnotations() }
       : {};
     const main = role === 'leader' ? this.leaderContainer() : this.workerContainer();
     const waitFor = this.spec.weights.kind === 'cache' ? this.spec.weights.waitFor : undefined;
@@ -165,6 +174,7 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
         { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(this.shmSize) } },
         { name: MODEL_VOLUME, persistentVolumeClaim: { claimName: this.spec.cacheClaim?.name ?? `${this.name}-models`, readOnly: true } },
         tmp.volume,
+        ...(role === 'leader' ? this.leaderVolumes.render() : []),
       ],
       nodeSelector: { ...this.spec.nodeSelector, ...(this.spec.gpu?.product ? { 'nvidia.com/gpu.product': this.spec.gpu.product } : {}) },
       tolerations: this.spec.tolerations,
@@ -216,7 +226,7 @@ export class VllmMultiNodeServer extends Workload implements IHelmValuesProvider
       resources: this.config.resources,
       extendedResources: this.extended(),
       probes: httpProbes({ path: '/health', timeoutSeconds: 10, startupTimeoutSeconds: this.config.startupTimeoutSeconds }, 'http', { startupTimeoutSeconds: this.config.startupTimeoutSeconds }),
-      volumeMounts: this.mounts(),
+      volumeMounts: [...this.leaderVolumes.mainMounts],
       preStopDelaySeconds: 5,
     });
   }

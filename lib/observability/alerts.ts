@@ -236,6 +236,40 @@ function redisRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
     })];
 }
 
+/**
+ * A replicated Redis: a failover (a pod that was a replica 10 minutes ago is the master now), a
+ * replica that stopped acknowledging the stream, and a replica whose link to the master is down.
+ */
+function redisReplicationRules(app: ObservedApp, t: AlertThresholds): AlertRule[] {
+  const replicated = app.workloads.filter((w) => [REDIS.role, REDIS.replicaLag, REDIS.masterLink].every((m) => w.signals.metrics.includes(m)));
+  if (replicated.length === 0) {
+    return [];
+  }
+  const scope = ownSeriesOf(app, replicated);
+  const byPod = ['namespace', 'workload', 'pod'];
+  const master = selector(REDIS.role, [...scope, matcher('role', '=', 'master')]);
+  return [
+    rule(t, 'RedisFailover', AlertSeverity.WARNING, '0m',
+      `(${aggregate('max', byPod, master)} unless ${aggregate('max', byPod, `${master} offset 10m`)}) and ${aggregate('max', byPod, `${selector(REDIS.role, scope)} offset 10m`)}`, {
+        summary: '{{ $labels.workload }}: {{ $labels.pod }} became the Redis master',
+        description: 'The Sentinels made {{ $labels.pod }} the master of {{ $labels.workload }} in the last 10 minutes: the previous master was lost, or handed its role over while stopping. Writes only the old master had acknowledged are lost (replication is asynchronous).',
+        runbook: 'A rollout hands the role over by itself; otherwise find why the old master went away (kubectl get events; node loss, OOMKill, eviction). Check on the Redis dashboard that every replica follows the new master.',
+      }),
+    rule(t, 'RedisReplicationLag', AlertSeverity.WARNING, '2m',
+      `${aggregate('max', ['namespace', 'workload', 'slave_ip'], selector(REDIS.replicaLag, scope))} > 10`, {
+        summary: '{{ $labels.workload }}: replica {{ $labels.slave_ip }} is {{ $value | humanizeDuration }} behind',
+        description: 'A replica of {{ $labels.workload }} has not acknowledged the replication stream for more than 10 seconds: it no longer counts for min-replicas-to-write, and a failover to it would lose the writes it lacks.',
+        runbook: 'Check the replica pod (CPU throttling, network, a full resync in its log) and the primary\'s output buffer; restart the replica if its link is stuck.',
+      }),
+    rule(t, 'RedisReplicaLinkDown', AlertSeverity.WARNING, '2m',
+      `${aggregate('min', byPod, selector(REDIS.masterLink, scope))} == 0`, {
+        summary: '{{ $labels.pod }} ({{ $labels.workload }}) has lost its link to the Redis master',
+        description: 'A replica of {{ $labels.workload }} is not replicating: it serves stale data and cannot take over without losing writes.',
+        runbook: 'kubectl logs {{ $labels.pod }} -c redis; check that the master is up and that the NetworkPolicy admits the replicas on 6379. The Sentinels repoint a replica that follows the wrong master within failover-timeout.',
+      }),
+  ];
+}
+
 /** Every alert of the app, grouped by concern; empty groups are left out. */
 export function alertGroups(app: ObservedApp, thresholds: AlertThresholds = DEFAULT_THRESHOLDS): AlertGroup[] {
   const groups: AlertGroup[] = [
@@ -243,7 +277,7 @@ export function alertGroups(app: ObservedApp, thresholds: AlertThresholds = DEFA
     { name: `${app.app}.pods`, rules: podRules(app, thresholds) },
     { name: `${app.app}.queues`, rules: [...queueDepthRules(app, thresholds), ...queueLagRules(app, thresholds)] },
     { name: `${app.app}.llm`, rules: [...llmRules(app, thresholds), ...routingRules(app, thresholds)] },
-    { name: `${app.app}.redis`, rules: redisRules(app, thresholds) },
+    { name: `${app.app}.redis`, rules: [...redisRules(app, thresholds), ...redisReplicationRules(app, thresholds)] },
   ];
   return groups.filter((g) => g.rules.length > 0);
 }

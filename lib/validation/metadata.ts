@@ -95,6 +95,25 @@ export function checkDataKeys(ctx: Context): void {
       }
     }
     if (r.kind === 'ConfigMap') checkDataOverlap(ctx, r);
+    checkDataSize(ctx, r);
+  }
+}
+
+/** The API server's limit on the data of one ConfigMap or Secret (`MaxSecretSize`). */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+/**
+ * The API server sums the values' bytes (UTF-8 text, decoded base64 for binary fields; keys are
+ * not counted) and refuses more than 1 MiB.
+ */
+function checkDataSize(ctx: Context, r: Resource): void {
+  const text = r.kind === 'ConfigMap' ? 'data' : 'stringData';
+  const binary = r.kind === 'ConfigMap' ? 'binaryData' : 'data';
+  const bytes = (field: string, encoding: BufferEncoding) => Object.values(rec(r.obj[field]) ?? {})
+    .reduce((total: number, value) => total + (typeof value === 'string' ? Buffer.byteLength(value, encoding) : 0), 0);
+  const size = bytes(text, 'utf8') + bytes(binary, 'base64');
+  if (size > MAX_DATA_BYTES) {
+    ctx.report(r, '', `${r.kind} data totals ${size} bytes, more than the ${MAX_DATA_BYTES} (1 MiB) the API server accepts`);
   }
 }
 

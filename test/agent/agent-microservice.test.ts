@@ -584,7 +584,7 @@ describe('AgentMicroservice props, one at a time', () => {
   test('cache: Redis connection settings, the password from its Secret, and the NetworkPolicy path', () => {
     // GIVEN a Redis and an agent using it
     const s = synth((p) => {
-      const cache = new RedisCacheStatefulSet(p, 'redis-cache', {});
+      const cache = new RedisCacheStatefulSet(p, 'redis-cache', { replication: { enabled: false } });
       new AgentMicroservice(p, NAME, agentProps({ cache }));
     });
     // THEN the agent gets the four variables, the URL expands the password variable

@@ -109,8 +109,9 @@ describe('emm', () => {
   });
 
   test.each(envNames)('%s: every Deployment of the app has a readiness probe on /health over port http', (env) => {
-    // The observability servers probe their own health endpoints (test/observability).
-    for (const deployment of nonEmpty(objectsOf('emm', env).all('Deployment').filter((d) => labelOf(d, 'app.kubernetes.io/component') !== 'observability'))) {
+    // The observability servers probe their own health endpoints (test/observability), the Redis
+    // primary proxy its /ready endpoint (test/redis).
+    for (const deployment of nonEmpty(objectsOf('emm', env).all('Deployment').filter((d) => !['observability', 'cache'].includes(labelOf(d, 'app.kubernetes.io/component') ?? '')))) {
       expect({ name: deployment.metadata.name, probe: at(container(deployment), 'readinessProbe.httpGet') })
         .toEqual({ name: deployment.metadata.name, probe: { path: '/health', port: 'http', scheme: 'HTTP' } });
     }

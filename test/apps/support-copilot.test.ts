@@ -98,9 +98,10 @@ describe.each(ENVIRONMENTS)('support-copilot in %s', (name) => {
     expect(ingressPaths(s.get('NetworkPolicy', 'copilot-worker'))).toEqual([]);
   });
 
-  test('egress of the API and the worker: DNS, the LLM (the Gateway in prod), the Redis queue on 6379, the docs-search tool on 8080, the database range on 5432, traces (prod), no internet', () => {
+  test('egress of the API and the worker: DNS, the LLM (the Gateway in prod), the Redis queue (replicated outside dev: its Sentinels and HAProxy too), the docs-search tool on 8080, the database range on 5432, traces (prod), no internet', () => {
+    const queue = name === 'dev' ? [podPath('task-queue', 6379)] : [podPath('task-queue', 26379), podPath('task-queue', 6379), podPath('task-queue-proxy', 6379)];
     for (const agent of ['copilot-api', 'copilot-worker']) {
-      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, podPath('task-queue', 6379), llmPath(name), podPath('docs-search', 8080), ...tracesTo(name)));
+      expect(egressPaths(s.get('NetworkPolicy', agent))).toEqual(withDns(DATABASE, ...queue, llmPath(name), podPath('docs-search', 8080), ...tracesTo(name)));
     }
   });
 
@@ -203,7 +204,7 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
     expect(at(s.get('Ingress', 'copilot-api'), 'metadata.annotations')).toEqual({ 'cert-manager.io/cluster-issuer': name === 'prod' ? 'letsencrypt-prod' : 'letsencrypt-staging', 'argocd.argoproj.io/sync-wave': '5' });
   });
 
-  test('the worker: a ScaledObject 0..20 on the Redis list, its TriggerAuthentication reading the queue password, and no HPA', () => {
+  test('the worker: a ScaledObject 0..20 on the Redis list through its Sentinels, its TriggerAuthentication reading the queue password, and no HPA', () => {
     expect(at(s.get('ScaledObject', 'copilot-worker'), 'spec')).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'copilot-worker' },
       minReplicaCount: 0,
@@ -211,15 +212,20 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
       pollingInterval: 30,
       cooldownPeriod: 300,
       triggers: [{
-        type: 'redis',
-        metadata: { address: `task-queue.${NAMESPACE}.svc.cluster.local:6379`, listName: 'support-tasks', listLength: '5' },
-        authenticationRef: { name: 'copilot-worker-redis' },
+        type: 'redis-sentinel',
+        metadata: { addresses: `task-queue-sentinel.${NAMESPACE}.svc.cluster.local:26379`, sentinelMaster: 'task-queue', listName: 'support-tasks', listLength: '5' },
+        authenticationRef: { name: 'copilot-worker-redis-sentinel' },
       }],
     });
-    expect(at(s.get('TriggerAuthentication', 'copilot-worker-redis'), 'spec')).toEqual({ secretTargetRef: [{ parameter: 'password', name: 'task-queue-auth', key: 'password' }] });
+    expect(at(s.get('TriggerAuthentication', 'copilot-worker-redis-sentinel'), 'spec')).toEqual({
+      secretTargetRef: [{ parameter: 'password', name: 'task-queue-auth', key: 'password' }, { parameter: 'sentinelPassword', name: 'task-queue-auth', key: 'password' }],
+    });
     expect(s.find('HorizontalPodAutoscaler', 'copilot-worker')).toBeUndefined();
     expect(at(s.get('Deployment', 'copilot-worker'), 'spec')).not.toHaveProperty('replicas');
-    expect(ingressPaths(s.get('NetworkPolicy', 'task-queue'))).toEqual([namespacePath('keda', 6379), podPath('copilot-api', 6379), podPath('copilot-worker', 6379), ...scrapedBy(name, 9121)].sort());
+    expect(ingressPaths(s.get('NetworkPolicy', 'task-queue'))).toEqual([
+      ...[26379, 6379].flatMap((port) => [namespacePath('keda', port), podPath('copilot-api', port), podPath('copilot-worker', port), podPath('task-queue', port)]),
+      podPath('task-queue-proxy', 6379), ...scrapedBy(name, 9121),
+    ].sort());
     expect(envOf(mainContainer(s.get('Deployment', 'copilot-worker'))).TASK_QUEUE).toEqual({ value: 'support-tasks' });
   });
 
@@ -232,8 +238,8 @@ describe.each(CLUSTERS_WITH_GPUS)('support-copilot in %s (GPUs, autoscaling, Ext
     ]);
   });
 
-  test('PodDisruptionBudgets for the LLM, the queue, the API, the worker and the docs-search tool (and the endpoint picker in prod)', () => {
-    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['copilot-api', 'copilot-worker', 'docs-search', 'llm', ...(name === 'prod' ? ['llm-epp'] : []), 'task-queue']);
+  test('PodDisruptionBudgets for the LLM, the queue and its HAProxy, the API, the worker and the docs-search tool (and the endpoint picker in prod)', () => {
+    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['copilot-api', 'copilot-worker', 'docs-search', 'llm', ...(name === 'prod' ? ['llm-epp'] : []), 'task-queue', 'task-queue-proxy']);
   });
 
   test('routing: an InferencePool behind the Gateway in prod, plain Service routing in staging', () => {

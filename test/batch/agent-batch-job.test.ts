@@ -143,7 +143,7 @@ describe('AgentBatchJob wiring', () => {
   // GIVEN a nightly job wired to an MCP tool, a Redis and an inference pool
   const s = synth((p) => {
     const tool = new McpToolService(p, 'knowledge-base', { image: 'ghcr.io/acme/knowledge-base:1.0.0' });
-    const cache = new RedisCacheStatefulSet(p, 'embeddings-cache', {});
+    const cache = new RedisCacheStatefulSet(p, 'embeddings-cache', { replication: { enabled: false } });
     const llm = new GpuInferencePool(p, 'llm', { model: 'BAAI/bge-large-en-v1.5@d4aa6901d3a41ba39fb536a557fa166f842b0e09', replicas: 1 });
     new AgentBatchJob(p, NAME, { image: IMAGE, schedule: '0 2 * * *', tools: [tool], cache, inference: llm });
   }, prod());

@@ -1,5 +1,6 @@
+import * as path from 'path';
 import {
-  AgentBatchJob, AgentMicroservice, AgentPlatform, ConcurrencyPolicy, type EnvironmentConfig, Environments, GpuInferencePool, type KubeObject, McpToolService,
+  AgentBatchJob, AgentMicroservice, AgentPlatform, ConcurrencyPolicy, ConfigFile, ConfigFiles, type EnvironmentConfig, Environments, GpuInferencePool, type KubeObject, McpToolService,
   McpTransport, ObservabilityMode, ObservabilityStack, RedisCacheStatefulSet, RedisUsage, SecretBackend, SecretSource, SharedVolume,
 } from '../../lib';
 import { App } from 'cdk8s';
@@ -76,6 +77,10 @@ function servicePins(s: () => Synthesized, noHpa: () => Synthesized, e: ServiceE
     queueScaling: () => expect(s().all('ScaledObject')).toEqual([]),
     cache: () => expect(envNames(deployment()).filter((n) => n.startsWith('REDIS_'))).toEqual([]),
     sharedVolumes: () => expect(podOf(deployment()).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '512Mi' } }]),
+    configFiles: () => {
+      expect(main().volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      expect(s().all('ConfigMap')).toEqual([]);
+    },
     command: () => expect(main().command).toBeUndefined(),
     args: () => expect(main().args).toBeUndefined(),
     // nothing of the user's: only the variables that make an OpenTelemetry SDK serve metrics on 9464
@@ -147,6 +152,10 @@ const secret = lazy(() => synth((p) => {
 const externalSecret = lazy(() => synth((p) => new SecretSource(p, 'api-keys', { keys: ['openai'] }), prod({ secrets: { backend: SecretBackend.EXTERNAL_SECRETS, store: { name: 'vault', kind: 'ClusterSecretStore' }, remoteKeyPrefix: 'prod/' } })));
 
 const shared = lazy(() => synth((p) => new SharedVolume(p, 'Vault'), prod()));
+const configFiles = lazy(() => synth((p) => {
+  const files = new ConfigFiles(p, 'JdStructure', { files: [ConfigFile.fromFile(path.join(__dirname, '..', '..', 'apps', 'jd.yaml'))] });
+  new McpToolService(p, 'classifier', { image: 'classifier:1.0.0', configFiles: [{ files, mountPath: '/etc/jd' }] });
+}, prod()));
 const sharedInDev = lazy(() => synth((p) => new SharedVolume(p, 'vault'), Environments.dev({ namespace: NS, storage: { sharedStorageClassName: 'efs-sc' } })));
 
 let stackConstruct: ObservabilityStack | undefined;
@@ -264,8 +273,8 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
       name: () => expect(redisSet().metadata.name).toBe('context-cache'),
       image: () => expect(redisContainer('redis')?.image).toBe('docker.io/library/redis:7.2.5-alpine'),
       usage: () => expect(redisConf()).toContain('maxmemory-policy allkeys-lru'),
-      // 75% of the 2Gi limit, rounded down to whole MiB: 1536Mi
-      maxMemory: () => expect(redisConf()).toContain(`maxmemory ${1536 * 2 ** 20}`),
+      // 75% of the 2Gi limit (1536Mi), less the output buffers of the 2 replicas on the primary (2 x 64Mi): 1408Mi
+      maxMemory: () => expect(redisConf()).toContain(`maxmemory ${1408 * 2 ** 20}`),
       evictionPolicy: () => {
         expect(redisConf()).toContain('maxmemory-policy allkeys-lru');
         expect(configText(queue(), 'jobs-config', 'redis.conf').split('\n')).toContain('maxmemory-policy noeviction');
@@ -282,6 +291,18 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
       appendOnly: () => expect(redisConf()).toContain('appendonly yes'),
       exporter: () => expect(redisContainer('exporter')?.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]),
       exporterImage: () => expect(redisContainer('exporter')?.image).toBe('docker.io/oliver006/redis_exporter:v1.62.0'),
+      // on in production: 3 pods with a Sentinel each (quorum 2), HAProxy in front, the documented failover settings
+      replication: () => {
+        expect(at(redisSet(), 'spec.replicas')).toBe(3);
+        expect(redisContainer('sentinel')).toBeDefined();
+        expect(cache().find('Deployment', 'context-cache-proxy')).toBeDefined();
+        const sentinel = configText(cache(), 'context-cache-config', 'sentinel.conf').split('\n');
+        expect(sentinel).toEqual(expect.arrayContaining([
+          'sentinel monitor context-cache context-cache-0.context-cache-headless.agents.svc.cluster.local 6379 2',
+          'sentinel down-after-milliseconds context-cache 10000', 'sentinel failover-timeout context-cache 60000',
+        ]));
+        expect(redisConf()).toEqual(expect.arrayContaining(['min-replicas-to-write 1', 'min-replicas-max-lag 10']));
+      },
     },
   },
   GpuInferencePool: {
@@ -333,6 +354,7 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
       startupTimeoutSeconds: () => expect(at(mainOf(poolDeployment()), 'startupProbe.failureThreshold')).toBe(1800 / 5),
       fallback: () => expect(problemsOf((p) => new GpuInferencePool(p, 'llm', { model: `${MODEL}@${REVISION}` }), Environments.dev({ namespace: NS })).join('\n')).toContain('[test/llm] fallback: environment "dev" has no GPUs'),
       rollout: () => expect(pool().all('Rollout')).toEqual([]),
+      configFiles: () => expect((mainOf(poolDeployment()).volumeMounts as { name: string }[]).map((m) => m.name)).toEqual(['tmp', 'dshm', 'model-cache']),
     },
   },
   AgentBatchJob: {
@@ -361,6 +383,7 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
       externalEndpoints: () => expect(at(job().get('NetworkPolicy', 'reindex'), 'spec.egress')).toEqual(DNS_ONLY),
       tmpSizeLimit: () => expect(podOf(jobResource()).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]),
       podAnnotations: () => expect(at(jobResource(), 'spec.template.metadata.annotations')).toBeUndefined(),
+      configFiles: () => expect(mainOf(jobResource()).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]),
     },
   },
   SecretSource: {
@@ -387,6 +410,28 @@ const DEFAULTS: Readonly<Record<string, ConstructDefaults>> = {
       size: () => expect(at(shared().get('PersistentVolumeClaim', 'vault'), 'spec.resources.requests.storage')).toBe('20Gi'),
       hostPath: () => expect(at(sharedInDev().get('PersistentVolumeClaim', 'vault'), 'spec.accessModes')).toEqual(['ReadWriteMany']),
       storageClassName: () => expect(at(shared().get('PersistentVolumeClaim', 'vault'), 'spec.storageClassName')).toBe('efs-sc'),
+    },
+  },
+  ConfigFiles: {
+    props: 'ConfigFilesProps',
+    pins: {
+      name: () => expect(configFiles().get('ConfigMap', 'jd-structure').metadata.name).toBe('jd-structure'),
+    },
+  },
+  'configFiles (ConfigFilesMount)': {
+    props: 'ConfigFilesMount',
+    pins: {
+      // the whole map, as a read-only folder
+      file: () => {
+        expect((mainOf(configFiles().get('Deployment', 'classifier')).volumeMounts as unknown[])[1]).toEqual({ name: 'config-jd-structure', mountPath: '/etc/jd', readOnly: true });
+        expect((podOf(configFiles().get('Deployment', 'classifier')).volumes as unknown[])[1]).toEqual({ name: 'config-jd-structure', configMap: { name: 'jd-structure' } });
+      },
+    },
+  },
+  'ConfigFile.fromFile (ConfigFileOptions)': {
+    props: 'ConfigFileOptions',
+    pins: {
+      key: () => expect(Object.keys(at(configFiles().get('ConfigMap', 'jd-structure'), 'data') as object)).toEqual(['jd.yaml']),
     },
   },
   ObservabilityStack: {

@@ -13,6 +13,8 @@ import { type AgentBatchJobProps, type agentBatchJobSchema } from '../../lib/age
 import { type AgentMicroserviceProps, type agentMicroserviceSchema } from '../../lib/agent-microservice';
 import { type AgentPlatformProps, type platformPropsSchema } from '../../lib/agent-platform';
 import { type AutoscalingOptions, type autoscalingSchema } from '../../lib/core/autoscaling';
+import { type ConfigFilesMount, type configFilesMountSchema } from '../../lib/core/config-mounts';
+import { type ConfigFilesProps, type configFilesSchema } from '../../lib/config-files';
 import { type InitContainerOptions, type initContainerOptionsSchema, type SidecarOptions, type sidecarOptionsSchema } from '../../lib/core/containers';
 import { type ExternalEndpointOptions, type externalEndpointOptionsSchema } from '../../lib/core/network';
 import { type HealthCheckOptions, type healthCheckSchema } from '../../lib/core/probes';
@@ -77,6 +79,8 @@ export const CONTRACTS: Readonly<Record<string, Agreement>> = {
   AgentBatchJob: contract<AgentBatchJobProps, typeof agentBatchJobSchema>(),
   SecretSource: contract<SecretSourceProps, typeof secretSourceSchema>(),
   SharedVolume: contract<SharedVolumeProps, typeof sharedVolumeSchema>(),
+  ConfigFiles: contract<ConfigFilesProps, typeof configFilesSchema>(),
+  'configFiles (ConfigFilesMount)': contract<ConfigFilesMount, typeof configFilesMountSchema>(),
   ObservabilityStack: contract<ObservabilityStackProps, typeof observabilityStackSchema>(),
   PrometheusServer: contract<PrometheusOptions, typeof prometheusOptionsSchema>(),
   GrafanaServer: contract<GrafanaOptions, typeof grafanaOptionsSchema>(),

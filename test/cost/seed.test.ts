@@ -15,7 +15,10 @@ const environment = Environments.prod({ namespace: 'agentic-ai', storage: { stor
 function seedPlatform(platform: AgentPlatform): void {
   const single = { replicas: 1, autoscaling: { enabled: false }, resources: HALF_CPU_ONE_GIB };
   // Redis and its exporter together: 450m + 50m CPU, 960Mi + 64Mi memory.
-  new RedisCacheStatefulSet(platform, 'redis-cache', { storageSize: '10Gi', resources: { requests: { cpu: '450m', memory: '960Mi' }, limits: { cpu: '1', memory: '2Gi' } } });
+  // The seed runs one Redis pod: no replication.
+  new RedisCacheStatefulSet(platform, 'redis-cache', {
+    storageSize: '10Gi', resources: { requests: { cpu: '450m', memory: '960Mi' }, limits: { cpu: '1', memory: '2Gi' } }, replication: { enabled: false },
+  });
   const vault = new SharedVolume(platform, 'vault', { size: '20Gi' });
   const tools = ['jd-classifier', 'content-classifier', 'bookmark-classifier', 'confluence', 'file-system', 'web-scraper', 'notifications']
     .map((name) => new McpToolService(platform, name, { image: `${name}-service:1.0.0`, ...single, ...(name === 'file-system' ? { sharedVolumes: [{ volume: vault, mountPath: '/vault' }] } : {}) }));

@@ -169,18 +169,18 @@ test('emm prod: the references checked include the wiring (tools, agents, Redis,
   const env = rendered.find((r) => r.app === 'emm' && r.environment === 'prod') as RenderedEnvironment;
   const whys = referencesOf(env).map((r) => r.why);
   expect(whys.length).toBeGreaterThan(100);
-  for (const kind of ['calls Service jd-classifier', 'calls Service confluence-agent', 'calls Service redis-cache', 'from Secret confluence-credentials', 'workloadRef', 'analysis template', 'scaleTargetRef']) {
+  for (const kind of ['calls Service jd-classifier', 'calls Service confluence-agent', 'calls Service redis-cache', 'from Secret confluence-credentials', 'volume ConfigMap jd-structure', 'workloadRef', 'analysis template', 'scaleTargetRef']) {
     expect(whys.some((w) => w.includes(kind))).toBe(true);
   }
 });
 
-test('emm prod: namespace, secrets, claims, Redis, tools, the agents, the agent calling them, then observability', () => {
+test('emm prod: namespace, secrets, config files and claims, Redis, tools, the agents, the agent calling them, then observability', () => {
   const env = rendered.find((r) => r.app === 'emm' && r.environment === 'prod') as RenderedEnvironment;
   const byFile = Object.fromEntries(env.files.map((f) => [f.fileName, [...new Set(f.objects.map(waveOf))].join(',')]));
   expect(byFile).toEqual({
     '00-namespace.yaml': '0',
     'confluence-credentials.yaml': '1', 'alertmanager-slack.yaml': '1', 'langfuse-credentials.yaml': '1',
-    'vault.yaml': '2', 'unsorted.yaml': '2',
+    'jd-structure.yaml': '2', 'vault.yaml': '2', 'unsorted.yaml': '2',
     'redis-cache.yaml': '1,3',
     'jd-classifier.yaml': '4', 'content-classifier.yaml': '4', 'bookmark-classifier.yaml': '4', 'confluence.yaml': '4', 'file-system.yaml': '4', 'web-scraper.yaml': '4', 'notifications.yaml': '4',
     'confluence-agent.yaml': '5', 'bookmark-scraper.yaml': '5', 'file-system-agent.yaml': '5',

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import fc from 'fast-check';
-import { AgentMicroservice, type AgentAppDefinition, type AgentPlatform, Environments, HelmChartWriter, type KubeObject, renderApps } from '../../lib';
+import { AgentMicroservice, type AgentAppDefinition, type AgentPlatform, ConfigFile, ConfigFiles, Environments, HelmChartWriter, type KubeObject, renderApps } from '../../lib';
 import { manifestFiles } from '../../lib/synth/synthesizer';
 import { expectValidManifests } from '../validation';
 import { HELM_BINARIES, type HelmBinary } from '../helpers/helm';
@@ -79,6 +79,29 @@ function agentEnv(objects: readonly KubeObject[]): unknown {
   return deployment.spec.template.spec.containers[0].env.find((e) => e.name === 'TEMPLATE')?.value;
 }
 
+/** A configuration file of the user, from disk, whose text is all the literals above (a Jinja or Go template, a Grafana dashboard...). */
+const TEMPLATE_FILE = Object.entries(LITERALS).map(([key, value]) => `# ${key}\n${value}`).join('\n');
+/** Bytes that are not UTF-8 (binaryData) and hold "{{" once base64-decoded. */
+const BINARY = Buffer.concat([Buffer.from('{{ .Values.x }}'), Buffer.from([0xff, 0xfe, 0x00])]);
+
+/** An app whose ConfigFiles hold template-looking files: from a file, inline and binary, mounted by an agent. */
+function configFilesApp(templateFile: string): AgentAppDefinition {
+  return {
+    name: 'literal',
+    environments: [Environments.dev({ namespace: NAMESPACE })],
+    build: (platform: AgentPlatform) => {
+      const files = new ConfigFiles(platform, 'prompts', {
+        files: [
+          ConfigFile.fromFile(templateFile, { key: 'system.tmpl' }),
+          ...Object.entries(LITERALS).map(([key, value]) => ConfigFile.fromContent(key, value)),
+          ConfigFile.fromContent('blob.bin', BINARY),
+        ],
+      });
+      new AgentMicroservice(platform, 'agent', { image: 'ghcr.io/acme/agent:1.0.0', env: { TEMPLATE: ENV_LITERAL }, configFiles: [{ files, mountPath: '/etc/prompts' }] });
+    },
+  };
+}
+
 let root: string;
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-agents-helm-literals-'));
@@ -120,6 +143,20 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     const tokenChart = writeLiteralChart(root, literalApp(lookalike));
     const rendered = render(helm, tokenChart);
     expect(configMap(rendered).data).toStrictEqual(lookalike);
+  });
+
+  test('ConfigFiles: a file from disk, inline content and binary content stay data, byte-identical to the plain object, and the pod keeps its checksum', () => {
+    const templateFile = path.join(root, `system-${helm.label}.tmpl`);
+    fs.writeFileSync(templateFile, TEMPLATE_FILE);
+    const configChart = writeLiteralChart(root, configFilesApp(templateFile));
+    const rendered = render(helm, configChart);
+    const map = (objects: readonly KubeObject[]) => findObject(objects, 'ConfigMap', 'prompts') as unknown as { data: Record<string, string>; binaryData: Record<string, string> };
+    expect(map(rendered).data).toStrictEqual({ 'system.tmpl': TEMPLATE_FILE, ...LITERALS });
+    expect(Buffer.from(map(rendered).binaryData['blob.bin'], 'base64')).toEqual(BINARY);
+    expect(byKey(rendered)).toStrictEqual(byKey(configChart.plain));
+    const deployment = findObject(rendered, 'Deployment', 'agent') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    expect(deployment.spec.template.metadata.annotations['checksum/config-prompts']).toMatch(/^[0-9a-f]{64}$/);
+    expectValidManifests(rendered);
   });
 
   test('property: arbitrary strings of braces, dashes, quotes, backticks and newlines survive Helm', () => {

@@ -62,9 +62,13 @@ const JOB_POD = 'spec.jobTemplate.spec.template.spec';
 describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, helm) => {
   /** Sets `<image values>.tag` and expects exactly the given container images to change. */
   function expectTagOverride(chartName: string, repository: string, kind: string, name: string, imagePath: string): void {
+    expectTagOverrideAt(chartName, imageKey(set.chart(chartName).values, repository), kind, name, imagePath);
+  }
+
+  /** The same for an image block found by its values key (when two blocks share a repository). */
+  function expectTagOverrideAt(chartName: string, image: string, kind: string, name: string, imagePath: string): void {
     const chart = set.chart(chartName);
     const base = defaultRender(helm, chart);
-    const image = imageKey(chart.values, repository);
     const before = findField(base, kind, name, imagePath);
     const { changes, rendered } = changesOf(helm, chart, ['--set', `${image}.tag=abc123`]);
     expect(changes).toEqual([{ object: keyOf(base, kind, name), path: imagePath, before, after: withTag(before, 'abc123') }]);
@@ -86,9 +90,47 @@ describe.each(HELM_BINARIES.map((h) => [h.label, h] as const))('%s', (_label, he
     expect(imageKey(set.chart('support-copilot-prod').values, 'library/busybox')).toBe('docsSearch.relay.image');
   });
 
-  test("the Redis StatefulSet's image.tag changes only the redis container image", () => {
-    expectTagOverride('emm-prod', 'library/redis', 'StatefulSet', 'redis-cache', `${POD}.containers[name=redis].image`);
-    expect(imageKey(set.chart('emm-prod').values, 'library/redis')).toBe('redisCache.image');
+  test("the Redis StatefulSet's image.tag changes only the redis container image (the Sentinels have their own)", () => {
+    const redis = workloadOf(imageKey(set.chart('emm-prod').values, 'oliver006/redis_exporter'));
+    expect(redis).toBe('redisCache');
+    expectTagOverrideAt('emm-prod', `${redis}.image`, 'StatefulSet', 'redis-cache', `${POD}.containers[name=redis].image`);
+    expectTagOverrideAt('emm-prod', `${redis}.sentinel.image`, 'StatefulSet', 'redis-cache', `${POD}.containers[name=sentinel].image`);
+    expect(imageKey(set.chart('emm-dev').values, 'library/redis')).toBe('redisCache.image');
+  });
+
+  test('redisCache.replication.nodes=5 changes the StatefulSet replicas, the node count the scripts read, and the PDB (a majority, 3)', () => {
+    const chart = set.chart('emm-prod');
+    const base = defaultRender(helm, chart);
+    const redis = workloadOf(imageKey(chart.values, 'oliver006/redis_exporter'));
+    expect(valueAt(chart.values, `${redis}.replication.nodes`)).toBe(3);
+    const statefulSet = keyOf(base, 'StatefulSet', 'redis-cache');
+    const { changes, rendered } = changesOf(helm, chart, ['--set', `${redis}.replication.nodes=5`]);
+    expect(changes).toEqual(sortChanges([
+      { object: keyOf(base, 'PodDisruptionBudget', 'redis-cache'), path: 'spec.minAvailable', before: 2, after: 3 },
+      { object: statefulSet, path: 'spec.replicas', before: 3, after: 5 },
+      { object: statefulSet, path: `${POD}.containers[name=redis].env[name=REDIS_NODES].value`, before: '3', after: '5' },
+      { object: statefulSet, path: `${POD}.containers[name=sentinel].env[name=REDIS_NODES].value`, before: '3', after: '5' },
+    ]));
+    expectValidManifests(rendered);
+  });
+
+  test('redisCache.replication.nodes outside 3..7 is refused by the schema', () => {
+    const chart = set.chart('emm-prod');
+    for (const nodes of [2, 8]) {
+      const run = runHelm(helm, ['template', 'x', chart.dir, '--set', `redisCache.replication.nodes=${nodes}`]);
+      expect([nodes, run.status === 0]).toEqual([nodes, false]);
+      expect(run.stderr).toMatch(/replication[./]nodes/);
+    }
+  });
+
+  test("the primary proxy's replicas and image.tag change only its Deployment", () => {
+    const chart = set.chart('emm-prod');
+    const base = defaultRender(helm, chart);
+    const proxy = workloadOf(imageKey(chart.values, 'library/haproxy'));
+    expect(proxy).toBe('redisCacheProxy');
+    expectTagOverride('emm-prod', 'library/haproxy', 'Deployment', 'redis-cache-proxy', `${POD}.containers[name=haproxy].image`);
+    const { changes } = changesOf(helm, chart, ['--set', `${proxy}.replicas=4`]);
+    expect(changes).toEqual([{ object: keyOf(base, 'Deployment', 'redis-cache-proxy'), path: 'spec.replicas', before: 3, after: 4 }]);
   });
 
   test("the Redis exporter's image.tag changes only the exporter container image", () => {

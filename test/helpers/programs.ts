@@ -1,6 +1,6 @@
 /**
  * Real programs the tests run against (promtool, amtool, alertmanager, redis-server,
- * redis-sentinel, ...), and processes started from them: on 127.0.0.1, on a free port, in a
+ * redis-sentinel, haproxy, ...), and processes started from them: on 127.0.0.1, on a free port, in a
  * temporary folder, with bounded time, stopped by PID.
  *
  * `scripts/setup-system.sh` installs the Debian packages; `.ci/run` calls it. With `CI=true` a
@@ -25,6 +25,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'redis-server': 'redis-server',
   'redis-cli': 'redis-server',
   'redis-sentinel': 'redis-sentinel',
+  haproxy: 'haproxy',
   'lua5.1': 'lua5.1',
   sh: 'dash',
   unshare: 'util-linux',

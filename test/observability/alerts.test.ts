@@ -42,7 +42,7 @@ describe('the sample app (every kind of workload)', () => {
       'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_count',
       'kube_pod_container_status_last_terminated_reason', 'kube_pod_container_status_restarts_total',
       'mcp_server_operation_duration_seconds_bucket', 'mcp_server_operation_duration_seconds_count',
-      'redis_memory_max_bytes', 'redis_memory_used_bytes',
+      'redis_connected_slave_lag_seconds', 'redis_instance_info', 'redis_master_link_up', 'redis_memory_max_bytes', 'redis_memory_used_bytes',
       'up',
       'vllm:e2e_request_latency_seconds_bucket', 'vllm:kv_cache_usage_perc', 'vllm:num_requests_waiting',
     ]);
@@ -54,7 +54,7 @@ describe('the sample app (every kind of workload)', () => {
       ['test.pods', ['PodRestarting', 'ContainerOOMKilled']],
       ['test.queues', ['LLMRequestsQueued']],
       ['test.llm', ['GPUSaturated', 'LLMKVCacheFull']],
-      ['test.redis', ['RedisMemoryNearMax']],
+      ['test.redis', ['RedisMemoryNearMax', 'RedisFailover', 'RedisReplicationLag', 'RedisReplicaLinkDown']],
     ]);
   });
 
@@ -90,7 +90,7 @@ describe('the sample app (every kind of workload)', () => {
   });
 
   test('scrape failures of every scraped workload, written out', () => {
-    expect(byAlert('ScrapeTargetDown').map((r) => r.expr)).toEqual(['up{namespace="agents", workload=~"cache|queue|search-tool|llm|support-agent|worker|tempo|alertmanager|kube-state-metrics|prometheus|otel-collector|grafana"} == 0']);
+    expect(byAlert('ScrapeTargetDown').map((r) => r.expr)).toEqual(['up{namespace="agents", workload=~"cache|cache-proxy|queue|queue-proxy|search-tool|llm|support-agent|worker|tempo|alertmanager|kube-state-metrics|prometheus|otel-collector|grafana"} == 0']);
   });
 
   test('queue lag for workloads whose signals declare a queue depth (vLLM), GPU saturation and KV cache for model servers', () => {

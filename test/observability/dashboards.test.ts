@@ -65,7 +65,9 @@ test('services: per workload, request rate, error rate and p50/p95/p99 latency w
   // AND the workload variable holds every workload with the regular expression of its pod names
   expect(valuesOf('workload')).toEqual([
     // the weights download Job's pods are named after the Job, whose name carries the model revision
-    ['cache', 'cache-[0-9]+'], ['queue', 'queue-[0-9]+'], ['search-tool', 'search-tool-[a-z0-9]+-[a-z0-9]+'],
+    // each replicated Redis and its HAProxy
+    ['cache', 'cache-[0-9]+'], ['cache-proxy', 'cache-proxy-[a-z0-9]+-[a-z0-9]+'], ['queue', 'queue-[0-9]+'], ['queue-proxy', 'queue-proxy-[a-z0-9]+-[a-z0-9]+'],
+    ['search-tool', 'search-tool-[a-z0-9]+-[a-z0-9]+'],
     ['llm-weights', 'llm-weights-0e9e39f2-75b2bd-[a-z0-9]+'], ['llm', 'llm-[a-z0-9]+-[a-z0-9]+'],
     ['support-agent', 'support-agent-[a-z0-9]+-[a-z0-9]+'], ['worker', 'worker-[a-z0-9]+-[a-z0-9]+'], ['reindex', 'reindex-[0-9]+-[a-z0-9]+'],
     ['tempo', 'tempo-[0-9]+'], ['alertmanager', 'alertmanager-[0-9]+'], ['kube-state-metrics', 'kube-state-metrics-[a-z0-9]+-[a-z0-9]+'],
@@ -138,8 +140,8 @@ test('LLM on CPU (the development fallback): no GPU panels', () => {
   expect(titles(llm)).not.toContain('GPU memory used');
 });
 
-test('Redis: memory against maxmemory, hit ratio, evictions (no queue length: nothing watches a list here)', () => {
-  expect(titles(parsed['redis.json'])).toEqual(['Memory used and maxmemory', 'Evictions', 'Hit ratio', 'Connected clients', 'Commands per second']);
+test('Redis: memory against maxmemory, hit ratio, evictions, and the replication of the replicated caches (no queue length: nothing watches a list here)', () => {
+  expect(titles(parsed['redis.json'])).toEqual(['Memory used and maxmemory', 'Evictions', 'Hit ratio', 'Connected clients', 'Commands per second', 'Master (1) per pod', 'Replica acknowledgement lag']);
   const hitRatio = timeseries(parsed['redis.json']).find((p) => p.title === 'Hit ratio');
   expect(hitRatio?.targets[0].expr).toContain('redis_keyspace_misses_total');
 });
@@ -161,8 +163,8 @@ test('the series the dashboards read, written out: the contract of each kind and
     'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_count',
     'kube_pod_container_status_last_terminated_reason', 'kube_pod_container_status_restarts_total',
     'mcp_server_operation_duration_seconds_bucket', 'mcp_server_operation_duration_seconds_count',
-    'redis_commands_processed_total', 'redis_connected_clients', 'redis_evicted_keys_total', 'redis_keyspace_hits_total', 'redis_keyspace_misses_total',
-    'redis_memory_max_bytes', 'redis_memory_used_bytes',
+    'redis_commands_processed_total', 'redis_connected_clients', 'redis_connected_slave_lag_seconds', 'redis_evicted_keys_total', 'redis_instance_info',
+    'redis_keyspace_hits_total', 'redis_keyspace_misses_total', 'redis_memory_max_bytes', 'redis_memory_used_bytes',
     'vllm:e2e_request_latency_seconds_bucket', 'vllm:generation_tokens_total', 'vllm:kv_cache_usage_perc', 'vllm:num_requests_running',
     'vllm:num_requests_waiting', 'vllm:prompt_tokens_total', 'vllm:time_to_first_token_seconds_bucket',
   ]);

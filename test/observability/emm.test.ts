@@ -32,7 +32,8 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
 
   test('every workload of emm is scraped, through its prometheus.io annotations', () => {
     const targets = stack.scrapeTargets().filter((t) => !(stack.servers as Workload[]).includes(t.workload));
-    expect(targets.map((t) => t.workload.name).sort()).toEqual(APP_WORKLOADS);
+    // staging and prod run the Redis replicated, with HAProxy in front of it
+    expect(targets.map((t) => t.workload.name).sort()).toEqual(name === 'dev' ? APP_WORKLOADS : [...APP_WORKLOADS, 'redis-cache-proxy'].sort());
     for (const target of targets) {
       expect(target.method).toBe(ScrapeMethod.ANNOTATIONS);
       expect(at(controller(target.workload.name), 'spec.template.metadata.annotations')).toEqual(expect.objectContaining({

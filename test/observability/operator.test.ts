@@ -22,7 +22,7 @@ test('no server: the stack renders only monitors, the rule and the dashboards', 
 test('a ServiceMonitor for each workload whose Service exposes its metrics (vLLM), a PodMonitor for the others (metrics on their own port)', () => {
   const byMethod = (method: ScrapeMethod) => app.stack.scrapeTargets().filter((t) => t.method === method).map((t) => t.workload.name).sort();
   expect(byMethod(ScrapeMethod.SERVICE_MONITOR)).toEqual(['llm']);
-  expect(byMethod(ScrapeMethod.POD_MONITOR)).toEqual(['cache', 'queue', 'search-tool', 'support-agent', 'worker']);
+  expect(byMethod(ScrapeMethod.POD_MONITOR)).toEqual(['cache', 'cache-proxy', 'queue', 'queue-proxy', 'search-tool', 'support-agent', 'worker']);
   expect(s.all('ServiceMonitor').map((o) => o.metadata.name).sort()).toEqual(byMethod(ScrapeMethod.SERVICE_MONITOR));
   expect(s.all('PodMonitor').map((o) => o.metadata.name).sort()).toEqual(byMethod(ScrapeMethod.POD_MONITOR));
   // the batch job serves no metrics: no monitor
@@ -99,7 +99,7 @@ test('support-copilot runs on kube-prometheus-stack in prod: monitors, rules and
     expectValidManifests(env.objects);
     const monitoring = env.objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect([env.environment, monitoring]).toEqual([env.environment, env.environment === 'prod'
-      ? ['PodMonitor/copilot-api', 'PodMonitor/task-queue', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/llm', 'ServiceMonitor/llm-epp']
+      ? ['PodMonitor/copilot-api', 'PodMonitor/task-queue', 'PodMonitor/task-queue-proxy', 'PrometheusRule/support-copilot-alerts', 'ServiceMonitor/llm', 'ServiceMonitor/llm-epp']
       : []]);
   }
   const prod = new Synthesized(rendered[2].objects);

@@ -71,7 +71,8 @@ test('without the exporter there is nothing to read: no lag alert, no variable',
     stack = new ObservabilityStack(p, 'obs');
   }, selfHosted());
   expect(rulesOf(stack).map((r) => r.alert)).not.toContain('WorkerQueueLag');
-  expect(at(s.get('StatefulSet', 'queue'), 'spec.template.spec.containers')).toHaveLength(1);
+  // redis and its Sentinel (replicated in prod), no exporter
+  expect((at(s.get('StatefulSet', 'queue'), 'spec.template.spec.containers') as { name: string }[]).map((c) => c.name)).toEqual(['redis', 'sentinel']);
 });
 
 test('watchList refuses an empty name and a negative database index', () => {

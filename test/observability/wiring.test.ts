@@ -66,7 +66,7 @@ describe('self-hosted', () => {
     // THEN each is a target on its first endpoint, Prometheus through localhost, kube-state-metrics with honor_labels
     const targets = app.stack.scrapeTargets();
     expect(names(targets.map((t) => t.workload))).toEqual(names(withMetrics));
-    expect(names(withMetrics)).toEqual(['alertmanager', 'cache', 'grafana', 'kube-state-metrics', 'llm', 'otel-collector', 'prometheus', 'queue', 'search-tool', 'support-agent', 'tempo', 'worker']);
+    expect(names(withMetrics)).toEqual(['alertmanager', 'cache', 'cache-proxy', 'grafana', 'kube-state-metrics', 'llm', 'otel-collector', 'prometheus', 'queue', 'queue-proxy', 'search-tool', 'support-agent', 'tempo', 'worker']);
     expect(targets.filter((t) => t.method !== ScrapeMethod.ANNOTATIONS).map((t) => [t.workload.name, t.method])).toEqual([
       ['kube-state-metrics', ScrapeMethod.HONOR_LABELS], ['prometheus', ScrapeMethod.SELF],
     ]);
@@ -138,9 +138,13 @@ describe('self-hosted', () => {
     const app1: readonly string[] = [
       'support-agent -> cache:6379', 'search-tool -> cache:6379', 'worker -> queue:6379',
       'support-agent -> search-tool:8080', 'support-agent -> llm:8000',
+      // the replicated Redis: Sentinels (26379) and HAProxy for its users, replication between its pods, HAProxy to its pods
+      'support-agent -> cache:26379', 'search-tool -> cache:26379', 'worker -> queue:26379',
+      'support-agent -> cache-proxy:6379', 'search-tool -> cache-proxy:6379', 'worker -> queue-proxy:6379',
+      'cache -> cache:6379', 'cache -> cache:26379', 'queue -> queue:6379', 'queue -> queue:26379', 'cache-proxy -> cache:6379', 'queue-proxy -> queue:6379',
     ];
     const scraped = [
-      'cache:9121', 'queue:9121', 'search-tool:9464', 'support-agent:9464', 'worker:9464', 'llm:8000',
+      'cache:9121', 'cache-proxy:8404', 'queue:9121', 'queue-proxy:8404', 'search-tool:9464', 'support-agent:9464', 'worker:9464', 'llm:8000',
       'alertmanager:9093', 'grafana:3000', 'tempo:3200', 'otel-collector:8889', 'kube-state-metrics:8080',
     ];
     const tracing = ['llm', 'search-tool', 'support-agent', 'worker'];
@@ -243,7 +247,7 @@ describe('operator mode', () => {
 
   test('the monitoring namespace reaches every target on its metrics port, other namespaces do not', () => {
     const targets = app.stack.scrapeTargets();
-    expect(names(targets.map((t) => t.workload))).toEqual(['cache', 'llm', 'queue', 'search-tool', 'support-agent', 'worker']);
+    expect(names(targets.map((t) => t.workload))).toEqual(['cache', 'cache-proxy', 'llm', 'queue', 'queue-proxy', 'search-tool', 'support-agent', 'worker']);
     for (const target of targets) {
       expect([target.workload.name, model.allows(scraper, pod(target.workload.name), target.endpoint.port)]).toEqual([target.workload.name, true]);
       expect([target.workload.name, model.allows(stranger, pod(target.workload.name), target.endpoint.port)]).toEqual([target.workload.name, false]);

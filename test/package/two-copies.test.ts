@@ -118,9 +118,9 @@ describe('two copies of the library in one app', () => {
     // B's agent calls A's agent
     expect(envNames(s, 'executor')).toContain('AGENT_PLANNER_URL');
     expect(peers(s, 'planner', 'ingress')).toContain('executor');
-    // every workload counts against A's platform quota
+    // every workload counts against A's platform quota: the agents, the tool, B's Redis and its HAProxy, the servers
     const platform = aAgent.node.scope as A.AgentPlatform;
-    expect(platform.workloadDemands().length).toBe(3 + 1 + stack.servers.length);
+    expect(platform.workloadDemands().length).toBe(3 + 1 + 1 + stack.servers.length);
   });
 
   test('a name clash between workloads of the two copies is found', () => {

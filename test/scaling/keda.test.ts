@@ -13,6 +13,7 @@ const WORKER = 'task-worker';
 const CACHE = 'task-queue';
 const IMAGE = 'ghcr.io/acme/task-worker:2.0.1';
 const ADDRESS = `${CACHE}.agents.svc.cluster.local:6379`;
+const SENTINELS = `${CACHE}-sentinel.agents.svc.cluster.local:26379`;
 
 const prod = (): EnvironmentConfig => Environments.prod({ namespace: 'agents' });
 const staging = (): EnvironmentConfig => Environments.staging({ namespace: 'agents' });
@@ -46,11 +47,11 @@ const redis = (options: { listLength?: number; activationListLength?: number; da
 const scaledObject = (s: Synthesized) => s.get('ScaledObject', WORKER);
 const triggersOf = (s: Synthesized) => at(scaledObject(s), 'spec.triggers') as { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
 
-describe('KEDA: QueueTrigger.redisList', () => {
+describe('KEDA: QueueTrigger.redisList on a replicated Redis (the default in production)', () => {
   // GIVEN a worker scaled on a Redis list of a RedisCacheStatefulSet, in production
   const s = synthWorker(redis());
 
-  test('a keda.sh/v1alpha1 ScaledObject on the Deployment: 0..10 replicas (the environment\'s maximum), polling 30 s, cooldown 300 s', () => {
+  test('a keda.sh/v1alpha1 ScaledObject on the Deployment: 0..10 replicas, polling 30 s, cooldown 300 s, KEDA\'s redis-sentinel scaler', () => {
     expect(scaledObject(s).apiVersion).toBe('keda.sh/v1alpha1');
     expect(at(scaledObject(s), 'spec')).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: WORKER },
@@ -59,22 +60,30 @@ describe('KEDA: QueueTrigger.redisList', () => {
       pollingInterval: 30,
       cooldownPeriod: 300,
       triggers: [{
-        type: 'redis',
-        metadata: { address: ADDRESS, listName: 'support-tasks', listLength: '5' },
-        authenticationRef: { name: `${WORKER}-redis` },
+        type: 'redis-sentinel',
+        metadata: { addresses: SENTINELS, sentinelMaster: CACHE, listName: 'support-tasks', listLength: '5' },
+        authenticationRef: { name: `${WORKER}-redis-sentinel` },
       }],
     });
   });
 
-  test('a TriggerAuthentication reads the password from the cache\'s Secret, never the value', () => {
-    const auth = s.get('TriggerAuthentication', `${WORKER}-redis`);
+  test('one TriggerAuthentication: the master and the Sentinels with the same password Secret, never the value', () => {
+    const auth = s.get('TriggerAuthentication', `${WORKER}-redis-sentinel`);
     expect(auth.apiVersion).toBe('keda.sh/v1alpha1');
-    expect(at(auth, 'spec')).toEqual({ secretTargetRef: [{ parameter: 'password', name: `${CACHE}-auth`, key: 'password' }] });
+    expect(at(auth, 'spec')).toEqual({
+      secretTargetRef: [
+        { parameter: 'password', name: `${CACHE}-auth`, key: 'password' },
+        { parameter: 'sentinelPassword', name: `${CACHE}-auth`, key: 'password' },
+      ],
+    });
     expect((auth.metadata.labels as Record<string, string>)['app.kubernetes.io/name']).toBe(WORKER);
   });
 
-  test('the cache\'s NetworkPolicy admits the KEDA namespace on 6379, besides the worker', () => {
-    expect(ingressPaths(s.get('NetworkPolicy', CACHE))).toEqual([namespacePath('keda', 6379), podPath(WORKER, 6379)]);
+  test('the cache\'s NetworkPolicy admits the KEDA namespace on the Sentinel port and on 6379 (the master they name), besides the worker and the pods themselves', () => {
+    expect(ingressPaths(s.get('NetworkPolicy', CACHE))).toEqual([
+      namespacePath('keda', 26379), namespacePath('keda', 6379), podPath(CACHE, 26379), podPath(CACHE, 6379), podPath(`${CACHE}-proxy`, 6379),
+      podPath(WORKER, 26379), podPath(WORKER, 6379),
+    ]);
   });
 
   test('the Deployment leaves replicas to KEDA, and there is no HPA of ours', () => {
@@ -83,18 +92,20 @@ describe('KEDA: QueueTrigger.redisList', () => {
   });
 
   test('up to 10 replicas can run: a PodDisruptionBudget and spread', () => {
-    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual([CACHE, WORKER]);
+    expect(s.all('PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual([CACHE, `${CACHE}-proxy`, WORKER]);
     expect(podSpec(s.get('Deployment', WORKER)).topologySpreadConstraints).toHaveLength(2);
   });
 
   test('another KEDA namespace from the environment is the one admitted', () => {
     const other = synthWorker(redis(), Environments.prod({ namespace: 'agents', autoscaling: { kedaNamespace: 'keda-system' } }));
-    expect(ingressPaths(other.get('NetworkPolicy', CACHE))).toEqual([namespacePath('keda-system', 6379), podPath(WORKER, 6379)]);
+    expect(ingressPaths(other.get('NetworkPolicy', CACHE)).filter((p) => p.startsWith('namespace'))).toEqual([namespacePath('keda-system', 26379), namespacePath('keda-system', 6379)]);
   });
 
   test('listLength, activationListLength and databaseIndex are rendered as strings', () => {
     const other = synthWorker(redis({ listLength: 20, activationListLength: 1, databaseIndex: 2 }));
-    expect(triggersOf(other)[0].metadata).toEqual({ address: ADDRESS, listName: 'support-tasks', listLength: '20', activationListLength: '1', databaseIndex: '2' });
+    expect(triggersOf(other)[0].metadata).toEqual({
+      addresses: SENTINELS, sentinelMaster: CACHE, listName: 'support-tasks', listLength: '20', activationListLength: '1', databaseIndex: '2',
+    });
   });
 
   test('a cache with its own password Secret and key: the TriggerAuthentication reads those', () => {
@@ -103,7 +114,29 @@ describe('KEDA: QueueTrigger.redisList', () => {
       const cache = new RedisCacheStatefulSet(p, CACHE, { usage: RedisUsage.QUEUE, passwordSecret: password, passwordKey: 'redis-password' });
       new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
     }, prod());
-    expect(at(other.get('TriggerAuthentication', `${WORKER}-redis`), 'spec')).toEqual({ secretTargetRef: [{ parameter: 'password', name: 'shared-redis', key: 'redis-password' }] });
+    expect(at(other.get('TriggerAuthentication', `${WORKER}-redis-sentinel`), 'spec')).toEqual({
+      secretTargetRef: [{ parameter: 'password', name: 'shared-redis', key: 'redis-password' }, { parameter: 'sentinelPassword', name: 'shared-redis', key: 'redis-password' }],
+    });
+  });
+});
+
+describe('KEDA: QueueTrigger.redisList on a single-node Redis', () => {
+  const single = synth((p) => {
+    const cache = new RedisCacheStatefulSet(p, CACHE, { usage: RedisUsage.QUEUE, replication: { enabled: false } });
+    new AgentMicroservice(p, WORKER, { image: IMAGE, mode: AgentMode.WORKER, healthCheck: { command: ['/bin/worker', 'healthcheck'] }, cache, queueScaling: { triggers: [QueueTrigger.redisList(cache, { listName: 'support-tasks' })] } });
+  }, prod());
+
+  test('KEDA\'s redis scaler on the client Service, the password from the Secret', () => {
+    expect(triggersOf(single)).toEqual([{
+      type: 'redis',
+      metadata: { address: ADDRESS, listName: 'support-tasks', listLength: '5' },
+      authenticationRef: { name: `${WORKER}-redis` },
+    }]);
+    expect(at(single.get('TriggerAuthentication', `${WORKER}-redis`), 'spec')).toEqual({ secretTargetRef: [{ parameter: 'password', name: `${CACHE}-auth`, key: 'password' }] });
+  });
+
+  test('the cache admits the KEDA namespace on 6379, besides the worker', () => {
+    expect(ingressPaths(single.get('NetworkPolicy', CACHE))).toEqual([namespacePath('keda', 6379), podPath(WORKER, 6379)]);
   });
 });
 
@@ -162,11 +195,11 @@ describe('KEDA: other triggers', () => {
       ],
     }));
     expect(triggersOf(s).map((t) => [t.type, t.authenticationRef?.name])).toEqual([
-      ['redis', `${WORKER}-redis-0`],
+      ['redis-sentinel', `${WORKER}-redis-sentinel-0`],
       ['kafka', undefined],
       ['rabbitmq', `${WORKER}-rabbitmq-2`],
     ]);
-    expect(s.all('TriggerAuthentication').map((o) => o.metadata.name)).toEqual([`${WORKER}-redis-0`, `${WORKER}-rabbitmq-2`]);
+    expect(s.all('TriggerAuthentication').map((o) => o.metadata.name)).toEqual([`${WORKER}-redis-sentinel-0`, `${WORKER}-rabbitmq-2`]);
   });
 
   test('a GPU pool scaled by KEDA on waiting requests: a ScaledObject on its Deployment, no HPA, no replicas', () => {

@@ -45,7 +45,7 @@ describe('AgentMode.WORKER', () => {
   test('no Service and no Ingress: only the Deployment, its ServiceAccount, scaling, PDB and NetworkPolicy', () => {
     expect(ownObjects(s).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       `Deployment/${WORKER}`, `NetworkPolicy/${WORKER}`, `PodDisruptionBudget/${WORKER}`, `ScaledObject/${WORKER}`,
-      `ServiceAccount/${WORKER}`, `TriggerAuthentication/${WORKER}-redis`,
+      `ServiceAccount/${WORKER}`, `TriggerAuthentication/${WORKER}-redis-sentinel`,
     ]);
     expect(s.find('Service', WORKER)).toBeUndefined();
     expect(s.all('Ingress')).toEqual([]);
@@ -81,11 +81,13 @@ describe('AgentMode.WORKER', () => {
   test('its NetworkPolicy admits nobody and lets it reach only DNS and its queue', () => {
     const policy = s.get('NetworkPolicy', WORKER);
     expect(ingressPaths(policy)).toEqual([]);
-    expect(egressPaths(policy)).toEqual(withDns(podPath(CACHE, 6379)));
+    expect(egressPaths(policy)).toEqual(withDns(podPath(CACHE, 26379), podPath(CACHE, 6379), podPath(`${CACHE}-proxy`, 6379)));
   });
 
   test('it gets the queue\'s connection settings, and without a port no HTTP scrape, metrics endpoint or HTTP signals', () => {
-    expect(Object.keys(envOf(mainContainer(deployment(s))))).toEqual(['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL']);
+    expect(Object.keys(envOf(mainContainer(deployment(s))))).toEqual([
+      'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL', 'REDIS_SENTINEL_HOST', 'REDIS_SENTINEL_PORT', 'REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_URL',
+    ]);
     expect(at(deployment(s), 'spec.template.metadata.annotations')).toBeUndefined();
     const worker = buildWorker(platformFor(prod()));
     expect(worker.metricsEndpoints()).toEqual([]);
@@ -225,7 +227,7 @@ describe('calling a worker', () => {
       buildWorker(p, { calls: [api] });
     }, prod());
     expect(envOf(mainContainer(deployment(s))).AGENT_ESCALATION_API_URL).toEqual({ value: 'http://escalation-api.agents.svc.cluster.local:8080' });
-    expect(egressPaths(s.get('NetworkPolicy', WORKER))).toEqual(withDns(podPath('escalation-api', 8080), podPath(CACHE, 6379)));
+    expect(egressPaths(s.get('NetworkPolicy', WORKER))).toEqual(withDns(podPath('escalation-api', 8080), podPath(CACHE, 26379), podPath(CACHE, 6379), podPath(`${CACHE}-proxy`, 6379)));
     expect(ingressPaths(s.get('NetworkPolicy', 'escalation-api'))).toEqual([podPath(WORKER, 8080)]);
   });
 });

@@ -119,6 +119,9 @@ function policyEdges(scene: Scene): Set<string> {
   };
   for (const from of pods) {
     for (const to of pods.filter((p) => p !== from)) add(from, to, (port, protocol) => scene.model.allows(from, to, port, protocol));
+    // Between two pods of one workload (a replicated Redis's nodes): another replica, same labels, its own address.
+    const twin = { ...from, ip: from.ip.replace(/\d+$/, (n) => String((Number(n) + 100) % 250 + 1)) };
+    add(from, from, (port, protocol) => scene.model.allows(from, twin, port, protocol));
     for (const to of others) add(from, to, (port, protocol) => scene.model.egressAllows(from, to, port, protocol));
   }
   for (const from of others) {

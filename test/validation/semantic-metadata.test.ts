@@ -151,6 +151,25 @@ describe('ConfigMap and Secret keys', () => {
     expectOnlyProblem(set, { path: 'data["conf/app.yaml"]', message: 'invalid ConfigMap key', rule: 'semantic' });
   });
 
+  // The fixture's own data (LOG_LEVEL, app.yaml) counts too; keys do not.
+  const fixtureBytes = Object.values(configMap().data as Record<string, string>).reduce((total, v) => total + Buffer.byteLength(v), 0);
+
+  it('GIVEN data and binaryData of exactly 1 MiB together WHEN validated THEN it passes; one byte more THEN it is too large', () => {
+    // "AAAA" decodes to 3 bytes
+    const fill = (text: number) => (c: Parameters<typeof setPath>[0]) => {
+      setPath(c, ['data', 'a.txt'], 'x'.repeat(text));
+      setPath(c, 'binaryData', { 'b.bin': 'AAAA' });
+    };
+    expect(validateManifests(mutated('ConfigMap', fill(1024 * 1024 - 3 - fixtureBytes)), { domainRules: false })).toEqual([]);
+    const over = mutated('ConfigMap', fill(1024 * 1024 - 2 - fixtureBytes));
+    expectOnlyProblem(over, { path: '', message: 'ConfigMap data totals 1048577 bytes, more than the 1048576 (1 MiB) the API server accepts', rule: 'semantic' });
+  });
+
+  it('GIVEN multi-byte text WHEN validated THEN its UTF-8 bytes count, not its characters', () => {
+    const over = mutated('ConfigMap', (c) => setPath(c, ['data', 'a.txt'], 'é'.repeat(512 * 1024)));
+    expectOnlyProblem(over, { path: '', message: `ConfigMap data totals ${1024 * 1024 + fixtureBytes} bytes`, rule: 'semantic' });
+  });
+
   it('GIVEN a key both in data and binaryData WHEN validated THEN it is reported', () => {
     const set = mutated('ConfigMap', (c) => setPath(c, 'binaryData', { LOG_LEVEL: 'aW5mbw==' }));
     expectOnlyProblem(set, { path: 'binaryData.LOG_LEVEL', message: 'also in data', rule: 'semantic' });

@@ -3,6 +3,7 @@ import {
   ScrapeMethod,
 } from '../../lib';
 import { emm } from '../../apps/emm';
+import { supportCopilot } from '../../apps/support-copilot';
 import { cidrContains, edgeDiff, edgeKey, type Endpoint, type ExternalHost, NetworkModel, namespacesOf, type Pod, podsOf, policiesOf } from './network-model';
 
 /**
@@ -20,6 +21,8 @@ const TOOLS = ['jd-classifier', 'content-classifier', 'bookmark-classifier', 'co
 const AGENTS = ['confluence-agent', 'bookmark-scraper', 'file-system-agent', 'langgraph-api'];
 const CACHE = 'redis-cache';
 const CACHE_USERS = [...TOOLS, ...AGENTS];
+/** HAProxy in front of the replicated Redis (staging and prod). */
+const CACHE_PROXY = `${CACHE}-proxy`;
 const CALLS: Readonly<Record<string, readonly string[]>> = {
   'langgraph-api': ['confluence-agent', 'bookmark-scraper', 'file-system-agent'],
 };
@@ -164,8 +167,25 @@ function declaredEdges(env: RenderedEnvironment): Set<string> {
       edges.add(edgeKey(agent.name, server.name, server.port));
     }
   }
+  const cache = caches[0];
+  const proxy = cache.primaryProxy;
   for (const user of CACHE_USERS) {
-    edges.add(edgeKey(user, CACHE, caches[0].port));
+    edges.add(edgeKey(user, CACHE, cache.port));
+    if (cache.sentinel) {
+      // Sentinel-aware clients ask a Sentinel, then connect to the master it names.
+      edges.add(edgeKey(user, CACHE, cache.sentinel.port));
+    }
+    if (proxy) {
+      edges.add(edgeKey(user, proxy.name, proxy.port));
+    }
+  }
+  if (cache.sentinel) {
+    // Replication and Sentinel gossip between the Redis pods; HAProxy checks and reaches each.
+    edges.add(edgeKey(CACHE, CACHE, cache.port));
+    edges.add(edgeKey(CACHE, CACHE, cache.sentinel.port));
+  }
+  if (proxy) {
+    edges.add(edgeKey(proxy.name, CACHE, cache.port));
   }
   for (const [caller, callees] of Object.entries(CALLS)) {
     for (const callee of callees) {
@@ -208,11 +228,14 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     internetEgress[name] = [...new Set([...(internetEgress[name] ?? []), ...ports])].sort((a, b) => a - b);
   }
 
+  const replicated = env.environment !== 'dev';
+  const CACHES = replicated ? [CACHE, CACHE_PROXY] : [CACHE];
+
   test('the environment renders every workload of the app, with NetworkPolicies', () => {
     // GIVEN the rendered environment
     // THEN there is one pod template per workload and a policy per workload plus the default deny
-    expect(workloads.map((p) => p.name).sort()).toEqual([...TOOLS, ...AGENTS, CACHE, ...SERVERS].sort());
-    expect(cluster.model.policies.map((p) => p.name).sort()).toEqual(['default-deny', ...TOOLS, ...AGENTS, CACHE, ...SERVERS].sort());
+    expect(workloads.map((p) => p.name).sort()).toEqual([...TOOLS, ...AGENTS, ...CACHES, ...SERVERS].sort());
+    expect(cluster.model.policies.map((p) => p.name).sort()).toEqual(['default-deny', ...TOOLS, ...AGENTS, ...CACHES, ...SERVERS].sort());
     expect(workloads.every((p) => p.namespace === NAMESPACE)).toBe(true);
   });
 
@@ -229,16 +252,28 @@ describe.each(rendered.map((env) => [env.environment, env] as const))('emm in %s
     const allowed = allowedEdges(cluster.model, workloads, workloads);
     // THEN nothing declared is blocked and nothing undeclared is allowed
     expect(edgeDiff(declared, allowed)).toBe('');
-    expect(declared.size).toBe(4 + 4 + 4 + CACHE_USERS.length + 3 + observabilityEdges(env).size);
+    const redis = replicated ? 3 * CACHE_USERS.length + 3 : CACHE_USERS.length;
+    expect(declared.size).toBe(4 + 4 + 4 + redis + 3 + observabilityEdges(env).size);
   });
 
   test('the redis exporter port (9121) is reachable by the scraper the stack declares, and by nothing else', () => {
     // GIVEN the redis pod with its exporter port, and the stack's scrape target on it
     const redis = workloads.find((p) => p.name === CACHE);
-    expect(redis?.ports.map((p) => `${p.name}:${p.port}`)).toEqual(['redis:6379', 'metrics:9121']);
+    expect(redis?.ports.map((p) => `${p.name}:${p.port}`)).toEqual(replicated ? ['redis:6379', 'sentinel:26379', 'metrics:9121'] : ['redis:6379', 'metrics:9121']);
     expect(stackOf(env).scrapeTargets().filter((t) => t.workload.name === CACHE).map((t) => t.endpoint.port)).toEqual([9121]);
     // THEN only Prometheus reaches 9121
     expect(workloads.filter((src) => redis && cluster.model.allows(src, redis, 9121)).map((p) => p.name)).toEqual([serversOf(env).prometheus.name]);
+  });
+
+  test('the Sentinel port (26379) is reachable by the cache users and the other Redis pods, and by nothing else; HAProxy only reaches 6379', () => {
+    const redis = workloads.find((p) => p.name === CACHE);
+    const reaching = workloads.filter((src) => redis && cluster.model.allows(src, redis, 26379)).map((p) => p.name).sort();
+    expect(reaching).toEqual(replicated ? [...CACHE_USERS, CACHE].sort() : []);
+    if (replicated) {
+      const proxy = workloads.find((p) => p.name === CACHE_PROXY);
+      expect(proxy && redis && [cluster.model.allows(proxy, redis, 6379), cluster.model.allows(proxy, redis, 26379)]).toEqual([true, false]);
+      expect(workloads.filter((src) => proxy && cluster.model.allows(src, proxy, 6379)).map((p) => p.name).sort()).toEqual([...CACHE_USERS].sort());
+    }
   });
 
   test('the comparison is sensitive: a dropped rule shows as blocked, a widened rule as undeclared', () => {
@@ -361,4 +396,20 @@ test('the three environments of emm are checked', () => {
   // GIVEN renderApps([emm])
   // THEN dev, staging and prod were rendered
   expect(rendered.map((e) => e.environment)).toEqual(['dev', 'staging', 'prod']);
+});
+
+describe('support-copilot: KEDA reads the queue through the Sentinels', () => {
+  const copilot = renderApps([supportCopilot]).filter((e) => e.environment !== 'dev');
+  const keda: Pod = { kind: 'pod', name: 'keda-operator', namespace: 'keda', labels: { app: 'keda-operator' }, ip: '10.244.7.7', ports: [] };
+
+  test.each(copilot.map((e) => [e.environment, e] as const))('%s: the KEDA namespace reaches task-queue on 26379 and 6379, and nothing else of the app', (_name, env) => {
+    // GIVEN the app's pods and policies, and a pod of the KEDA operator
+    const namespace = env.platform.environment.namespace;
+    const model = new NetworkModel(policiesOf(env.objects, namespace), { ...namespacesOf(env.objects), keda: {}, 'kube-system': {} });
+    const pods = podsOf(env.objects, namespace);
+    expect(pods.length).toBeGreaterThan(0);
+    // THEN it reaches exactly the Redis pods' Sentinel and Redis ports
+    const reached = pods.flatMap((dst) => dst.ports.filter((p) => model.allows(keda, dst, p.port)).map((p) => edgeKey(keda.name, dst.name, p.port)));
+    expect(reached.sort()).toEqual([edgeKey(keda.name, 'task-queue', 26379), edgeKey(keda.name, 'task-queue', 6379)]);
+  });
 });

@@ -140,19 +140,25 @@ describe('agent -> MCP tool', () => {
 });
 
 describe('workload -> Redis', () => {
+  const REDIS_PORTS = [{ port: 6379, protocol: 'TCP' }, { port: 26379, protocol: 'TCP' }];
   const expectCacheWiring = (s: Synthesized, client: string, redis: string) => {
     const env = envOf(s, 'Deployment', client);
     const host = `${redis}.${NS}.svc.cluster.local`;
-    // THEN the client gets host, port, the password from the Secret and a URL expanding it
+    const sentinels = `${redis}-sentinel.${NS}.svc.cluster.local`;
+    // THEN the client gets host, port, the password from the Secret and a URL expanding it, and the Sentinels
     expect(env.find((e) => e.name === 'REDIS_HOST')).toEqual({ name: 'REDIS_HOST', value: host });
     expect(env.find((e) => e.name === 'REDIS_PORT')).toEqual({ name: 'REDIS_PORT', value: '6379' });
     expect(env.find((e) => e.name === 'REDIS_PASSWORD')).toEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `${redis}-auth`, key: 'password' } } });
     expect(env.find((e) => e.name === 'REDIS_URL')).toEqual({ name: 'REDIS_URL', value: `redis://:$(REDIS_PASSWORD)@${host}:6379/0` });
+    expect(env.find((e) => e.name === 'REDIS_SENTINEL_URL')).toEqual({ name: 'REDIS_SENTINEL_URL', value: `redis+sentinel://:$(REDIS_PASSWORD)@${sentinels}:26379/${redis}/0` });
     // AND $(REDIS_PASSWORD) can only expand when REDIS_PASSWORD comes first
     expect(env.findIndex((e) => e.name === 'REDIS_PASSWORD')).toBeLessThan(env.findIndex((e) => e.name === 'REDIS_URL'));
-    // AND both policies open 6379 between them, and only that port
-    expect(egressOf(s, client)).toContainEqual(podRule('to', redis, 6379));
-    expect(ingressOf(s, redis)).toContainEqual(ruleIncluding('from', client, 6379));
+    expect(env.findIndex((e) => e.name === 'REDIS_PASSWORD')).toBeLessThan(env.findIndex((e) => e.name === 'REDIS_SENTINEL_URL'));
+    // AND both policies open 6379 and 26379 to the Redis pods (the Sentinels, then the master they name), and 6379 to HAProxy
+    expect(egressOf(s, client)).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': redis } } }], ports: REDIS_PORTS });
+    expect(egressOf(s, client)).toContainEqual(podRule('to', `${redis}-proxy`, 6379));
+    expect(ingressOf(s, redis)).toContainEqual(expect.objectContaining({ from: expect.arrayContaining([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': client } } }]), ports: REDIS_PORTS }));
+    expect(ingressOf(s, `${redis}-proxy`)).toContainEqual(ruleIncluding('from', client, 6379));
   };
 
   test('agent through the cache prop', () => {
@@ -162,6 +168,19 @@ describe('workload -> Redis', () => {
       agent(p, 'planner', { cache: redis });
     });
     expectCacheWiring(s, 'planner', 'redis');
+    expect(ingressOf(s, 'redis')).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'planner' } } }], ports: REDIS_PORTS },
+      podRule('from', 'redis-proxy', 6379),
+    ]);
+  });
+
+  test('a single-node Redis: 6379 only, straight to its pod', () => {
+    const s = synth((p) => {
+      const redis = new RedisCacheStatefulSet(p, 'redis', { replication: { enabled: false } });
+      agent(p, 'planner', { cache: redis });
+    });
+    expect(envOf(s, 'Deployment', 'planner').map((e) => e.name)).toEqual(['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL']);
+    expect(egressOf(s, 'planner')).toEqual([DNS_RULE, podRule('to', 'redis', 6379)]);
     expect(ingressOf(s, 'redis')).toEqual([podRule('from', 'planner', 6379)]);
   });
 
@@ -184,7 +203,7 @@ describe('workload -> Redis', () => {
     });
     expectCacheWiring(s, 'jd-classifier', 'redis');
     expectCacheWiring(s, 'web-scraper', 'redis');
-    expect(ingressOf(s, 'redis')).toEqual([podRule('from', ['jd-classifier', 'web-scraper'], 6379)]);
+    expect(ingressOf(s, 'redis-proxy')).toEqual([podRule('from', ['jd-classifier', 'web-scraper'], 6379)]);
   });
 
   test('a second Redis on the same workload is reported', () => {
@@ -373,7 +392,7 @@ describe('lazy rendering', () => {
       planner.addTool(tool(p, 'second'));
       const late = tool(p, 'third');
       planner.addTool(late);
-      planner.useCache(new RedisCacheStatefulSet(p, 'redis'));
+      planner.useCache(new RedisCacheStatefulSet(p, 'redis', { replication: { enabled: false } }));
     });
     // THEN every wiring is in the manifests, in the order it was made
     expect(envOf(s, 'Deployment', 'planner').map((e) => e.name)).toEqual([
@@ -403,7 +422,7 @@ describe('NetworkPolicies disabled', () => {
   test('no policy at all, not even the default deny, but the env vars are still injected', () => {
     // GIVEN an environment without NetworkPolicies
     const s = synth((p) => {
-      const redis = new RedisCacheStatefulSet(p, 'redis');
+      const redis = new RedisCacheStatefulSet(p, 'redis', { replication: { enabled: false } });
       const executor = agent(p, 'executor');
       agent(p, 'planner', { tools: [tool(p, 'jd-classifier', { cache: redis })], cache: redis, calls: [executor] });
     }, Environments.prod({ namespace: NS, networkPolicies: { enabled: false } }));

@@ -1,7 +1,7 @@
 import { REDIS_KEY_SIZE } from '../../core/signals';
 import { DashboardBuilder, type GrafanaDashboard } from '../grafana';
 import { dashboardUid, type ObservedApp, ownSeriesOf } from '../model';
-import { aggregate, rate, selector, sumBy } from '../promql';
+import { aggregate, matcher, rate, selector, sumBy } from '../promql';
 
 /** The redis_exporter series the Redis panels read. */
 export const REDIS = {
@@ -12,6 +12,12 @@ export const REDIS = {
   evicted: 'redis_evicted_keys_total',
   clients: 'redis_connected_clients',
   commands: 'redis_commands_processed_total',
+  /** `role` label: master or slave (replicated Redis). */
+  role: 'redis_instance_info',
+  /** Seconds since each replica last acknowledged the stream, as the master sees it. */
+  replicaLag: 'redis_connected_slave_lag_seconds',
+  /** 1 while a replica's link to its master is up. */
+  masterLink: 'redis_master_link_up',
 } as const;
 
 /** Redis instances (workloads serving the redis_exporter series): memory against maxmemory, hit ratio, evictions, clients, commands. */
@@ -55,6 +61,19 @@ export function redisDashboard(app: ObservedApp): GrafanaDashboard | undefined {
     builder.panel({
       title: 'Queue length (items)', unit: 'short', width: 12, description: 'redis_exporter: the length of the lists KEDA scales workers on (REDIS_EXPORTER_CHECK_SINGLE_KEYS)',
       queries: [{ expr: aggregate('max', ['workload', 'db', 'key'], selector(REDIS_KEY_SIZE, ownSeriesOf(app, queues))), legend: '{{workload}} {{key}}' }],
+    });
+  }
+  const replicated = caches.filter((c) => c.signals.metrics.includes(REDIS.role) && c.signals.metrics.includes(REDIS.replicaLag));
+  if (replicated.length > 0) {
+    const own = ownSeriesOf(app, replicated);
+    builder.row('Replication');
+    builder.panel({
+      title: 'Master (1) per pod', unit: 'short', min: 0, max: 1, width: 12,
+      queries: [{ expr: aggregate('max', ['workload', 'pod'], selector(REDIS.role, [...own, matcher('role', '=', 'master')])), legend: '{{pod}}' }],
+    });
+    builder.panel({
+      title: 'Replica acknowledgement lag', unit: 's', width: 12,
+      queries: [{ expr: aggregate('max', ['workload', 'slave_ip'], selector(REDIS.replicaLag, own)), legend: '{{workload}} {{slave_ip}}' }],
     });
   }
   return builder.build();

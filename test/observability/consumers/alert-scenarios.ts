@@ -8,7 +8,7 @@ import { type KubeObject, WorkloadComponent, type Workload } from '../../../lib'
 import { at } from '../../helpers/synth';
 import { controllerOf, podNamesOf, type RuleJson, type Subject } from './fixtures';
 import { type ExpectedAlert } from './promtool';
-import { counter, dcgmSeries, gauge, ownSeries, scrapedLabels, type Series } from './series';
+import { counter, dcgmSeries, gauge, MINUTES, ownSeries, scrapedLabels, type Series } from './series';
 
 /** One workload (or pod) an alert covers, with what makes it fire and what keeps it quiet. */
 export interface AlertCase {
@@ -112,8 +112,9 @@ function kedaLists(subject: Subject, consumer: string): { redis: string; db: str
   const scaledObject = subject.objects.find((o) => o.kind === 'ScaledObject' && at(o, 'spec.scaleTargetRef.name') === consumer);
   const maxReplicas = at(scaledObject, 'spec.maxReplicaCount') as number;
   const triggers = (at(scaledObject, 'spec.triggers') ?? []) as { type: string; metadata: Record<string, string> }[];
-  return triggers.filter((t) => t.type === 'redis').map((t) => ({
-    redis: t.metadata.address.split('.')[0],
+  // A single Redis is read at its address; a replicated one through its Sentinels, by master name (the Redis's name).
+  return triggers.filter((t) => t.type === 'redis' || t.type === 'redis-sentinel').map((t) => ({
+    redis: t.type === 'redis-sentinel' ? t.metadata.sentinelMaster : t.metadata.address.split('.')[0],
     db: `db${t.metadata.databaseIndex ?? '0'}`,
     key: t.metadata.listName,
     backlog: Number(t.metadata.listLength) * maxReplicas,
@@ -186,6 +187,53 @@ const redisMemory: ScenarioBuilder = (subject) => observed(subject).filter((w) =
   };
 });
 
+/** The Redis workloads that run replicated: their StatefulSet runs a Sentinel container. */
+function replicatedRedis(subject: Subject): Workload[] {
+  return observed(subject).filter((w) => ((at(controllerOf(subject, w), 'spec.template.spec.containers') ?? []) as { name: string }[]).some((c) => c.name === 'sentinel'));
+}
+
+/** The exporter's series of one Redis pod: what the scrape adds, and the exporter's own labels. */
+const exporterLabels = (subject: Subject, w: Workload, pod: string) => ({ ...scrapedLabels(subject, w, pod), container: 'exporter' });
+
+const redisFailover: ScenarioBuilder = (subject) => replicatedRedis(subject).map((w) => {
+  const [first, second] = podNamesOf(subject, w);
+  const info = (pod: string, role: string, values: string) => ({ name: 'redis_instance_info', labels: { ...exporterLabels(subject, w, pod), role, redis_version: '7.2.5' }, values });
+  // pod 0 is the master for 12 minutes, then pod 1 (the evaluation is at the end of the series); quiet: no change
+  return {
+    target: w.name,
+    firing: [info(first, 'master', `1x12 _x${MINUTES - 12}`), info(first, 'slave', `_x12 1x${MINUTES - 12}`), info(second, 'slave', `1x12 _x${MINUTES - 12}`), info(second, 'master', `_x12 1x${MINUTES - 12}`)],
+    quiet: [info(first, 'master', gauge(1)), info(second, 'slave', gauge(1))],
+    labels: { severity: 'warning', namespace: subject.namespace, workload: w.name, pod: second },
+    summary: `${w.name}: ${second} became the Redis master`,
+    description: `The Sentinels made ${second} the master of ${w.name} in the last 10 minutes: the previous master was lost, or handed its role over while stopping. Writes only the old master had acknowledged are lost (replication is asynchronous).`,
+  };
+});
+
+const redisReplicationLag: ScenarioBuilder = (subject) => replicatedRedis(subject).map((w) => {
+  const lag = (seconds: number) => [{ name: 'redis_connected_slave_lag_seconds', labels: { ...exporterLabels(subject, w, podNamesOf(subject, w)[0]), slave_ip: '10.244.0.12', slave_port: '6379', slave_state: 'online' }, values: gauge(seconds) }];
+  return {
+    target: w.name,
+    firing: lag(30),
+    quiet: lag(1),
+    labels: { severity: 'warning', namespace: subject.namespace, workload: w.name, slave_ip: '10.244.0.12' },
+    summary: `${w.name}: replica 10.244.0.12 is 30s behind`,
+    description: `A replica of ${w.name} has not acknowledged the replication stream for more than 10 seconds: it no longer counts for min-replicas-to-write, and a failover to it would lose the writes it lacks.`,
+  };
+});
+
+const redisReplicaLinkDown: ScenarioBuilder = (subject) => replicatedRedis(subject).map((w) => {
+  const pod = podNamesOf(subject, w)[1];
+  const link = (up: number) => [{ name: 'redis_master_link_up', labels: { ...exporterLabels(subject, w, pod), master_host: `${w.name}-0.${w.name}-headless`, master_port: '6379' }, values: gauge(up) }];
+  return {
+    target: w.name,
+    firing: link(0),
+    quiet: link(1),
+    labels: { severity: 'warning', namespace: subject.namespace, workload: w.name, pod },
+    summary: `${pod} (${w.name}) has lost its link to the Redis master`,
+    description: `A replica of ${w.name} is not replicating: it serves stale data and cannot take over without losing writes.`,
+  };
+});
+
 /** The InferencePool whose endpoint picker the workload is, from the manifests (`endpointPickerRef`). */
 function poolPickedBy(subject: Subject, picker: Workload): string | undefined {
   return subject.objects.find((o) => o.kind === 'InferencePool' && at(o, 'spec.endpointPickerRef.name') === picker.name)?.metadata.name;
@@ -221,6 +269,9 @@ export const SCENARIOS: Readonly<Record<string, ScenarioBuilder>> = {
   GPUSaturated: gpuSaturated,
   LLMKVCacheFull: kvCacheFull,
   RedisMemoryNearMax: redisMemory,
+  RedisFailover: redisFailover,
+  RedisReplicationLag: redisReplicationLag,
+  RedisReplicaLinkDown: redisReplicaLinkDown,
   InferencePoolNoReadyServers: poolWithoutServers,
 };
 

@@ -66,6 +66,14 @@ const GAUGE_VALUES: Readonly<Record<string, number>> = {
   redis_up: 1,
 };
 
+/** Labels the exporter adds to some series (a Redis pod's role, a replica's address). */
+const EXPORTER_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  redis_instance_info: { role: 'master', redis_version: '7.2.5' },
+  redis_connected_slave_lag_seconds: { slave_ip: '10.244.0.12', slave_port: '6379', slave_state: 'online' },
+  redis_connected_slave_offset_bytes: { slave_ip: '10.244.0.12', slave_port: '6379', slave_state: 'online' },
+  redis_master_link_up: { master_host: 'redis-0', master_port: '6379' },
+};
+
 /** The labels a scraped series of one pod carries. */
 export function scrapedLabels(subject: Subject, workload: Workload, pod: string): Record<string, string> {
   return { namespace: subject.namespace, workload: workload.name, pod, container: workload.name, component: workload.component };
@@ -108,7 +116,7 @@ function metricSeries(metric: string, signals: WorkloadSignals, base: Record<str
   if (/_(count|total)$/.test(metric)) {
     return cases.map(({ labels, perMinute }) => ({ name: metric, labels: { ...base, ...labels }, values: counter(perMinute) }));
   }
-  return [{ name: metric, labels: base, values: gauge(GAUGE_VALUES[metric] ?? 1) }];
+  return [{ name: metric, labels: { ...base, ...EXPORTER_LABELS[metric] }, values: gauge(GAUGE_VALUES[metric] ?? 1) }];
 }
 
 /** `redis_key_size{db, key}` of every list the exporter watches (it reports the series, not the metric list). */
