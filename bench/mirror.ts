@@ -122,6 +122,8 @@ function pdb(name: string, component: string): MirrorObject {
 function agent(i: number): MirrorObject[] {
   const name = `agent-${i}`;
   const host = 'shared-cache.bench.svc.cluster.local';
+  // The shared cache is replicated in prod: the Sentinels answer where its primary is, HAProxy forwards to it.
+  const sentinelHost = 'shared-cache-sentinel.bench.svc.cluster.local';
   const env = [
     { name: 'AGENT_INDEX', value: String(i) },
     { name: 'SYSTEM_PROMPT', valueFrom: { configMapKeyRef: { key: 'SYSTEM_PROMPT', name: `${name}-config` } } },
@@ -129,6 +131,10 @@ function agent(i: number): MirrorObject[] {
     { name: 'REDIS_PORT', value: '6379' },
     { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { key: 'password', name: 'shared-cache-auth' } } },
     { name: 'REDIS_URL', value: `redis://:$(REDIS_PASSWORD)@${host}:6379/0` },
+    { name: 'REDIS_SENTINEL_HOST', value: sentinelHost },
+    { name: 'REDIS_SENTINEL_PORT', value: '26379' },
+    { name: 'REDIS_SENTINEL_MASTER', value: 'shared-cache' },
+    { name: 'REDIS_SENTINEL_URL', value: `redis+sentinel://:$(REDIS_PASSWORD)@${sentinelHost}:26379/shared-cache/0` },
     { name: 'OPENAI_BASE_URL', value: 'http://llm.bench.svc.cluster.local:8000/v1' },
     { name: 'OPENAI_MODEL', value: 'meta-llama/Llama-3.1-8B-Instruct' },
     { name: 'MCP_SHARED_TOOL_URL', value: 'http://shared-tool.bench.svc.cluster.local:8080/mcp' },
@@ -144,7 +150,7 @@ function agent(i: number): MirrorObject[] {
   const to = (target: string, ...ports: number[]) => ({ to: [{ podSelector: { matchLabels: selector(target) } }], ports: ports.map((port) => ({ port: ion(port), protocol: 'TCP' })) });
   const egress = [
     DNS_EGRESS, { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE } }], ports: [{ port: ion(443), protocol: 'TCP' }] },
-    to('shared-cache', 6379), to('llm', 8000), to('shared-tool', 8080), to('otel-collector', 4317, 4318),
+    to('shared-cache', 6379, 26379), to('shared-cache-proxy', 6379), to('llm', 8000), to('shared-tool', 8080), to('otel-collector', 4317, 4318),
   ];
   // Only the stack's Prometheus, and only on the metrics port (never the app port).
   const ingress = [{ from: [{ podSelector: { matchLabels: selector('prometheus') } }], ports: [{ port: ion(METRICS_PORT), protocol: 'TCP' }] }];
