@@ -1,8 +1,9 @@
 import { App } from 'cdk8s';
 import {
   AgentBatchJob, AgentMicroservice, AgentPlatform, collectNotices, ConfigFile, ConfigFiles, Environments, formatNotice, GpuInferencePool,
-  InferenceFallback, type KubeObject, McpToolService, PodVolume, WaveTier, ownerWaves,
+  InferenceFallback, type KubeObject, McpToolService, PodVolume, WaveTier,
 } from '../../lib';
+import { ownerWaves } from '../../lib/synth/sync-waves';
 import { at, platformFor, problemsOf, synth, synthPlatform, type Synthesized } from '../helpers/synth';
 import { MODEL } from '../inference/helpers';
 

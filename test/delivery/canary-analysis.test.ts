@@ -8,8 +8,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import {
-  AgentMicroservice, type AnalysisMetric, type KubeObject, McpToolService, MCP_TOOL_SIGNALS, HTTP_SERVER_SIGNALS, VLLM_SIGNALS, canaryQueries, GpuInferencePool, ObservabilityStack, renderApps, revisionPodPattern, type WorkloadSignals,
+  AgentMicroservice, type AnalysisMetric, type KubeObject, McpToolService, MCP_TOOL_SIGNALS, HTTP_SERVER_SIGNALS, VLLM_SIGNALS, canaryQueries, GpuInferencePool, ObservabilityStack, renderApps, type WorkloadSignals,
 } from '../../lib';
+import { revisionPodPattern } from '../../lib/delivery/canary-analysis';
 import { CLUSTER_METRICS } from '../../lib/observability/catalog';
 import { DEFAULT_THRESHOLDS } from '../../lib/observability/alerts';
 import { toYamlDocuments } from '../../lib/synth/yaml';

@@ -2,8 +2,9 @@ import * as fc from 'fast-check';
 import { App, Chart, Testing } from 'cdk8s';
 import {
   AgentMicroservice, AgentMode, AgentPlatform, DeploymentScaleDown, Environments, GpuInferencePool, HelmChartWriter, InferenceFallback, McpToolService,
-  ObservabilityMode, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage, rolloutOptionsSchema, renderApps,
+  ObservabilityMode, ObservabilityStack, QueueTrigger, RedisCacheStatefulSet, RedisUsage, renderApps,
 } from '../../lib';
+import { rolloutOptionsSchema } from '../../lib/core/canary-rollout';
 import { at, platformFor, problemsOf, synth } from '../helpers/synth';
 import { IMAGE, NAME, NS, operatorProd, selfHostedProd, specOf, synthCanary } from './helpers';
 

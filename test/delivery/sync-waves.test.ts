@@ -5,7 +5,8 @@
  */
 import { ApiObject } from 'cdk8s';
 import { type IConstruct } from 'constructs';
-import { type KubeObject, ownerWaves, renderApps, type RenderedEnvironment, SYNC_WAVE_ANNOTATION, WaveTier } from '../../lib';
+import { ownerWaves } from '../../lib/synth/sync-waves';
+import { type KubeObject, renderApps, type RenderedEnvironment, SYNC_WAVE_ANNOTATION, WaveTier } from '../../lib';
 import { apps } from '../../apps';
 import { ownerDependencies } from '../../lib/synth/owners';
 import { at } from '../helpers/synth';

@@ -5,9 +5,9 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
   AgentMicroservice, type AgentAppDefinition, Environments, type IOutputWriter, McpToolService,
-  OUTPUT_MARKER, prerequisiteFiles, renderApps, synthesize,
+  OUTPUT_MARKER, renderApps, synthesize,
 } from '../../lib';
-import { manifestFiles } from '../../lib/synth/synthesizer';
+import { manifestFiles, prerequisiteFiles } from '../../lib/synth/synthesizer';
 import { synthesisErrorOf } from '../helpers/synth';
 import { expectValidManifests } from '../validation';
 import { nonEmpty } from '../helpers/lists';
