@@ -295,6 +295,8 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
 
   private readonly config: z.output<typeof redisCacheSchema>;
   private readonly watchedLists: WatchedKey[] = [];
+  /** The Redis image as given, or the default: also the Sentinels' image unless replication names one. */
+  private readonly imageReference: string;
 
   constructor(scope: Construct, id: string, props: RedisCacheStatefulSetProps = {}) {
     super(scope, id, { name: props?.name, component: WorkloadComponent.CACHE, maxNameLength: 50 });
@@ -303,7 +305,8 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
     this.issues.push(...parsed.issues);
     this.config = parsed.value ?? {};
     this.wireName = `Redis ${this.name}`;
-    this.image = parseImageOrPlaceholder(this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE);
+    this.imageReference = this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE;
+    this.image = parseImageOrPlaceholder(this.imageReference);
     this.resources = resolveResources(this.config.resources, ResourcePreset.CONTEXT_CACHE, this.environment.resourceProfile);
     const limit = parseQuantity(this.resources.limits.memory);
     this.replication = this.resolveReplication(limit);
@@ -352,7 +355,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
       return undefined;
     }
     const proxy = options.primaryProxy ?? {};
-    const sentinelImage = options.sentinelImage ?? this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE;
+    const sentinelImage = options.sentinelImage ?? this.imageReference;
     const proxyImage = proxy.image ?? RedisPrimaryProxy.DEFAULT_IMAGE;
     this.checkImagePolicy('replication.sentinelImage', parseImageOrPlaceholder(sentinelImage), sentinelImage);
     if (proxy.enabled ?? true) {
@@ -379,7 +382,7 @@ export class RedisCacheStatefulSet extends Workload implements IRedisCache, IHel
   }
 
   private checkConfig(limit: number): void {
-    this.checkImagePolicy('image', this.image, this.config.image ?? RedisCacheStatefulSet.DEFAULT_IMAGE);
+    this.checkImagePolicy('image', this.image, this.imageReference);
     this.issues.push(...resourceIssues(this.resources), ...this.memoryIssues(limit), ...this.replicationIssues());
     if (!this.passwordSecret.keys.includes(this.passwordKey)) {
       this.issues.push({
